@@ -1,0 +1,46 @@
+# Front door: `make run` (install, build, start in test mode on SQLite), `make test`, `make build`.
+.PHONY: all build run test test-unit test-integration test-browser deps deps-test debug tsan bench format clean
+
+JOBS ?= $(shell nproc)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+all: build
+
+deps:
+	@scripts/install-deps.sh build
+
+deps-test:
+	@scripts/install-deps.sh test
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+	@echo "built build/release/sms-auth"
+
+# Test mode on the embedded SQLite database: codes are written to the log instead of being sent.
+run: build
+	@mkdir -p data
+	SMS_TEST_MODE=$${SMS_TEST_MODE:-true} HOST=$(HOST) PORT=$(PORT) ./build/release/sms-auth serve
+
+debug: deps-test
+	@cmake --preset debug >/dev/null
+	@cmake --build --preset debug -j $(JOBS)
+
+test: debug
+	@ctest --preset debug -j 1
+
+tsan: deps-test
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS)
+	@ctest --preset tsan -j 1
+
+bench: deps-test
+	@cmake --preset bench >/dev/null
+	@cmake --build --preset bench -j $(JOBS)
+
+format:
+	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf build

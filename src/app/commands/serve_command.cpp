@@ -1,0 +1,109 @@
+// `serve`: build the application, migrate, listen, run WORKER_THREADS threads, stop gracefully on SIGTERM/SIGINT.
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "app/application.hpp"
+#include "app/cli.hpp"
+#include "core/log.hpp"
+#include "http/server.hpp"
+
+namespace sms_auth {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr auto kPruneEvery = std::chrono::minutes(5);
+constexpr auto kShutdownGrace = std::chrono::seconds(20);
+
+// Deletes limit events and codes no window needs any more, every few minutes, until the timer is cancelled.
+awaitable<void> prune_periodically(Repository& repository, std::chrono::seconds longest_window,
+                                   std::shared_ptr<asio::steady_timer> timer) {
+  for (;;) {
+    timer->expires_after(kPruneEvery);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;  // cancelled: shutting down
+    try {
+      const auto removed = repository.prune(SystemTimeSource{}.now(), longest_window);
+      spdlog::debug("storage.prune removed={}", removed);
+    } catch (const std::exception& e) {
+      spdlog::error("storage.prune failed: {}", e.what());
+    }
+  }
+}
+
+int serve() {
+  const auto config = load_config_or_report();
+  if (!config) return kExitUsage;
+  init_logging({config->log_level, config->log_json});
+
+  asio::io_context io(config->worker_threads);
+  Application application(*config, io);
+  application.repository().migrate();
+
+  HttpServer server(io, ServerOptions{config->host, config->port}, application.router(),
+                    application.client_addresses());
+  server.start();
+  spdlog::info("sms-auth listening on http://{}:{} ({} threads, database {}, {})", config->host, server.port(),
+               config->worker_threads, config->database_url.substr(0, config->database_url.find(':')),
+               config->sms_test_mode ? "SMS TEST MODE: codes are written to this log, nothing is sent"
+                                     : "sending through Mobizon");
+
+  auto prune_timer = std::make_shared<asio::steady_timer>(io);
+  asio::co_spawn(io, prune_periodically(application.repository(), application.limits().longest_window(), prune_timer),
+                 asio::detached);
+
+  // Graceful stop: no new connections, idle ones closed, requests in flight answered; a watchdog ends it all if
+  // something hangs past the grace period.
+  std::mutex stop_mutex;
+  std::condition_variable stopped_cv;
+  bool stopped = false;
+  std::thread watchdog;
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+    if (ec) return;
+    spdlog::info("received signal {}, stopping: finishing requests in flight", signal_number);
+    server.stop();
+    prune_timer->cancel();
+    watchdog = std::thread([&] {
+      std::unique_lock lock(stop_mutex);
+      if (!stopped_cv.wait_for(lock, kShutdownGrace, [&] { return stopped; })) {
+        spdlog::warn("requests still running after {}s; stopping anyway", kShutdownGrace.count());
+        io.stop();
+      }
+    });
+  });
+
+  std::vector<std::thread> workers;
+  for (int i = 1; i < config->worker_threads; ++i) workers.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& worker : workers) worker.join();
+  {
+    std::lock_guard lock(stop_mutex);
+    stopped = true;
+  }
+  stopped_cv.notify_all();
+  if (watchdog.joinable()) watchdog.join();
+  spdlog::info("sms-auth stopped");
+  return kExitOk;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, int& exit_code) {
+  auto* command = app.add_subcommand("serve", "Run the HTTP server (HOST, PORT, WORKER_THREADS, DATABASE_URL, …)");
+  command->callback([&exit_code] { exit_code = run_command("serve", serve); });
+}
+
+}  // namespace sms_auth

@@ -1,0 +1,38 @@
+// sms-auth: phone-number login over SMS (Mobizon). One binary; the subcommands are the ways to use it.
+//
+//   serve          the HTTP server: POST /api/v1/sms-auth/{send-code,verify-code,resend-code}, GET /healthz, …
+//   migrate        create or upgrade the database schema
+//   check-config   validate the configuration without starting
+#include <iostream>
+
+#include "app/cli.hpp"
+
+namespace sms_auth {
+
+std::optional<Config> load_config_or_report() {
+  ConfigProblems problems;
+  const EnvMap env = read_environment(".env", problems);
+  auto config = load_config(env);
+  if (!config) problems.insert(problems.end(), config.error().begin(), config.error().end());
+  if (problems.empty()) return std::move(*config);
+  for (const auto& problem : problems) std::cerr << "sms-auth: " << problem.variable << ": " << problem.reason << "\n";
+  return std::nullopt;
+}
+
+}  // namespace sms_auth
+
+int main(int argc, char** argv) {
+  CLI::App app{"sms-auth: phone-number login over SMS (Mobizon). Configuration comes from the environment and .env."};
+  app.require_subcommand(1);
+  int exit_code = sms_auth::kExitOk;
+  sms_auth::add_serve_command(app, exit_code);
+  sms_auth::add_migrate_command(app, exit_code);
+  sms_auth::add_check_config_command(app, exit_code);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? sms_auth::kExitOk : sms_auth::kExitUsage;
+  }
+  return exit_code;
+}

@@ -1,0 +1,81 @@
+// The SMS login flow: send a code, resend it, verify it and open a session. Domain code: no HTTP, no SQL.
+#pragma once
+
+#include <string>
+
+#include "auth/auth_metrics.hpp"
+#include "auth/jwt.hpp"
+#include "auth/otp_code.hpp"
+#include "auth/phone_number.hpp"
+#include "config/config.hpp"
+#include "core/async.hpp"
+#include "core/clock.hpp"
+#include "ratelimit/limit_policy.hpp"
+#include "sms/sms_sender.hpp"
+#include "storage/repository.hpp"
+
+namespace sms_auth {
+
+struct SendCodeCommand {
+  std::string phone_input;     // as typed
+  std::string client_address;  // for per-address limits
+  bool resend = false;         // resend-code: the live code again, when there is one
+};
+
+struct CodeSent {
+  PhoneNumber phone;
+  std::string sms_id;
+  std::int64_t expires_in = 0;    // seconds the code has left
+  std::int64_t resend_after = 0;  // seconds until another SMS to this number is allowed
+  bool reused = false;
+};
+
+struct VerifyCodeCommand {
+  std::string phone_input;
+  std::string code;
+  std::string client_address;
+};
+
+struct LoginSucceeded {
+  IssuedAccessToken access_token;
+  std::string refresh_token;  // opaque; only its SHA-256 is stored
+  UserRecord user;
+  bool user_created = false;
+};
+
+// A new refresh token: 32 CSPRNG bytes, base64url (43 characters).
+std::string new_refresh_token();
+// What the database keeps of a refresh token.
+Bytes refresh_token_hash(std::string_view refresh_token);
+
+class OtpService {
+ public:
+  OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec, const LimitPolicy& limits,
+             const AccessTokens& tokens, Repository& repository, SmsSender& sender, const TimeSource& clock,
+             AuthMetrics& metrics);
+
+  // Fails with invalid_phone_number, rate_limited, sms_rejected or sms_unavailable. A failed send leaves no new code
+  // behind and is not counted against any limit.
+  awaitable<result<CodeSent>> send_code(SendCodeCommand command);
+
+  // Fails with invalid_request (code not 6 digits), invalid_phone_number, invalid_code (with attempts_left),
+  // code_expired, too_many_attempts (with retry_after) or access_denied (blocked account).
+  result<LoginSucceeded> verify_code(VerifyCodeCommand command);
+
+ private:
+  // The code a number gets: a configured fixed one (test numbers, SMS_TEST_FIXED_CODE) or the one derived from seed.
+  std::string code_for(const PhoneNumber& phone, const Bytes& seed) const;
+  bool is_test_number(const PhoneNumber& phone) const;
+
+  const Config& config_;
+  const PhoneNumberParser& phones_;
+  const OtpCodec& codec_;
+  const LimitPolicy& limits_;
+  const AccessTokens& tokens_;
+  Repository& repository_;
+  SmsSender& sender_;
+  const TimeSource& clock_;
+  AuthMetrics& metrics_;
+};
+
+}  // namespace sms_auth

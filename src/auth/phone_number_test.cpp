@@ -1,0 +1,88 @@
+// Phone parsing: the forgiving forms map to one E.164 number; the pitfalls of libphonenumber are refused.
+#include "auth/phone_number.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sms_auth {
+namespace {
+
+const PhoneNumberParser& kz_parser() {
+  static const PhoneNumberParser parser("KZ", {"KZ"});
+  return parser;
+}
+
+TEST(PhoneNumberParser, SeedFormsAllMapToOneE164Number) {
+  for (const char* input : {"77472367503", "+7 747 236 7503", "87472367503", "8 (747) 236-75-03", "+7-747-236-75-03",
+                            "+77472367503", " +7 (747) 236 75 03"}) {
+    const auto phone = kz_parser().parse(input);
+    ASSERT_TRUE(phone) << input << ": " << phone.error().detail;
+    EXPECT_EQ(phone->e164, "+77472367503") << input;
+    EXPECT_EQ(phone->region, "KZ");
+    EXPECT_EQ(phone->digits(), "77472367503");
+    EXPECT_EQ(phone->prefix(), "+7747236");
+  }
+}
+
+TEST(PhoneNumberParser, RussianNumberSharingPlus7IsRefusedWhenOnlyKazakhstanIsAllowed) {
+  const auto phone = kz_parser().parse("+7 912 345 67 89");
+  ASSERT_FALSE(phone);
+  EXPECT_EQ(phone.error().code, errc::invalid_phone_number);
+  EXPECT_NE(phone.error().detail.find("RU"), std::string::npos);
+}
+
+TEST(PhoneNumberParser, RussianNumberIsAcceptedWhenRussiaIsAllowed) {
+  const PhoneNumberParser parser("KZ", {"KZ", "RU"});
+  const auto phone = parser.parse("+7 912 345 67 89");
+  ASSERT_TRUE(phone);
+  EXPECT_EQ(phone->e164, "+79123456789");
+  EXPECT_EQ(phone->region, "RU");
+}
+
+TEST(PhoneNumberParser, AnyCountryWhenAllowListIsEmpty) {
+  const PhoneNumberParser parser("KZ", {});
+  const auto phone = parser.parse("+44 7400 123456");
+  ASSERT_TRUE(phone) << phone.error().detail;
+  EXPECT_EQ(phone->region, "GB");
+}
+
+TEST(PhoneNumberParser, LettersAreRefusedInsteadOfMappedToKeypadDigits) {
+  EXPECT_FALSE(kz_parser().parse("+7 747 CALL NOW"));
+  EXPECT_FALSE(kz_parser().parse("7747236750a"));
+}
+
+TEST(PhoneNumberParser, ExtensionsAreRefused) {
+  EXPECT_FALSE(kz_parser().parse("+77472367503 ext. 12"));
+  EXPECT_FALSE(kz_parser().parse("+77472367503;ext=12"));
+  EXPECT_FALSE(kz_parser().parse("+77472367503#12"));
+  EXPECT_FALSE(kz_parser().parse("+77472367503 x12"));
+}
+
+TEST(PhoneNumberParser, NonAsciiDigitsControlCharactersAndOverlongInputAreRefused) {
+  EXPECT_FALSE(kz_parser().parse("\xEF\xBC\x97\xEF\xBC\x97\xEF\xBC\x94\xEF\xBC\x97"));  // full-width digits
+  EXPECT_FALSE(kz_parser().parse("\xD9\xA7\xD9\xA7\xD9\xA4\xD9\xA7\xD9\xA2\xD9\xA3\xD9\xA6\xD9\xA7\xD9\xA5\xD9\xA0\xD9\xA3"));
+  EXPECT_FALSE(kz_parser().parse("\xE2\x80\x8F+77472367503"));  // right-to-left mark
+  EXPECT_FALSE(kz_parser().parse(std::string("+7747236\0" "7503", 13)));
+  EXPECT_FALSE(kz_parser().parse("+7747\n2367503"));
+  EXPECT_FALSE(kz_parser().parse("+774723675031234567"));
+  EXPECT_FALSE(kz_parser().parse(std::string(1000, '7')));
+  EXPECT_FALSE(kz_parser().parse(""));
+  EXPECT_FALSE(kz_parser().parse("+"));
+  EXPECT_FALSE(kz_parser().parse("7+7472367503"));
+}
+
+TEST(PhoneNumberParser, NonMobileKazakhNumbersAreRefusedWithTheReason) {
+  const auto landline = kz_parser().parse("+7 727 258 00 00");  // Almaty fixed line
+  ASSERT_FALSE(landline);
+  EXPECT_NE(landline.error().detail.find("landline"), std::string::npos) << landline.error().detail;
+  const auto voip = kz_parser().parse("+7 751 123 45 67");  // 751 is VOIP in the metadata
+  ASSERT_FALSE(voip);
+  EXPECT_NE(voip.error().detail.find("VoIP"), std::string::npos) << voip.error().detail;
+}
+
+TEST(PhoneNumberParser, InvalidNumbersAreRefused) {
+  EXPECT_FALSE(kz_parser().parse("12345"));
+  EXPECT_FALSE(kz_parser().parse("+7 000 000 0000"));
+}
+
+}  // namespace
+}  // namespace sms_auth

@@ -1,0 +1,360 @@
+// Reads the environment and .env into Config, checking each variable and collecting every problem.
+#include "config/config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace sms_auth {
+namespace {
+
+std::string trim(std::string_view s) {
+  const auto begin = s.find_first_not_of(" \t\r");
+  if (begin == std::string_view::npos) return {};
+  const auto end = s.find_last_not_of(" \t\r");
+  return std::string(s.substr(begin, end - begin + 1));
+}
+
+std::vector<std::string> split_list(std::string_view s) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= s.size()) {
+    const auto comma = s.find(',', pos);
+    const auto item = trim(s.substr(pos, comma == std::string_view::npos ? std::string_view::npos : comma - pos));
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+bool is_digits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// Reads variables one by one into their fields, recording a problem for each bad value.
+class Reader {
+ public:
+  Reader(const EnvMap& env, ConfigProblems& problems) : env_(env), problems_(problems) {}
+
+  const std::string* raw(const char* name) const {
+    const auto it = env_.find(name);
+    if (it == env_.end() || it->second.empty()) return nullptr;
+    return &it->second;
+  }
+
+  void problem(std::string variable, std::string reason) { problems_.push_back({std::move(variable), std::move(reason)}); }
+
+  void string(const char* name, std::string& out) {
+    if (const auto* v = raw(name)) out = *v;
+  }
+
+  void boolean(const char* name, bool& out) {
+    const auto* v = raw(name);
+    if (!v) return;
+    std::string lower = *v;
+    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
+      out = true;
+    } else if (lower == "false" || lower == "0" || lower == "no" || lower == "off") {
+      out = false;
+    } else {
+      problem(name, "must be true or false");
+    }
+  }
+
+  template <class Int>
+  void integer(const char* name, Int& out, long long min, long long max) {
+    const auto* v = raw(name);
+    if (!v) return;
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
+    if (ec != std::errc{} || end != v->data() + v->size()) {
+      problem(name, "must be a whole number");
+    } else if (value < min || value > max) {
+      problem(name, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    } else {
+      out = static_cast<Int>(value);
+    }
+  }
+
+  void seconds(const char* name, std::chrono::seconds& out, long long min, long long max) {
+    long long value = out.count();
+    integer(name, value, min, max);
+    out = std::chrono::seconds{value};
+  }
+
+  void fraction(const char* name, double& out) {
+    const auto* v = raw(name);
+    if (!v) return;
+    std::istringstream in(*v);
+    double value = 0;
+    if (!(in >> value) || !in.eof() || !std::isfinite(value) || value < 0 || value > 1) {
+      problem(name, "must be a number between 0 and 1");
+    } else {
+      out = value;
+    }
+  }
+
+ private:
+  const EnvMap& env_;
+  ConfigProblems& problems_;
+};
+
+bool looks_like_placeholder_secret(std::string_view secret) {
+  if (std::all_of(secret.begin(), secret.end(), [&](char c) { return c == secret.front(); })) return true;
+  std::string lower(secret);
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (std::string_view known : {"changeme", "change-me", "change_me", "your-secret", "your_secret", "secret-key",
+                                 "secretkey", "example", "0123456789", "password"}) {
+    if (lower.find(known) != std::string::npos) return true;
+  }
+  return false;
+}
+
+bool valid_region(std::string_view r) {
+  return r.size() == 2 && std::all_of(r.begin(), r.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+
+}  // namespace
+
+EnvMap parse_dotenv(std::string_view text, ConfigProblems& problems) {
+  EnvMap out;
+  std::size_t line_number = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto newline = text.find('\n', pos);
+    std::string line = trim(text.substr(pos, newline == std::string_view::npos ? std::string_view::npos : newline - pos));
+    pos = newline == std::string_view::npos ? text.size() : newline + 1;
+    ++line_number;
+    if (line.empty() || line.front() == '#') continue;
+    if (line.rfind("export ", 0) == 0) line = trim(std::string_view(line).substr(7));
+    const auto eq = line.find('=');
+    const std::string key = eq == std::string::npos ? std::string{} : trim(std::string_view(line).substr(0, eq));
+    if (key.empty() || !std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; })) {
+      problems.push_back({".env", "line " + std::to_string(line_number) + " is not KEY=VALUE"});
+      continue;
+    }
+    std::string value = trim(std::string_view(line).substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      const char quote = value.front();
+      value = value.substr(1, value.size() - 2);
+      if (quote == '"') {
+        // Double quotes allow \n, so that a multi-line SMS template fits on one line.
+        std::string unescaped;
+        for (std::size_t i = 0; i < value.size(); ++i) {
+          if (value[i] == '\\' && i + 1 < value.size()) {
+            const char next = value[++i];
+            unescaped += next == 'n' ? '\n' : next;
+          } else {
+            unescaped += value[i];
+          }
+        }
+        value = std::move(unescaped);
+      }
+    } else if (const auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(std::string_view(value).substr(0, hash));  // an unquoted value may end with a comment
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+EnvMap read_environment(const std::string& dotenv_path, ConfigProblems& problems) {
+  EnvMap env;
+  std::ifstream file(dotenv_path);
+  if (file) {
+    std::stringstream content;
+    content << file.rdbuf();
+    env = parse_dotenv(content.str(), problems);
+  }
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const auto eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    env[std::string(text.substr(0, eq))] = std::string(text.substr(eq + 1));
+  }
+  return env;
+}
+
+result<Config, ConfigProblems> load_config(const EnvMap& env) {
+  Config c;
+  ConfigProblems problems;
+  Reader r(env, problems);
+
+  c.worker_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  c.sms_template = Config::kDefaultSmsTemplate;
+
+  r.string("HOST", c.host);
+  if (!IpAddress::parse(c.host)) r.problem("HOST", "must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0");
+  r.integer("PORT", c.port, 0, 65535);
+  r.integer("WORKER_THREADS", c.worker_threads, 1, 256);
+  if (const auto* v = r.raw("TRUSTED_PROXIES")) {
+    for (const auto& item : split_list(*v)) {
+      if (auto network = IpNetwork::parse(item)) {
+        c.trusted_proxies.push_back(*network);
+      } else {
+        r.problem("TRUSTED_PROXIES", "'" + item + "' is not an IP address or CIDR block");
+      }
+    }
+  }
+
+  r.string("DATABASE_URL", c.database_url);
+  if (c.database_url.rfind("sqlite:", 0) != 0 && c.database_url.rfind("postgresql://", 0) != 0 &&
+      c.database_url.rfind("postgres://", 0) != 0) {
+    r.problem("DATABASE_URL", "must start with sqlite: or postgresql://");
+  } else if (c.database_url == "sqlite:") {
+    r.problem("DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:data/sms-auth.db");
+  }
+
+  r.boolean("SMS_TEST_MODE", c.sms_test_mode);
+  r.string("MOBIZON_API_KEY", c.mobizon_api_key);
+  if (!c.mobizon_api_key.empty()) {
+    const bool shape_ok = (c.mobizon_api_key.size() == 40 || c.mobizon_api_key.size() == 70) &&
+                          std::all_of(c.mobizon_api_key.begin(), c.mobizon_api_key.end(),
+                                      [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); });
+    if (!shape_ok) r.problem("MOBIZON_API_KEY", "must be 40 or 70 lower-case letters and digits (copy it from the Mobizon panel)");
+  } else if (!c.sms_test_mode) {
+    r.problem("MOBIZON_API_KEY", "is required when SMS_TEST_MODE=false (or set SMS_TEST_MODE=true for development)");
+  }
+  r.string("MOBIZON_API_URL", c.mobizon_api_url);
+  if (c.mobizon_api_url.rfind("https://", 0) != 0) {
+    r.problem("MOBIZON_API_URL", "must be an https:// URL, e.g. https://api.mobizon.kz/service");
+  }
+  while (!c.mobizon_api_url.empty() && c.mobizon_api_url.back() == '/') c.mobizon_api_url.pop_back();
+  r.string("MOBIZON_CA_FILE", c.mobizon_ca_file);
+  if (!c.mobizon_ca_file.empty() && !std::ifstream(c.mobizon_ca_file)) {
+    r.problem("MOBIZON_CA_FILE", "cannot read " + c.mobizon_ca_file);
+  }
+  {
+    long long timeout_ms = c.mobizon_timeout.count();
+    r.integer("MOBIZON_TIMEOUT_MS", timeout_ms, 100, 120000);
+    c.mobizon_timeout = std::chrono::milliseconds{timeout_ms};
+  }
+  r.string("SMS_SENDER", c.sms_sender);
+  if (c.sms_sender.size() > 11) r.problem("SMS_SENDER", "must be at most 11 characters (Mobizon's alpha-name limit)");
+  r.string("SMS_TEMPLATE", c.sms_template);
+  if (c.sms_template.find("{code}") == std::string::npos) r.problem("SMS_TEMPLATE", "must contain {code}");
+  if (const auto* v = r.raw("SMS_BALANCE_WARN_BELOW")) {
+    std::istringstream in(*v);
+    double value = 0;
+    if (!(in >> value) || !in.eof() || !std::isfinite(value) || value < 0) {
+      r.problem("SMS_BALANCE_WARN_BELOW", "must be a non-negative number");
+    } else {
+      c.sms_balance_warn_below = value;
+    }
+  }
+  r.string("MOBIZON_WEBHOOK_SECRET", c.mobizon_webhook_secret);
+
+  r.seconds("OTP_TTL_SECONDS", c.otp_ttl, 30, 600);  // NIST SP 800-63B: at most 10 minutes
+  r.integer("OTP_MAX_ATTEMPTS", c.otp_max_attempts, 1, 10);
+  r.seconds("RESEND_COOLDOWN_SECONDS", c.resend_cooldown, 0, 3600);
+  if (const auto* v = r.raw("SMS_TEST_FIXED_CODE")) {
+    if (!c.sms_test_mode) {
+      r.problem("SMS_TEST_FIXED_CODE", "is only allowed with SMS_TEST_MODE=true");
+    } else if (v->size() != 6 || !is_digits(*v)) {
+      r.problem("SMS_TEST_FIXED_CODE", "must be 6 digits");
+    } else {
+      c.sms_test_fixed_code = *v;
+    }
+  }
+  if (const auto* v = r.raw("TEST_PHONE_NUMBERS")) {
+    for (const auto& item : split_list(*v)) {
+      const auto colon = item.find(':');
+      const std::string number = trim(std::string_view(item).substr(0, colon));
+      const std::string code = colon == std::string::npos ? std::string{} : trim(std::string_view(item).substr(colon + 1));
+      if (number.size() < 8 || number.front() != '+' || !is_digits(std::string_view(number).substr(1)) ||
+          code.size() != 6 || !is_digits(code)) {
+        r.problem("TEST_PHONE_NUMBERS", "entries must look like +77000000001:111111");
+        break;
+      }
+      c.test_phone_numbers[number] = code;
+    }
+  }
+  r.string("OTP_SECRET", c.otp_secret);
+  if (!c.otp_secret.empty() && c.otp_secret.size() < 32) r.problem("OTP_SECRET", "must be at least 32 bytes");
+
+  if (const auto* v = r.raw("ALLOWED_COUNTRIES")) {
+    c.allowed_countries.clear();
+    for (auto item : split_list(*v)) {
+      std::transform(item.begin(), item.end(), item.begin(), [](unsigned char ch) { return std::toupper(ch); });
+      if (item == "*") {
+        c.allowed_countries.clear();
+        break;
+      }
+      if (!valid_region(item)) {
+        r.problem("ALLOWED_COUNTRIES", "'" + item + "' is not a two-letter ISO region code (or *)");
+      } else {
+        c.allowed_countries.push_back(item);
+      }
+    }
+  }
+  r.string("DEFAULT_REGION", c.default_region);
+  std::transform(c.default_region.begin(), c.default_region.end(), c.default_region.begin(),
+                 [](unsigned char ch) { return std::toupper(ch); });
+  if (!valid_region(c.default_region)) r.problem("DEFAULT_REGION", "must be a two-letter ISO region code such as KZ");
+
+  r.integer("SMS_PER_NUMBER_PER_HOUR", c.sms_per_number_per_hour, 1, 1000000);
+  r.integer("SMS_PER_NUMBER_PER_DAY", c.sms_per_number_per_day, 1, 1000000);
+  r.integer("SMS_PER_IP_PER_HOUR", c.sms_per_ip_per_hour, 1, 1000000);
+  r.integer("SMS_PER_PREFIX_PER_HOUR", c.sms_per_prefix_per_hour, 1, 1000000);
+  r.integer("SMS_GLOBAL_PER_HOUR", c.sms_global_per_hour, 1, 100000000);
+  r.integer("SMS_GLOBAL_PER_DAY", c.sms_global_per_day, 1, 100000000);
+  r.integer("FAILED_VERIFY_PER_NUMBER_PER_HOUR", c.failed_verify_per_number_per_hour, 1, 1000000);
+  r.integer("VERIFY_PER_IP_PER_HOUR", c.verify_per_ip_per_hour, 1, 1000000);
+  r.fraction("FRAUD_MIN_CONVERSION", c.fraud_min_conversion);
+  r.integer("FRAUD_MIN_SAMPLES", c.fraud_min_samples, 1, 1000000);
+  r.seconds("FRAUD_WINDOW_SECONDS", c.fraud_window, 60, 30 * 86400);
+
+  r.string("JWT_SECRET", c.jwt_secret);
+  r.string("JWT_PRIVATE_KEY_FILE", c.jwt_private_key_file);
+  if (const auto* v = r.raw("JWT_PREVIOUS_PUBLIC_KEY_FILES")) c.jwt_previous_public_key_files = split_list(*v);
+  if (!c.jwt_secret.empty()) {
+    if (c.jwt_secret.size() < 32) {
+      r.problem("JWT_SECRET", "must be at least 32 bytes (try: openssl rand -base64 48)");
+    } else if (looks_like_placeholder_secret(c.jwt_secret)) {
+      r.problem("JWT_SECRET", "looks like a placeholder, not a random secret (try: openssl rand -base64 48)");
+    }
+  }
+  if (!c.jwt_secret.empty() && !c.jwt_private_key_file.empty()) {
+    r.problem("JWT_PRIVATE_KEY_FILE", "set either JWT_SECRET (HS256) or JWT_PRIVATE_KEY_FILE (EdDSA), not both");
+  }
+  if (c.jwt_secret.empty() && c.jwt_private_key_file.empty() && !c.sms_test_mode) {
+    r.problem("JWT_SECRET", "is required (or JWT_PRIVATE_KEY_FILE) unless SMS_TEST_MODE=true");
+  }
+  r.string("JWT_ISSUER", c.jwt_issuer);
+  r.string("JWT_AUDIENCE", c.jwt_audience);
+  r.seconds("ACCESS_TOKEN_TTL_SECONDS", c.access_token_ttl, 1, 86400);
+  r.seconds("REFRESH_TOKEN_TTL_SECONDS", c.refresh_token_ttl, 1, 366LL * 86400);
+  c.refresh_token_idle = c.refresh_token_ttl;
+  r.seconds("REFRESH_TOKEN_IDLE_SECONDS", c.refresh_token_idle, 1, 366LL * 86400);
+  r.seconds("REFRESH_REUSE_GRACE_SECONDS", c.refresh_reuse_grace, 0, 300);
+
+  r.string("ADMIN_TOKEN", c.admin_token);
+  if (!c.admin_token.empty() && (c.admin_token.size() < 32 || looks_like_placeholder_secret(c.admin_token))) {
+    r.problem("ADMIN_TOKEN", "must be a random string of at least 32 characters (try: openssl rand -hex 32)");
+  }
+  r.string("LOG_LEVEL", c.log_level);
+  if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&
+      c.log_level != "error" && c.log_level != "critical" && c.log_level != "off") {
+    r.problem("LOG_LEVEL", "must be one of trace, debug, info, warn, error, critical, off");
+  }
+  if (const auto* v = r.raw("LOG_FORMAT")) {
+    if (*v == "json") {
+      c.log_json = true;
+    } else if (*v != "text") {
+      r.problem("LOG_FORMAT", "must be text or json");
+    }
+  }
+
+  if (!problems.empty()) return problems;
+  return c;
+}
+
+}  // namespace sms_auth

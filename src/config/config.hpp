@@ -1,0 +1,101 @@
+// The service configuration: every setting of spec §5, read from the environment and .env, validated once.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/ip_network.hpp"
+#include "core/result.hpp"
+
+namespace sms_auth {
+
+using EnvMap = std::map<std::string, std::string, std::less<>>;
+
+struct Config {
+  // HTTP server
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8000;
+  int worker_threads = 1;  // defaults to the number of cores
+  std::vector<IpNetwork> trusted_proxies;
+
+  // Storage
+  std::string database_url = "sqlite:data/sms-auth.db";
+
+  // SMS and Mobizon
+  bool sms_test_mode = false;
+  std::string mobizon_api_key;  // secret: never logged, never in an error
+  std::string mobizon_api_url = "https://api.mobizon.kz/service";
+  std::string mobizon_ca_file;
+  std::chrono::milliseconds mobizon_timeout{10000};
+  std::string sms_sender;  // Mobizon `from`, at most 11 characters; empty: the account's default
+  std::string sms_template;
+  std::optional<double> sms_balance_warn_below;
+  std::string mobizon_webhook_secret;
+
+  // One-time codes
+  std::chrono::seconds otp_ttl{300};
+  int otp_max_attempts = 5;
+  std::chrono::seconds resend_cooldown{60};
+  std::optional<std::string> sms_test_fixed_code;          // test mode only
+  std::map<std::string, std::string> test_phone_numbers;  // E.164 -> fixed code, no SMS
+  std::string otp_secret;                                  // HMAC key for codes; derived when empty
+
+  // Phone numbers
+  std::vector<std::string> allowed_countries{"KZ"};  // empty means any country (`*`)
+  std::string default_region = "KZ";
+
+  // Abuse limits (issue: abuse and SMS-fraud limits)
+  int sms_per_number_per_hour = 5;
+  int sms_per_number_per_day = 10;
+  int sms_per_ip_per_hour = 30;
+  int sms_per_prefix_per_hour = 50;
+  int sms_global_per_hour = 1000;
+  int sms_global_per_day = 10000;
+  int failed_verify_per_number_per_hour = 20;
+  int verify_per_ip_per_hour = 200;
+  double fraud_min_conversion = 0.2;
+  int fraud_min_samples = 20;
+  std::chrono::seconds fraud_window{86400};
+
+  // Tokens
+  std::string jwt_secret;  // secret
+  std::string jwt_private_key_file;
+  std::vector<std::string> jwt_previous_public_key_files;
+  std::string jwt_issuer = "sms-auth";
+  std::string jwt_audience = "memoir";
+  std::chrono::seconds access_token_ttl{1800};
+  std::chrono::seconds refresh_token_ttl{2592000};
+  std::chrono::seconds refresh_token_idle{2592000};
+  std::chrono::seconds refresh_reuse_grace{10};
+
+  // Operations
+  std::string admin_token;  // secret; admin endpoints are off when empty
+  std::string log_level = "info";
+  bool log_json = false;
+
+  // The seed's SMS text, with {code} and {minutes}.
+  static constexpr const char* kDefaultSmsTemplate = "Ваш код подтверждения Memoir: {code}\n\nКод действителен {minutes}.";
+};
+
+// One thing wrong with the configuration, named by its variable.
+struct ConfigProblem {
+  std::string variable;
+  std::string reason;  // never contains the value of a secret
+};
+using ConfigProblems = std::vector<ConfigProblem>;
+
+// Reads `.env`-style text (KEY=VALUE, # comments, optional quotes, optional `export `) into a map.
+// Lines that are not assignments are reported as problems with variable ".env".
+EnvMap parse_dotenv(std::string_view text, ConfigProblems& problems);
+
+// The process environment overlaid on the `.env` file of `directory` (the environment wins).
+EnvMap read_environment(const std::string& dotenv_path, ConfigProblems& problems);
+
+// Builds and validates the configuration; on failure, every problem found (not only the first).
+result<Config, ConfigProblems> load_config(const EnvMap& env);
+
+}  // namespace sms_auth

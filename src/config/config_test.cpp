@@ -1,0 +1,122 @@
+// Configuration: defaults of spec §5, and a problem naming the variable for each bad value.
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sms_auth {
+namespace {
+
+const std::string kSecret = "r4nd0m-Secret-value-with-enough-bytes-9f8e7d";
+
+bool names(const ConfigProblems& problems, const std::string& variable) {
+  for (const auto& p : problems) {
+    if (p.variable == variable) return true;
+  }
+  return false;
+}
+
+TEST(LoadConfig, TestModeAloneIsAValidConfigurationWithTheSpecDefaults) {
+  const auto config = load_config({{"SMS_TEST_MODE", "true"}});
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->host, "127.0.0.1");
+  EXPECT_EQ(config->port, 8000);
+  EXPECT_EQ(config->database_url, "sqlite:data/sms-auth.db");
+  EXPECT_EQ(config->otp_ttl.count(), 300);
+  EXPECT_EQ(config->otp_max_attempts, 5);
+  EXPECT_EQ(config->resend_cooldown.count(), 60);
+  EXPECT_EQ(config->sms_per_number_per_hour, 5);
+  EXPECT_EQ(config->sms_per_number_per_day, 10);
+  EXPECT_EQ(config->sms_per_ip_per_hour, 30);
+  EXPECT_EQ(config->sms_global_per_hour, 1000);
+  EXPECT_EQ(config->failed_verify_per_number_per_hour, 20);
+  EXPECT_EQ(config->allowed_countries, std::vector<std::string>{"KZ"});
+  EXPECT_EQ(config->jwt_issuer, "sms-auth");
+  EXPECT_EQ(config->jwt_audience, "memoir");
+  EXPECT_EQ(config->access_token_ttl.count(), 1800);
+  EXPECT_EQ(config->refresh_token_ttl.count(), 2592000);
+  EXPECT_EQ(config->mobizon_api_url, "https://api.mobizon.kz/service");
+}
+
+TEST(LoadConfig, ProductionNeedsAnApiKeyAndAJwtSecret) {
+  const auto config = load_config({});
+  ASSERT_FALSE(config);
+  EXPECT_TRUE(names(config.error(), "MOBIZON_API_KEY"));
+  EXPECT_TRUE(names(config.error(), "JWT_SECRET"));
+}
+
+TEST(LoadConfig, EveryBadValueIsReportedByItsVariable) {
+  const auto config = load_config({{"SMS_TEST_MODE", "maybe"},
+                                   {"PORT", "http"},
+                                   {"OTP_TTL_SECONDS", "3600"},
+                                   {"JWT_SECRET", "short"},
+                                   {"SMS_SENDER", "TwelveChars!"},
+                                   {"ALLOWED_COUNTRIES", "KZ,Kazakhstan"},
+                                   {"TRUSTED_PROXIES", "10.0.0.0/8,not-a-network"},
+                                   {"LOG_FORMAT", "xml"},
+                                   {"DATABASE_URL", "mysql://x"}});
+  ASSERT_FALSE(config);
+  for (const char* variable : {"SMS_TEST_MODE", "PORT", "OTP_TTL_SECONDS", "JWT_SECRET", "SMS_SENDER",
+                               "ALLOWED_COUNTRIES", "TRUSTED_PROXIES", "LOG_FORMAT", "DATABASE_URL"}) {
+    EXPECT_TRUE(names(config.error(), variable)) << variable;
+  }
+}
+
+TEST(LoadConfig, ProblemsNeverRepeatASecretValue) {
+  const std::string key = "THIS-IS-NOT-A-VALID-KEY-BUT-A-SECRET-ONE";
+  const auto config = load_config({{"MOBIZON_API_KEY", key}, {"JWT_SECRET", "tiny-secret"}});
+  ASSERT_FALSE(config);
+  for (const auto& p : config.error()) {
+    EXPECT_EQ(p.reason.find(key), std::string::npos);
+    EXPECT_EQ(p.reason.find("tiny-secret"), std::string::npos);
+  }
+}
+
+TEST(LoadConfig, PlaceholderJwtSecretsAreRefused) {
+  const auto config = load_config({{"SMS_TEST_MODE", "true"}, {"JWT_SECRET", "changeme-changeme-changeme-changeme"}});
+  ASSERT_FALSE(config);
+  EXPECT_TRUE(names(config.error(), "JWT_SECRET"));
+  const auto repeated = load_config({{"SMS_TEST_MODE", "true"}, {"JWT_SECRET", std::string(40, 'a')}});
+  EXPECT_FALSE(repeated);
+}
+
+TEST(LoadConfig, FixedTestCodeIsRefusedOutsideTestMode) {
+  const auto config = load_config({{"MOBIZON_API_KEY", std::string(40, 'k')},
+                                   {"JWT_SECRET", kSecret},
+                                   {"SMS_TEST_FIXED_CODE", "111111"}});
+  ASSERT_FALSE(config);
+  EXPECT_TRUE(names(config.error(), "SMS_TEST_FIXED_CODE"));
+}
+
+TEST(LoadConfig, ApiKeyShapeIsChecked) {
+  EXPECT_TRUE(load_config({{"MOBIZON_API_KEY", std::string(40, 'k')}, {"JWT_SECRET", kSecret}}));
+  EXPECT_TRUE(load_config({{"MOBIZON_API_KEY", "kz" + std::string(68, '0')}, {"JWT_SECRET", kSecret}}));
+  EXPECT_FALSE(load_config({{"MOBIZON_API_KEY", std::string(41, 'k')}, {"JWT_SECRET", kSecret}}));
+  EXPECT_FALSE(load_config({{"MOBIZON_API_KEY", std::string(40, 'K')}, {"JWT_SECRET", kSecret}}));
+}
+
+TEST(LoadConfig, TestPhoneNumbersAndAnyCountry) {
+  const auto config = load_config({{"SMS_TEST_MODE", "true"},
+                                   {"TEST_PHONE_NUMBERS", "+77000000001:111111, +77000000002:222222"},
+                                   {"ALLOWED_COUNTRIES", "*"}});
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->test_phone_numbers.at("+77000000002"), "222222");
+  EXPECT_TRUE(config->allowed_countries.empty());
+  EXPECT_FALSE(load_config({{"SMS_TEST_MODE", "true"}, {"TEST_PHONE_NUMBERS", "+77000000001=111111"}}));
+}
+
+TEST(ParseDotenv, ReadsAssignmentsCommentsQuotesAndExport) {
+  ConfigProblems problems;
+  const auto env = parse_dotenv(
+      "# Mobizon\nMOBIZON_API_KEY=abc\nexport SMS_TEST_MODE=true  # for local development\n"
+      "SMS_TEMPLATE=\"Code: {code}\\n\\nValid {minutes}.\"\nQUOTED='a # b'\n\nnot an assignment\n",
+      problems);
+  EXPECT_EQ(env.at("MOBIZON_API_KEY"), "abc");
+  EXPECT_EQ(env.at("SMS_TEST_MODE"), "true");
+  EXPECT_EQ(env.at("SMS_TEMPLATE"), "Code: {code}\n\nValid {minutes}.");
+  EXPECT_EQ(env.at("QUOTED"), "a # b");
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].variable, ".env");
+}
+
+}  // namespace
+}  // namespace sms_auth

@@ -1,0 +1,51 @@
+// Crypto helpers: base64url round trips and strictness, HMAC test vector, UUID shape.
+#include "core/crypto.hpp"
+
+#include <gtest/gtest.h>
+
+namespace sms_auth {
+namespace {
+
+TEST(Base64Url, RoundTripsEveryLength) {
+  for (std::size_t size = 0; size < 40; ++size) {
+    const Bytes data = random_bytes(size);
+    std::string decoded;
+    ASSERT_TRUE(base64url_decode(base64url_encode(data), decoded));
+    EXPECT_EQ(to_bytes(decoded), data);
+  }
+}
+
+TEST(Base64Url, RefusesForeignCharactersPaddingAndNonCanonicalTails) {
+  std::string out;
+  EXPECT_FALSE(base64url_decode("ab+c", out));
+  EXPECT_FALSE(base64url_decode("abc=", out));
+  EXPECT_FALSE(base64url_decode("a", out));
+  EXPECT_FALSE(base64url_decode("QR", out));  // "Q" = 0b010000, "R" leaves non-zero bits
+  EXPECT_TRUE(base64url_decode("QQ", out));
+  EXPECT_EQ(out, "A");
+}
+
+TEST(HmacSha256, MatchesRfc4231TestCase2) {
+  const Bytes mac = hmac_sha256(to_bytes("Jefe"), "what do ya want for nothing?");
+  EXPECT_EQ(to_hex(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(ConstantTimeEqual, ComparesContentAndLength) {
+  EXPECT_TRUE(constant_time_equal(to_bytes("abc"), to_bytes("abc")));
+  EXPECT_FALSE(constant_time_equal(to_bytes("abc"), to_bytes("abd")));
+  EXPECT_FALSE(constant_time_equal(to_bytes("abc"), to_bytes("abcd")));
+}
+
+TEST(RandomUuid, IsVersion4AndDistinct) {
+  const std::string a = random_uuid();
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a[14], '4');
+  EXPECT_NE(a, random_uuid());
+}
+
+TEST(RandomBelow, StaysInRange) {
+  for (int i = 0; i < 1000; ++i) EXPECT_LT(random_below(7), 7u);
+}
+
+}  // namespace
+}  // namespace sms_auth

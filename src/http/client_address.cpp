@@ -1,0 +1,44 @@
+// X-Forwarded-For handling (ASVS 5.0 4.1.3: believe it only from a trusted proxy).
+#include "http/client_address.hpp"
+
+namespace sms_auth {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+ClientAddressResolver::ClientAddressResolver(std::vector<IpNetwork> trusted_proxies)
+    : trusted_proxies_(std::move(trusted_proxies)) {}
+
+bool ClientAddressResolver::trusted(const IpAddress& address) const {
+  for (const auto& network : trusted_proxies_) {
+    if (network.contains(address)) return true;
+  }
+  return false;
+}
+
+std::string ClientAddressResolver::resolve(std::string_view peer_address, std::string_view forwarded_for) const {
+  const auto peer = IpAddress::parse(peer_address);
+  if (!peer) return std::string(peer_address);
+  if (trusted_proxies_.empty() || !trusted(*peer)) return peer->to_string();
+
+  std::string client = peer->to_string();
+  std::string_view rest = forwarded_for;
+  while (!rest.empty()) {
+    const auto comma = rest.rfind(',');
+    const auto entry = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
+    const auto address = IpAddress::parse(entry);
+    if (!address) break;  // garbage in the chain: stop at the last address a trusted hop gave us
+    client = address->to_string();
+    if (!trusted(*address)) break;
+  }
+  return client;
+}
+
+}  // namespace sms_auth

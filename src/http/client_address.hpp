@@ -1,0 +1,25 @@
+// Who the client is: the socket peer, unless the peer is a trusted proxy, then what the proxies say it was.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/ip_network.hpp"
+
+namespace sms_auth {
+
+class ClientAddressResolver {
+ public:
+  explicit ClientAddressResolver(std::vector<IpNetwork> trusted_proxies);
+
+  // With an untrusted peer, the peer (a forged X-Forwarded-For changes nothing). With a trusted peer, the right-most
+  // X-Forwarded-For entry that is not itself a trusted proxy: the last hop no trusted party could have forged.
+  std::string resolve(std::string_view peer_address, std::string_view forwarded_for) const;
+
+ private:
+  bool trusted(const IpAddress& address) const;
+  std::vector<IpNetwork> trusted_proxies_;
+};
+
+}  // namespace sms_auth

@@ -1,0 +1,45 @@
+// Liveness, readiness and metrics.
+#include "http/handlers/health_handlers.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "http/error_response.hpp"
+#include "http/json_body.hpp"
+
+namespace sms_auth {
+
+HealthHandlers::HealthHandlers(Repository& repository, const MetricsRegistry& metrics)
+    : repository_(repository), metrics_(metrics) {}
+
+std::vector<Route> HealthHandlers::routes() {
+  return {
+      {"GET", "/healthz", std::bind_front(&HealthHandlers::healthz, this)},
+      {"GET", "/readyz", std::bind_front(&HealthHandlers::readyz, this)},
+      {"GET", "/metrics", std::bind_front(&HealthHandlers::metrics, this)},
+  };
+}
+
+awaitable<HttpResponse> HealthHandlers::healthz(HttpRequest) { co_return json_response(200, {{"status", "ok"}}); }
+
+awaitable<HttpResponse> HealthHandlers::readyz(HttpRequest) {
+  try {
+    repository_.ping();
+    const int applied = repository_.schema_version();
+    if (applied != repository_.expected_schema_version()) {
+      co_return error_response(make_error(errc::unavailable, "The database schema is not up to date"));
+    }
+  } catch (const StorageUnavailable& e) {
+    spdlog::warn("readyz: database unavailable: {}", e.what());
+    co_return error_response(make_error(errc::unavailable, "The database is not reachable"));
+  }
+  co_return json_response(200, {{"status", "ready"}});
+}
+
+awaitable<HttpResponse> HealthHandlers::metrics(HttpRequest) {
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics_.render();
+  co_return response;
+}
+
+}  // namespace sms_auth

@@ -1,0 +1,27 @@
+// Operational endpoints: /healthz (alive), /readyz (database reachable and migrated), /metrics (Prometheus).
+#pragma once
+
+#include <vector>
+
+#include "http/router.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/repository.hpp"
+
+namespace sms_auth {
+
+class HealthHandlers {
+ public:
+  HealthHandlers(Repository& repository, const MetricsRegistry& metrics);
+
+  std::vector<Route> routes();
+
+  awaitable<HttpResponse> healthz(HttpRequest request);
+  awaitable<HttpResponse> readyz(HttpRequest request);
+  awaitable<HttpResponse> metrics(HttpRequest request);
+
+ private:
+  Repository& repository_;
+  const MetricsRegistry& metrics_;
+};
+
+}  // namespace sms_auth

@@ -1,0 +1,69 @@
+// Request parsing and response rendering for the seed's endpoints (spec §1).
+#include "http/handlers/sms_auth_handlers.hpp"
+
+#include "core/clock.hpp"
+#include "http/error_response.hpp"
+#include "http/json_body.hpp"
+
+namespace sms_auth {
+
+SmsAuthHandlers::SmsAuthHandlers(OtpService& service) : service_(service) {}
+
+std::vector<Route> SmsAuthHandlers::routes() {
+  return {
+      {"POST", "/api/v1/sms-auth/send-code", std::bind_front(&SmsAuthHandlers::send_code, this)},
+      {"POST", "/api/v1/sms-auth/resend-code", std::bind_front(&SmsAuthHandlers::resend_code, this)},
+      {"POST", "/api/v1/sms-auth/verify-code", std::bind_front(&SmsAuthHandlers::verify_code, this)},
+  };
+}
+
+awaitable<HttpResponse> SmsAuthHandlers::send_code(HttpRequest request) { return send(std::move(request), false); }
+
+awaitable<HttpResponse> SmsAuthHandlers::resend_code(HttpRequest request) { return send(std::move(request), true); }
+
+awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) {
+  const auto body = parse_json_object(request);
+  if (!body) co_return error_response(body.error());
+  auto phone = required_string(*body, "phone_number");
+  if (!phone) co_return error_response(phone.error());
+
+  SendCodeCommand command{std::move(*phone), request.client_address, resend};  // named: GCC PR 100611
+  auto sent = co_await service_.send_code(std::move(command));
+  if (!sent) co_return error_response(sent.error());
+  co_return json_response(200, {
+                                   {"success", true},
+                                   {"message", resend ? "Verification code resent" : "Verification code sent"},
+                                   {"sms_id", sent->sms_id},
+                                   {"expires_in", sent->expires_in},
+                                   {"resend_after", sent->resend_after},
+                               });
+}
+
+awaitable<HttpResponse> SmsAuthHandlers::verify_code(HttpRequest request) {
+  const auto body = parse_json_object(request);
+  if (!body) co_return error_response(body.error());
+  auto phone = required_string(*body, "phone_number");
+  if (!phone) co_return error_response(phone.error());
+  auto code = required_string(*body, "code");
+  if (!code) co_return error_response(code.error());
+
+  auto login = service_.verify_code(VerifyCodeCommand{std::move(*phone), std::move(*code), request.client_address});
+  if (!login) co_return error_response(login.error());
+  const auto& access = login->access_token;
+  co_return json_response(200, {
+                                   {"success", true},
+                                   {"message", "Phone number verified"},
+                                   {"access_token", access.token},
+                                   {"refresh_token", login->refresh_token},
+                                   {"token_type", "bearer"},
+                                   {"expires_in", access.claims.expires_at - access.claims.issued_at},
+                                   {"user",
+                                    {
+                                        {"id", login->user.id},
+                                        {"phone_number", login->user.phone_number},
+                                        {"created", login->user_created},
+                                    }},
+                               });
+}
+
+}  // namespace sms_auth

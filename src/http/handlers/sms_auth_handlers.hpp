@@ -1,0 +1,27 @@
+// The seed's three endpoints: /api/v1/sms-auth/{send-code, verify-code, resend-code}.
+#pragma once
+
+#include <vector>
+
+#include "auth/otp_service.hpp"
+#include "http/router.hpp"
+
+namespace sms_auth {
+
+// Thin adapters: parse the JSON body, call the OtpService, render the seed's response shape.
+class SmsAuthHandlers {
+ public:
+  explicit SmsAuthHandlers(OtpService& service);
+
+  std::vector<Route> routes();
+
+  awaitable<HttpResponse> send_code(HttpRequest request);
+  awaitable<HttpResponse> resend_code(HttpRequest request);
+  awaitable<HttpResponse> verify_code(HttpRequest request);
+
+ private:
+  awaitable<HttpResponse> send(HttpRequest request, bool resend);
+  OtpService& service_;
+};
+
+}  // namespace sms_auth

@@ -1,0 +1,22 @@
+// The test-mode sender (SMS_TEST_MODE=true): sends nothing and logs the message, as the seed does.
+#pragma once
+
+#include <atomic>
+
+#include "sms/sms_sender.hpp"
+
+namespace sms_auth {
+
+// Writes the seed's two lines, "[MOBIZON] TEST MODE - SMS not sent" and "[MOBIZON] Message: <text>", and answers
+// with the seed's id "test-mode-id". The only place where a code may be logged, and only because test mode was asked
+// for. The log is the record tests read the messages from.
+class TestModeSender final : public SmsSender {
+ public:
+  awaitable<result<SentSms>> send(OutgoingSms sms) override;
+  std::uint64_t messages_logged() const noexcept { return messages_logged_.load(); }
+
+ private:
+  std::atomic<std::uint64_t> messages_logged_{0};
+};
+
+}  // namespace sms_auth

@@ -1,0 +1,157 @@
+// The storage interface: every promise of the service (one code consumed once, limits held, sessions durable) is one
+// atomic call here, so that SQLite (one node) and PostgreSQL (several nodes) can both keep it.
+//
+// Error policy: a call returns its expected outcomes as values; a broken database (I/O error, lost connection,
+// schema missing) throws StorageUnavailable. Every call that returns has committed: a 200 may follow it.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/crypto.hpp"
+#include "core/result.hpp"
+
+namespace sms_auth {
+
+// The database cannot be used now (down, locked for too long, corrupt): answered 503 `unavailable`.
+class StorageUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A sliding-window limit: at most `limit` events in `bucket` within `window`. Checked before, and (when `count`)
+// counted by, the call that carries it, in the same transaction: several instances sharing a database enforce one
+// limit.
+struct WindowLimit {
+  std::string name;    // for logs and metrics, e.g. "per_number_hour"
+  std::string bucket;  // e.g. "sms:number:+77472367503"
+  int limit = 0;
+  std::chrono::seconds window{0};
+  bool count = true;   // false: only checked (e.g. a lock that other events fill)
+};
+
+// The first limit that refused, and when the oldest counted event leaves its window.
+struct LimitExceeded {
+  std::string name;
+  std::chrono::milliseconds retry_after{0};
+};
+
+struct UserRecord {
+  std::string id;
+  std::string phone_number;
+  TimePoint created_at;
+  std::optional<TimePoint> last_login_at;
+  bool blocked = false;
+};
+
+// ---- issuing a code (send-code, resend-code) ----
+
+struct IssueCodeRequest {
+  std::string phone_number;  // E.164
+  TimePoint now;
+  // resend-code: keep the number's live code (same code, same attempts) if it has at least this much life left.
+  std::optional<std::chrono::milliseconds> reuse_if_remaining;
+  // The new code, used when no live code is kept.
+  Bytes new_seed;
+  Bytes new_code_hash;
+  TimePoint new_expires_at;
+  int max_attempts = 5;
+  std::vector<WindowLimit> limits;  // all checked; those with `count` are counted, tagged with reservation_id
+  std::string reservation_id;       // a random id for this send, so that a failed send can be refunded
+};
+
+struct IssuedCode {
+  std::string challenge_id;
+  Bytes seed;  // of the code to send (the kept one on reuse)
+  TimePoint expires_at;
+  bool reused = false;
+};
+
+// ---- verifying a code (verify-code) ----
+
+struct StoredCode {
+  std::string challenge_id;
+  Bytes code_hash;
+  TimePoint expires_at;
+  int attempts = 0;  // wrong or right tries so far, this one included when `matches` is called
+  int max_attempts = 0;
+};
+
+// The session a successful verification opens, prepared by the caller (ids and token hash are random).
+struct NewSession {
+  std::string session_id;   // the refresh-token family (`sid`)
+  std::string new_user_id;  // used if the number has no user yet
+  Bytes refresh_token_hash;  // SHA-256 of the opaque refresh token
+  TimePoint refresh_expires_at;  // idle expiry of this token
+  TimePoint session_expires_at;  // absolute expiry of the family
+};
+
+struct VerifyCodeRequest {
+  std::string phone_number;
+  TimePoint now;
+  std::vector<WindowLimit> attempt_limits;  // e.g. per client address: checked and counted on every attempt
+  std::optional<WindowLimit> failure_limit;  // wrong codes of this number: checked, counted on a wrong code,
+                                             // cleared on success
+  // Called inside the transaction, after the attempt was counted: true if the submitted code is this one.
+  std::function<bool(const StoredCode&)> matches;
+  NewSession session;
+};
+
+enum class VerifyStatus {
+  verified,      // code consumed, user created or updated, session and refresh token stored
+  wrong_code,    // counted; attempts_left says how many remain
+  no_code,       // no live code for this number (never sent, used, or replaced)
+  expired,       // the live code's lifetime passed
+  code_locked,   // the code used up its attempts; it is dead
+  limited,       // a limit of attempt_limits or failure_limit refused; nothing was checked
+  user_blocked,  // the code was right but the account is blocked; the code is consumed
+};
+
+struct VerifyCodeResult {
+  VerifyStatus status = VerifyStatus::no_code;
+  int attempts_left = 0;
+  std::chrono::milliseconds retry_after{0};  // limited, code_locked
+  std::string limit_name;                    // limited
+  UserRecord user;                           // verified
+  bool user_created = false;                 // verified
+};
+
+// The repository. Implementations are thread-safe; calls block the calling thread for one transaction.
+class Repository {
+ public:
+  virtual ~Repository() = default;
+
+  // Creates or upgrades the schema. Idempotent.
+  virtual void migrate() = 0;
+  // The applied schema version, and the version this build expects.
+  virtual int schema_version() = 0;
+  virtual int expected_schema_version() const = 0;
+  // Throws StorageUnavailable unless the database answers.
+  virtual void ping() = 0;
+
+  // Checks and counts `limits`; then keeps the live code (when asked and possible) or replaces the number's code
+  // with the new one. Only the newest code of a number can ever be verified.
+  virtual result<IssuedCode, LimitExceeded> issue_code(const IssueCodeRequest& request) = 0;
+
+  // Undoes issue_code after the SMS could not be sent: refunds the events counted under `reservation_id` and, if the
+  // code was new, removes it (no live code is left behind).
+  virtual void cancel_issue(const std::string& phone_number, const std::string& challenge_id,
+                            const std::string& reservation_id, bool remove_code) = 0;
+
+  // Counts the attempt, then checks the code and, if right, consumes it, upserts the user and opens the session:
+  // all in one transaction.
+  virtual VerifyCodeResult verify_code(const VerifyCodeRequest& request) = 0;
+
+  virtual std::optional<UserRecord> find_user_by_id(const std::string& user_id) = 0;
+  virtual std::optional<UserRecord> find_user_by_phone(const std::string& phone_number) = 0;
+
+  // Deletes what no window or lifetime needs any more (old limit events, dead codes). Returns rows removed.
+  virtual std::size_t prune(TimePoint now, std::chrono::seconds longest_window) = 0;
+};
+
+}  // namespace sms_auth

@@ -1,0 +1,48 @@
+// The Repository on an embedded SQLite file (WAL, synchronous=FULL): the one-node default.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "storage/repository.hpp"
+
+namespace SQLite {
+class Database;
+}
+
+namespace sms_auth {
+
+class SqliteRepository final : public Repository {
+ public:
+  // Opens (creating if needed, with its parent directory) the database file. Throws StorageUnavailable on failure.
+  explicit SqliteRepository(const std::string& path);
+  ~SqliteRepository() override;
+
+  void migrate() override;
+  int schema_version() override;
+  int expected_schema_version() const override;
+  void ping() override;
+
+  result<IssuedCode, LimitExceeded> issue_code(const IssueCodeRequest& request) override;
+  void cancel_issue(const std::string& phone_number, const std::string& challenge_id,
+                    const std::string& reservation_id, bool remove_code) override;
+  VerifyCodeResult verify_code(const VerifyCodeRequest& request) override;
+
+  std::optional<UserRecord> find_user_by_id(const std::string& user_id) override;
+  std::optional<UserRecord> find_user_by_phone(const std::string& phone_number) override;
+
+  std::size_t prune(TimePoint now, std::chrono::seconds longest_window) override;
+
+ private:
+  // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.
+  template <class Work>
+  auto with_database(Work&& work);
+
+  // SQLite allows one writer at a time; serializing in-process writers on a mutex avoids busy-wait sleeps inside
+  // SQLite, while busy_timeout still covers other processes (the CLI) writing the same file.
+  std::mutex mutex_;
+  std::unique_ptr<SQLite::Database> db_;
+};
+
+}  // namespace sms_auth

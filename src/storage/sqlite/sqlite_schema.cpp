@@ -1,0 +1,65 @@
+// SQLite DDL. Times are INTEGER milliseconds since the Unix epoch (UTC); secrets are stored only as hashes.
+#include "storage/sqlite/sqlite_schema.hpp"
+
+namespace sms_auth {
+
+const std::vector<Migration>& sqlite_migrations() {
+  static const std::vector<Migration> migrations = {
+      {1, R"sql(
+CREATE TABLE users (
+  id            TEXT PRIMARY KEY,
+  phone_number  TEXT NOT NULL UNIQUE,
+  created_at    INTEGER NOT NULL,
+  last_login_at INTEGER,
+  blocked_at    INTEGER
+);
+
+-- One row per number: only the newest code of a number exists, so only it can be verified.
+CREATE TABLE otp_codes (
+  phone_number  TEXT PRIMARY KEY,
+  challenge_id  TEXT NOT NULL,
+  seed          BLOB NOT NULL,     -- the code is HMAC(server key, seed): the code itself is never stored
+  code_hash     BLOB NOT NULL,     -- HMAC(server key, phone, code)
+  created_at    INTEGER NOT NULL,
+  expires_at    INTEGER NOT NULL,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  max_attempts  INTEGER NOT NULL,
+  consumed_at   INTEGER
+);
+
+-- A session is one login: the family of refresh tokens it rotates through.
+CREATE TABLE sessions (
+  id             TEXT PRIMARY KEY,
+  user_id        TEXT NOT NULL REFERENCES users(id),
+  created_at     INTEGER NOT NULL,
+  expires_at     INTEGER NOT NULL,  -- absolute lifetime
+  last_used_at   INTEGER NOT NULL,
+  revoked_at     INTEGER,
+  revoked_reason TEXT
+);
+CREATE INDEX sessions_by_user ON sessions(user_id);
+
+CREATE TABLE refresh_tokens (
+  token_hash  BLOB PRIMARY KEY,     -- SHA-256 of the opaque token
+  session_id  TEXT NOT NULL REFERENCES sessions(id),
+  issued_at   INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,     -- idle lifetime
+  rotated_at  INTEGER,
+  replaced_by BLOB
+);
+CREATE INDEX refresh_tokens_by_session ON refresh_tokens(session_id);
+
+-- Sliding-window limit events: one row per counted event.
+CREATE TABLE rate_events (
+  bucket      TEXT NOT NULL,
+  at_ms       INTEGER NOT NULL,
+  reservation TEXT
+);
+CREATE INDEX rate_events_by_bucket ON rate_events(bucket, at_ms);
+CREATE INDEX rate_events_by_reservation ON rate_events(reservation) WHERE reservation IS NOT NULL;
+)sql"},
+  };
+  return migrations;
+}
+
+}  // namespace sms_auth
