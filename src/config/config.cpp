@@ -252,7 +252,7 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   }
   r.string("MOBIZON_WEBHOOK_SECRET", c.mobizon_webhook_secret);
 
-  r.seconds("OTP_TTL_SECONDS", c.otp_ttl, 30, 600);  // NIST SP 800-63B: at most 10 minutes
+  r.seconds("OTP_TTL_SECONDS", c.otp_ttl, 1, 600);  // NIST SP 800-63B: at most 10 minutes
   r.integer("OTP_MAX_ATTEMPTS", c.otp_max_attempts, 1, 10);
   r.seconds("RESEND_COOLDOWN_SECONDS", c.resend_cooldown, 0, 3600);
   if (const auto* v = r.raw("SMS_TEST_FIXED_CODE")) {
