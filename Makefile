@@ -1,5 +1,5 @@
 # Front door: `make run` (install, build, start in test mode on SQLite), `make test`, `make build`.
-.PHONY: all build run test test-unit test-integration test-browser deps deps-test debug tsan bench format clean
+.PHONY: all build run test deps deps-test debug tsan bench load format clean
 
 JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
@@ -35,9 +35,15 @@ tsan: deps-test
 	@cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j 1
 
-bench: deps-test
+# Micro benchmarks (per-request CPU costs) and the side-by-side load test against the seed-like baseline.
+bench:
+	@scripts/install-deps.sh bench
 	@cmake --preset bench >/dev/null
 	@cmake --build --preset bench -j $(JOBS)
+	@./build/bench/bench/micro_bench
+
+load:
+	@bench/load/run.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

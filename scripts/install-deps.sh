@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages (and the npm packages of the browser tests) that the build and tests need, only when missing.
-# Usage: scripts/install-deps.sh [build|test]   (build: compile and run; test: also what `make test` needs)
+# Usage: scripts/install-deps.sh [build|test|bench]  (build: compile and run; test: what `make test` needs; bench: load tests)
 set -euo pipefail
 
 profile=${1:-build}
@@ -18,10 +18,14 @@ test_packages=(
   chromium nodejs npm
 )
 
+# The load test's tools and its baseline (the seed's FastAPI stack).
+bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt)
+
 wanted=("${build_packages[@]}")
-if [ "$profile" = test ]; then
-  wanted+=("${test_packages[@]}")
-fi
+case "$profile" in
+  test) wanted+=("${test_packages[@]}") ;;
+  bench) wanted+=("${bench_packages[@]}") ;;
+esac
 
 missing=()
 for package in "${wanted[@]}"; do
