@@ -167,7 +167,8 @@ TEST(EdDsaAccessTokens, Hs256TokenMadeWithThePublicKeyAsSecretIsRefused) {
   header["alg"] = "HS256";
   // The classic key-confusion forgery: the attacker knows the public key, published in the JWKS.
   const Hs256Key public_as_secret(to_bytes(key->public_pem()));
-  const std::string input = base64url_encode(header.dump()) + "." + base64url_encode(decode_part(issued.token, 1).dump());
+  const std::string input =
+      base64url_encode(header.dump()) + "." + base64url_encode(decode_part(issued.token, 1).dump());
   const auto verdict = tokens.verify(input + "." + base64url_encode(public_as_secret.sign(input)), kNow);
   ASSERT_FALSE(verdict);
   EXPECT_EQ(verdict.error().code, errc::invalid_token);

@@ -61,7 +61,8 @@ result<TokenPair> SessionService::refresh(RefreshCommand command) {
     case RotateStatus::rotated:
     case RotateStatus::rotated_in_grace:
       spdlog::info("auth.refresh ok phone={} ip={} user={} session={}{}", masked, address, rotation.user_id,
-                   rotation.session_id, rotation.status == RotateStatus::rotated_in_grace ? " within_reuse_grace=true" : "");
+                   rotation.session_id,
+                   rotation.status == RotateStatus::rotated_in_grace ? " within_reuse_grace=true" : "");
       out.access_token = tokens_.issue(rotation.user_id, rotation.session_id, rotation.phone_number, now);
       return out;
     case RotateStatus::reuse_detected:

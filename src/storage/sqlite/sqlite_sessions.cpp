@@ -27,8 +27,8 @@ SessionRecord read_session(SQLite::Statement& row) {
 }
 
 void end_session(SQLite::Database& db, const std::string& session_id, TimePoint now, std::string_view reason) {
-  SQLite::Statement revoke(db,
-                           "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
+  SQLite::Statement revoke(
+      db, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
   revoke.bind(1, to_unix_ms(now));
   revoke.bind(2, std::string(reason));
   revoke.bind(3, session_id);

@@ -63,7 +63,8 @@ inline UserRecord read_user(SQLite::Statement& row, int first = 0) {
   return user;
 }
 
-inline constexpr const char* kUserColumns = "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users ";
+inline constexpr const char* kUserColumns =
+    "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users ";
 
 template <class Work>
 auto SqliteRepository::with_database(Work&& work) {
