@@ -27,11 +27,17 @@ class ManualClock final : public TimeSource {
   TimePoint now_ = from_unix_ms(1'800'000'000'000);
 };
 
+// A database file in a fresh directory of its own.
+std::string database_in(const std::filesystem::path& directory) {
+  std::filesystem::create_directories(directory);
+  return (directory / "db.sqlite").string();
+}
+
 class SessionServiceTest : public ::testing::Test {
  protected:
   SessionServiceTest()
       : directory_(std::filesystem::temp_directory_path() / ("session-service-test-" + random_uuid())),
-        repository_((std::filesystem::create_directories(directory_), (directory_ / "db.sqlite").string())),
+        repository_(database_in(directory_)),
         tokens_({std::make_shared<Hs256Key>(Bytes(32, 7))}, "sms-auth", "memoir", seconds(1800)),
         session_metrics_(metrics_),
         service_(config_, tokens_, repository_, clock_, session_metrics_) {
