@@ -3,6 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
+#include "app/key_files.hpp"
 #include "app/startup_error.hpp"
 #include "sms/test_mode_sender.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
@@ -22,8 +25,9 @@ void check_startup(const Config& config) {
     throw ConfigurationError("DATABASE_URL", "PostgreSQL is not supported by this build yet; use sqlite:PATH");
   }
   if (config.jwt_secret.empty() && !config.jwt_private_key_file.empty()) {
-    throw ConfigurationError("JWT_PRIVATE_KEY_FILE", "EdDSA keys are not supported by this build yet; use JWT_SECRET");
+    (void)read_signing_key_file(config.jwt_private_key_file);  // throws ConfigurationError naming the variable
   }
+  for (const auto& path : config.jwt_previous_public_key_files) (void)read_verification_key_file(path);
   if (!config.sms_test_mode) {
     // Never pretend to send: without a gateway client, a production configuration must not start.
     throw ConfigurationError("SMS_TEST_MODE",
@@ -43,6 +47,16 @@ ServiceKeys load_service_keys(const Config& config) {
     keys.jwt_keys.push_back(std::make_shared<Hs256Key>(secret));
     // Codes get their own key, derived so that one secret to manage is enough.
     keys.otp_key = hkdf_sha256(secret, "sms-auth/otp-code-key/v1", 32);
+  } else if (!config.jwt_private_key_file.empty()) {
+    auto signing = std::make_shared<Ed25519Key>(read_signing_key_file(config.jwt_private_key_file));
+    if (readable_by_others(config.jwt_private_key_file)) {
+      spdlog::warn("config: JWT_PRIVATE_KEY_FILE {} is readable by group or others; chmod 600 it",
+                   config.jwt_private_key_file);
+    }
+    // The code key is derived from the signing key, so one secret to manage is still enough; rotating the signing
+    // key then voids pending codes (minutes), unless OTP_SECRET is set.
+    keys.otp_key = hkdf_sha256(signing->raw_private_key(), "sms-auth/otp-code-key/v1", 32);
+    keys.jwt_keys.push_back(std::move(signing));
   } else {
     spdlog::warn("config: no JWT_SECRET: using an ephemeral signing key (test mode only); tokens and pending codes "
                  "do not survive a restart");
@@ -50,6 +64,13 @@ ServiceKeys load_service_keys(const Config& config) {
     keys.otp_key = random_bytes(32);
   }
   if (!config.otp_secret.empty()) keys.otp_key = to_bytes(config.otp_secret);
+  // Verification-only keys of a rotation: tokens they signed stay valid until they expire, and JWKS lists them.
+  for (const auto& path : config.jwt_previous_public_key_files) {
+    auto previous = std::make_shared<Ed25519Key>(read_verification_key_file(path));
+    const bool known = std::any_of(keys.jwt_keys.begin(), keys.jwt_keys.end(),
+                                   [&](const auto& key) { return key->key_id() == previous->key_id(); });
+    if (!known) keys.jwt_keys.push_back(std::move(previous));
+  }
   return keys;
 }
 
@@ -67,9 +88,15 @@ Application::Application(Config config, boost::asio::io_context& io)
       client_addresses_(config_.trusted_proxies),
       sms_auth_handlers_(otp_service_),
       health_handlers_(*repository_, metrics_),
+      session_metrics_(metrics_),
+      session_service_(config_, tokens_, *repository_, clock_, session_metrics_),
+      session_handlers_(session_service_),
+      jwks_handlers_(tokens_),
       router_(metrics_) {
   router_.add(health_handlers_.routes());
   router_.add(sms_auth_handlers_.routes());
+  router_.add(session_handlers_.routes());
+  router_.add(jwks_handlers_.routes());
 }
 
 Application::~Application() = default;

@@ -8,10 +8,13 @@
 #include "auth/otp_code.hpp"
 #include "auth/otp_service.hpp"
 #include "auth/phone_number.hpp"
+#include "auth/session_service.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/client_address.hpp"
 #include "http/handlers/health_handlers.hpp"
+#include "http/handlers/jwks_handlers.hpp"
+#include "http/handlers/session_handlers.hpp"
 #include "http/handlers/sms_auth_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
@@ -28,7 +31,8 @@ namespace sms_auth {
 std::unique_ptr<Repository> open_repository(const Config& config);
 
 // Throws ConfigurationError for what each variable allows but the whole configuration or this build cannot do
-// (a database kind or key type not built in, no SMS sender). Has no side effects: creates no file, opens nothing.
+// (a database kind not built in, an unreadable or wrong key file, no SMS sender). Has no side effects: it reads the
+// key files but creates no file and opens no database.
 void check_startup(const Config& config);
 
 // The keys of the service, from the configuration (or ephemeral in test mode, with a warning).
@@ -68,6 +72,10 @@ class Application {
   ClientAddressResolver client_addresses_;
   SmsAuthHandlers sms_auth_handlers_;
   HealthHandlers health_handlers_;
+  SessionMetrics session_metrics_;
+  SessionService session_service_;
+  SessionHandlers session_handlers_;
+  JwksHandlers jwks_handlers_;
   Router router_;
 };
 

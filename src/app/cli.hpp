@@ -25,6 +25,10 @@ int run_command(const char* name, Body&& body);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_migrate_command(CLI::App& app, int& exit_code);
 void add_check_config_command(CLI::App& app, int& exit_code);
+// Sessions after login (issue 5): keys generate|public, users list|show|block|unblock, sessions list|revoke.
+void add_keys_command(CLI::App& app, int& exit_code);
+void add_users_command(CLI::App& app, int& exit_code);
+void add_sessions_command(CLI::App& app, int& exit_code);
 
 }  // namespace sms_auth
 

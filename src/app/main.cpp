@@ -3,6 +3,9 @@
 //   serve          the HTTP server: POST /api/v1/sms-auth/{send-code,verify-code,resend-code}, GET /healthz, …
 //   migrate        create or upgrade the database schema
 //   check-config   validate the configuration without starting
+//   keys           generate an Ed25519 signing key, print a key file's public key
+//   users          list, show, block, unblock accounts
+//   sessions       list and revoke a user's sessions
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -28,6 +31,9 @@ int main(int argc, char** argv) {
   sms_auth::add_serve_command(app, exit_code);
   sms_auth::add_migrate_command(app, exit_code);
   sms_auth::add_check_config_command(app, exit_code);
+  sms_auth::add_keys_command(app, exit_code);
+  sms_auth::add_users_command(app, exit_code);
+  sms_auth::add_sessions_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

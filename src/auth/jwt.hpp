@@ -14,6 +14,15 @@
 
 namespace sms_auth {
 
+// The public half of an asymmetric key as a JWK (RFC 7517, RFC 8037 for OKP), as the JWKS document publishes it.
+struct PublicJwk {
+  std::string kty;  // "OKP"
+  std::string crv;  // "Ed25519"
+  std::string x;    // base64url of the raw public key
+  std::string kid;  // RFC 7638 thumbprint
+  std::string alg;  // "EdDSA"
+};
+
 // A JWS key: HS256 (shared secret) or EdDSA (Ed25519). Verification only accepts tokens whose `alg` equals the
 // key's, so a token can never choose its own algorithm (RFC 8725 §3.1).
 class JwtKey {
@@ -24,6 +33,8 @@ class JwtKey {
   virtual bool can_sign() const = 0;
   virtual Bytes sign(std::string_view signing_input) const = 0;  // throws if !can_sign()
   virtual bool verify(std::string_view signing_input, const Bytes& signature) const = 0;
+  // What may be published for others to verify with; nullopt for a shared secret, which is never published.
+  virtual std::optional<PublicJwk> public_jwk() const = 0;
 };
 
 // HMAC-SHA256 with a secret of at least 32 bytes (RFC 7518 §3.2).
@@ -35,6 +46,7 @@ class Hs256Key final : public JwtKey {
   bool can_sign() const override { return true; }
   Bytes sign(std::string_view signing_input) const override;
   bool verify(std::string_view signing_input, const Bytes& signature) const override;
+  std::optional<PublicJwk> public_jwk() const override { return std::nullopt; }
 
  private:
   Bytes secret_;

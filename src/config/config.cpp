@@ -325,6 +325,9 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   if (!c.jwt_secret.empty() && !c.jwt_private_key_file.empty()) {
     r.problem("JWT_PRIVATE_KEY_FILE", "set either JWT_SECRET (HS256) or JWT_PRIVATE_KEY_FILE (EdDSA), not both");
   }
+  if (!c.jwt_previous_public_key_files.empty() && c.jwt_private_key_file.empty()) {
+    r.problem("JWT_PREVIOUS_PUBLIC_KEY_FILES", "only applies with JWT_PRIVATE_KEY_FILE (Ed25519 key rotation)");
+  }
   if (c.jwt_secret.empty() && c.jwt_private_key_file.empty() && !c.sms_test_mode) {
     r.problem("JWT_SECRET", "is required (or JWT_PRIVATE_KEY_FILE) unless SMS_TEST_MODE=true");
   }

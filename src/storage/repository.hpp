@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/result.hpp"
+#include "storage/session_store.hpp"
 
 namespace sms_auth {
 
@@ -122,7 +123,8 @@ struct VerifyCodeResult {
 };
 
 // The repository. Implementations are thread-safe; calls block the calling thread for one transaction.
-class Repository {
+// Sessions after login (rotation, revocation, blocking) are declared in SessionStore.
+class Repository : public SessionStore {
  public:
   virtual ~Repository() = default;
 

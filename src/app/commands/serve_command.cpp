@@ -37,6 +37,9 @@ awaitable<void> prune_periodically(Repository& repository, std::chrono::seconds 
     try {
       const auto removed = repository.prune(SystemTimeSource{}.now(), longest_window);
       spdlog::debug("storage.prune removed={}", removed);
+      // Refresh tokens of families ended over a day ago: a replay of one now reads "unknown" instead of "revoked".
+      const auto tokens_removed = repository.prune_refresh_tokens(SystemTimeSource{}.now() - std::chrono::hours(24));
+      spdlog::debug("storage.prune refresh_tokens_removed={}", tokens_removed);
     } catch (const std::exception& e) {
       spdlog::error("storage.prune failed: {}", e.what());
     }

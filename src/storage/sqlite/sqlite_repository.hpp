@@ -34,8 +34,20 @@ class SqliteRepository final : public Repository {
 
   std::size_t prune(TimePoint now, std::chrono::seconds longest_window) override;
 
+  // SessionStore: sqlite_sessions.cpp
+  RotateRefreshTokenResult rotate_refresh_token(const RotateRefreshTokenRequest& request) override;
+  std::optional<SessionRecord> find_session(const std::string& session_id) override;
+  std::vector<SessionRecord> list_sessions(const SessionListQuery& query) override;
+  bool revoke_session(const std::string& user_id, const std::string& session_id, TimePoint now,
+                      std::string_view reason) override;
+  int revoke_user_sessions(const std::string& user_id, TimePoint now, std::string_view reason) override;
+  std::vector<UserRecord> list_users(const UserListQuery& query) override;
+  std::optional<BlockUserResult> set_user_blocked(const std::string& user_id, bool blocked, TimePoint now) override;
+  std::size_t prune_refresh_tokens(TimePoint ended_before) override;
+
  private:
   // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.
+  // Defined in sqlite_support.hpp, shared by the topic files.
   template <class Work>
   auto with_database(Work&& work);
 

@@ -1,0 +1,73 @@
+// Sessions after login: refresh-token rotation with reuse detection, access-token authentication, logout and /me.
+// Domain code: no HTTP, no SQL.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "auth/jwt.hpp"
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/repository.hpp"
+
+namespace sms_auth {
+
+struct SessionMetrics {
+  explicit SessionMetrics(MetricsRegistry& registry)
+      : refreshes(registry.counter("sms_auth_refreshes_total",
+                                   "Refresh-token presentations by result (rotated, rotated_in_grace, unknown_token, "
+                                   "idle_expired, session_expired, session_revoked, reuse_detected, user_blocked)",
+                                   {"result"})),
+        logouts(registry.counter("sms_auth_logouts_total", "Logouts by scope (session, all)", {"scope"})) {}
+
+  Family<Counter>& refreshes;
+  Family<Counter>& logouts;
+};
+
+struct RefreshCommand {
+  std::string refresh_token;
+  std::string client_address;  // for the log
+};
+
+struct TokenPair {
+  IssuedAccessToken access_token;
+  std::string refresh_token;  // opaque; only its SHA-256 is stored
+};
+
+// Who a verified access token speaks for: its claims and its (open) session.
+struct Authenticated {
+  AccessTokenClaims claims;
+  SessionRecord session;
+};
+
+class SessionService {
+ public:
+  SessionService(const Config& config, const AccessTokens& tokens, Repository& repository, const TimeSource& clock,
+                 SessionMetrics& metrics);
+
+  // Rotates the refresh token: a new pair of the same family, the presented token dead. Fails with invalid_grant for
+  // an unknown, expired (idle or absolute), revoked or reused token and for a blocked account; a reuse outside
+  // REFRESH_REUSE_GRACE_SECONDS also ends the family.
+  result<TokenPair> refresh(RefreshCommand command);
+
+  // Verifies the access token (pinned algorithm, signature, typ, iss, aud, exp/nbf) and that its session is still
+  // open (not logged out, revoked or blocked), so logout takes effect at once rather than when the token expires.
+  // Fails with invalid_token; each refusal is logged with the client address.
+  result<Authenticated> authenticate(std::string_view access_token, std::string_view client_address);
+
+  // Ends the caller's session, or with `all` every open session of its user. Returns how many ended.
+  int logout(const Authenticated& caller, bool all, std::string_view client_address);
+
+  // The caller's account. Fails with invalid_token if it no longer exists.
+  result<UserRecord> me(const Authenticated& caller);
+
+ private:
+  const Config& config_;
+  const AccessTokens& tokens_;
+  Repository& repository_;
+  const TimeSource& clock_;
+  SessionMetrics& metrics_;
+};
+
+}  // namespace sms_auth

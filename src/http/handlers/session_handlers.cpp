@@ -1,0 +1,76 @@
+// Request parsing and response rendering for refresh, logout and me (spec §3; RFC 6749 §5.1 response shape).
+#include "http/handlers/session_handlers.hpp"
+
+#include "core/clock.hpp"
+#include "http/bearer_auth.hpp"
+#include "http/error_response.hpp"
+#include "http/json_body.hpp"
+
+namespace sms_auth {
+
+SessionHandlers::SessionHandlers(SessionService& service) : service_(service) {}
+
+std::vector<Route> SessionHandlers::routes() {
+  return {
+      {"POST", "/api/v1/auth/refresh", std::bind_front(&SessionHandlers::refresh, this)},
+      {"POST", "/api/v1/auth/logout", std::bind_front(&SessionHandlers::logout, this)},
+      {"GET", "/api/v1/auth/me", std::bind_front(&SessionHandlers::me, this)},
+  };
+}
+
+result<Authenticated> SessionHandlers::authenticate(const HttpRequest& request) {
+  auto token = bearer_token(request);
+  if (!token) return token.error();
+  return service_.authenticate(*token, request.client_address);
+}
+
+awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
+  const auto body = parse_json_object(request);
+  if (!body) co_return error_response(body.error());
+  auto refresh_token = required_string(*body, "refresh_token");
+  if (!refresh_token) co_return error_response(refresh_token.error());
+
+  auto pair = service_.refresh(RefreshCommand{std::move(*refresh_token), request.client_address});
+  if (!pair) co_return error_response(pair.error());
+  const auto& access = pair->access_token;
+  // The router adds Cache-Control: no-store, which RFC 6749 §5.1 requires of token responses.
+  co_return json_response(200, {
+                                   {"access_token", access.token},
+                                   {"token_type", "bearer"},
+                                   {"expires_in", access.claims.expires_at - access.claims.issued_at},
+                                   {"refresh_token", pair->refresh_token},
+                               });
+}
+
+awaitable<HttpResponse> SessionHandlers::logout(HttpRequest request) {
+  auto caller = authenticate(request);
+  if (!caller) co_return error_response(caller.error());
+  bool all = false;
+  // The body is optional: a bare POST ends this session.
+  if (!request.body.empty()) {
+    const auto body = parse_json_object(request);
+    if (!body) co_return error_response(body.error());
+    auto everywhere = optional_bool(*body, "all", false);
+    if (!everywhere) co_return error_response(everywhere.error());
+    all = *everywhere;
+  }
+  const int ended = service_.logout(*caller, all, request.client_address);
+  co_return json_response(200, {{"success", true}, {"message", "Logged out"}, {"sessions_ended", ended}});
+}
+
+awaitable<HttpResponse> SessionHandlers::me(HttpRequest request) {
+  auto caller = authenticate(request);
+  if (!caller) co_return error_response(caller.error());
+  auto user = service_.me(*caller);
+  if (!user) co_return error_response(user.error());
+  co_return json_response(200, {
+                                   {"id", user->id},
+                                   {"phone_number", user->phone_number},
+                                   {"created_at", format_rfc3339(user->created_at)},
+                                   {"last_login_at", user->last_login_at ? nlohmann::json(format_rfc3339(
+                                                                               *user->last_login_at))
+                                                                         : nlohmann::json(nullptr)},
+                               });
+}
+
+}  // namespace sms_auth

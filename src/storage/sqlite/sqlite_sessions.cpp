@@ -1,0 +1,247 @@
+// SQLite implementation of SessionStore: refresh rotation, revocation and blocking, each one BEGIN IMMEDIATE
+// transaction. (A PostgreSQL implementation keeps rotation atomic with SELECT … FOR UPDATE on the token row.)
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "storage/sqlite/sqlite_repository.hpp"
+#include "storage/sqlite/sqlite_support.hpp"
+
+namespace sms_auth {
+namespace {
+
+constexpr const char* kSessionColumns =
+    "SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_used_at, s.revoked_at, s.revoked_reason, "
+    "(SELECT MAX(t.expires_at) FROM refresh_tokens t WHERE t.session_id = s.id AND t.rotated_at IS NULL) "
+    "FROM sessions s ";
+
+SessionRecord read_session(SQLite::Statement& row) {
+  SessionRecord session;
+  session.id = row.getColumn(0).getString();
+  session.user_id = row.getColumn(1).getString();
+  session.created_at = from_unix_ms(row.getColumn(2).getInt64());
+  session.expires_at = from_unix_ms(row.getColumn(3).getInt64());
+  session.last_used_at = from_unix_ms(row.getColumn(4).getInt64());
+  session.revoked_at = column_time(row.getColumn(5));
+  if (!row.getColumn(6).isNull()) session.revoked_reason = row.getColumn(6).getString();
+  session.idle_expires_at = column_time(row.getColumn(7));
+  return session;
+}
+
+void end_session(SQLite::Database& db, const std::string& session_id, TimePoint now, std::string_view reason) {
+  SQLite::Statement revoke(
+      db, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
+  revoke.bind(1, to_unix_ms(now));
+  revoke.bind(2, std::string(reason));
+  revoke.bind(3, session_id);
+  revoke.exec();
+}
+
+int end_user_sessions(SQLite::Database& db, const std::string& user_id, TimePoint now, std::string_view reason) {
+  SQLite::Statement revoke(db,
+                           "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
+                           "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?");
+  revoke.bind(1, to_unix_ms(now));
+  revoke.bind(2, std::string(reason));
+  revoke.bind(3, user_id);
+  revoke.bind(4, to_unix_ms(now));
+  return revoke.exec();
+}
+
+void store_refresh_token(SQLite::Database& db, const Bytes& token_hash, const std::string& session_id, TimePoint now,
+                         TimePoint expires_at) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
+                           "VALUES (?, ?, ?, ?)");
+  bind_blob(insert, 1, token_hash);
+  insert.bind(2, session_id);
+  insert.bind(3, to_unix_ms(now));
+  insert.bind(4, to_unix_ms(expires_at));
+  insert.exec();
+
+  SQLite::Statement touch(db, "UPDATE sessions SET last_used_at = ? WHERE id = ?");
+  touch.bind(1, to_unix_ms(now));
+  touch.bind(2, session_id);
+  touch.exec();
+}
+
+}  // namespace
+
+RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefreshTokenRequest& request) {
+  return with_database([&](SQLite::Database& db) {
+    RotateRefreshTokenResult out;
+    ImmediateTransaction tx(db);
+    SQLite::Statement find(db,
+                           "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, "
+                           "s.revoked_reason, u.id, u.phone_number, u.blocked_at "
+                           "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+                           "JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?");
+    bind_blob(find, 1, request.presented_hash);
+    if (!find.executeStep()) {
+      out.status = RotateStatus::unknown_token;
+      return out;
+    }
+    out.session_id = find.getColumn(0).getString();
+    const TimePoint token_expires_at = from_unix_ms(find.getColumn(1).getInt64());
+    const std::optional<TimePoint> rotated_at = column_time(find.getColumn(2));
+    const TimePoint session_expires_at = from_unix_ms(find.getColumn(3).getInt64());
+    const bool session_revoked = !find.getColumn(4).isNull();
+    if (!find.getColumn(5).isNull()) out.revoked_reason = find.getColumn(5).getString();
+    out.user_id = find.getColumn(6).getString();
+    out.phone_number = find.getColumn(7).getString();
+    const bool user_blocked = !find.getColumn(8).isNull();
+    find.reset();
+
+    if (session_revoked) {
+      out.status = RotateStatus::session_revoked;
+      return out;
+    }
+    if (request.now >= session_expires_at) {
+      out.status = RotateStatus::session_expired;
+      return out;
+    }
+    if (user_blocked) {
+      // Blocking ends sessions itself; this covers a block written by an older build or by hand.
+      end_session(db, out.session_id, request.now, "user_blocked");
+      tx.commit();
+      out.status = RotateStatus::user_blocked;
+      return out;
+    }
+    if (rotated_at) {
+      // `now` may precede `rotated_at` by a few milliseconds when a concurrent request read the clock first.
+      if (request.reuse_grace > Milliseconds::zero() && request.now - *rotated_at < request.reuse_grace) {
+        // The grace is measured from the first rotation and is not renewed by this sibling, so replaying one token
+        // can never keep a second branch of the family alive for longer than the grace.
+        store_refresh_token(db, request.new_token_hash, out.session_id, request.now, request.new_token_expires_at);
+        tx.commit();
+        out.status = RotateStatus::rotated_in_grace;
+        return out;
+      }
+      // RFC 9700 §4.14.2: either the legitimate client or an attacker holds a newer token; we cannot tell which, so
+      // the whole family ends.
+      end_session(db, out.session_id, request.now, "reuse_detected");
+      tx.commit();
+      out.status = RotateStatus::reuse_detected;
+      return out;
+    }
+    if (request.now >= token_expires_at) {
+      out.status = RotateStatus::idle_expired;
+      return out;
+    }
+
+    SQLite::Statement rotate(db, "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
+    rotate.bind(1, to_unix_ms(request.now));
+    bind_blob(rotate, 2, request.new_token_hash);
+    bind_blob(rotate, 3, request.presented_hash);
+    rotate.exec();
+    store_refresh_token(db, request.new_token_hash, out.session_id, request.now, request.new_token_expires_at);
+    tx.commit();
+    out.status = RotateStatus::rotated;
+    return out;
+  });
+}
+
+std::optional<SessionRecord> SqliteRepository::find_session(const std::string& session_id) {
+  return with_database([&](SQLite::Database& db) -> std::optional<SessionRecord> {
+    SQLite::Statement find(db, std::string(kSessionColumns) + "WHERE s.id = ?");
+    find.bind(1, session_id);
+    if (!find.executeStep()) return std::nullopt;
+    return read_session(find);
+  });
+}
+
+std::vector<SessionRecord> SqliteRepository::list_sessions(const SessionListQuery& query) {
+  return with_database([&](SQLite::Database& db) {
+    std::vector<SessionRecord> out;
+    SQLite::Statement list(db, std::string(kSessionColumns) + "WHERE s.user_id = ? " +
+                                   (query.open_at ? "AND s.revoked_at IS NULL AND s.expires_at > ? " : "") +
+                                   "ORDER BY s.created_at DESC, s.id LIMIT ?");
+    int index = 1;
+    list.bind(index++, query.user_id);
+    if (query.open_at) list.bind(index++, to_unix_ms(*query.open_at));
+    list.bind(index, query.limit);
+    while (list.executeStep()) out.push_back(read_session(list));
+    return out;
+  });
+}
+
+bool SqliteRepository::revoke_session(const std::string& user_id, const std::string& session_id, TimePoint now,
+                                      std::string_view reason) {
+  return with_database([&](SQLite::Database& db) {
+    ImmediateTransaction tx(db);
+    SQLite::Statement revoke(db,
+                             "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
+                             "WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?");
+    revoke.bind(1, to_unix_ms(now));
+    revoke.bind(2, std::string(reason));
+    revoke.bind(3, session_id);
+    revoke.bind(4, user_id);
+    revoke.bind(5, to_unix_ms(now));
+    const bool ended = revoke.exec() > 0;
+    tx.commit();
+    return ended;
+  });
+}
+
+int SqliteRepository::revoke_user_sessions(const std::string& user_id, TimePoint now, std::string_view reason) {
+  return with_database([&](SQLite::Database& db) {
+    ImmediateTransaction tx(db);
+    const int ended = end_user_sessions(db, user_id, now, reason);
+    tx.commit();
+    return ended;
+  });
+}
+
+std::vector<UserRecord> SqliteRepository::list_users(const UserListQuery& query) {
+  return with_database([&](SQLite::Database& db) {
+    std::vector<UserRecord> out;
+    SQLite::Statement list(db, std::string(kUserColumns) + (query.blocked_only ? "WHERE blocked_at IS NOT NULL " : "") +
+                                   "ORDER BY created_at, id LIMIT ?");
+    list.bind(1, query.limit);
+    while (list.executeStep()) out.push_back(read_user(list));
+    return out;
+  });
+}
+
+std::optional<BlockUserResult> SqliteRepository::set_user_blocked(const std::string& user_id, bool blocked,
+                                                                  TimePoint now) {
+  return with_database([&](SQLite::Database& db) -> std::optional<BlockUserResult> {
+    ImmediateTransaction tx(db);
+    SQLite::Statement find(db, "SELECT blocked_at FROM users WHERE id = ?");
+    find.bind(1, user_id);
+    if (!find.executeStep()) return std::nullopt;
+    const bool was_blocked = !find.getColumn(0).isNull();
+    find.reset();
+
+    BlockUserResult out;
+    out.changed = was_blocked != blocked;
+    if (out.changed) {
+      SQLite::Statement update(db, "UPDATE users SET blocked_at = ? WHERE id = ?");
+      if (blocked) {
+        update.bind(1, to_unix_ms(now));
+      } else {
+        update.bind(1);
+      }
+      update.bind(2, user_id);
+      update.exec();
+    }
+    // Also on a repeated block: whatever session a race let through is ended now.
+    if (blocked) out.sessions_revoked = end_user_sessions(db, user_id, now, "user_blocked");
+    tx.commit();
+    return out;
+  });
+}
+
+std::size_t SqliteRepository::prune_refresh_tokens(TimePoint ended_before) {
+  return with_database([&](SQLite::Database& db) {
+    ImmediateTransaction tx(db);
+    SQLite::Statement prune(db,
+                            "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions "
+                            "WHERE revoked_at <= ? OR expires_at <= ?)");
+    prune.bind(1, to_unix_ms(ended_before));
+    prune.bind(2, to_unix_ms(ended_before));
+    const auto removed = static_cast<std::size_t>(prune.exec());
+    tx.commit();
+    return removed;
+  });
+}
+
+}  // namespace sms_auth
