@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "storage/sqlite/sqlite_schema.hpp"
@@ -98,7 +99,12 @@ int SqliteRepository::schema_version() {
   });
 }
 
-int SqliteRepository::expected_schema_version() const { return sqlite_migrations().back().version; }
+int SqliteRepository::expected_schema_version() const {
+  // The highest version, not the last listed: branches append their migrations in merge order.
+  int highest = 0;
+  for (const auto& migration : sqlite_migrations()) highest = std::max(highest, migration.version);
+  return highest;
+}
 
 void SqliteRepository::ping() {
   with_database([](SQLite::Database& db) { db.execAndGet("SELECT 1"); });

@@ -1,4 +1,4 @@
-// The SQLite schema as an ordered list of migrations; the last version is the one this build needs.
+// The SQLite schema as a list of migrations, applied in list order; the highest version is the one this build needs.
 #pragma once
 
 #include <string_view>
