@@ -6,36 +6,12 @@
 #include <filesystem>
 
 #include "storage/sqlite/sqlite_schema.hpp"
+#include "storage/sqlite/sqlite_support.hpp"
 
 namespace sms_auth {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-
-// BEGIN IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction can never be refused
-// half-way with SQLITE_BUSY (the deferred BEGIN's upgrade problem).
-class ImmediateTransaction {
- public:
-  explicit ImmediateTransaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
-  ImmediateTransaction(const ImmediateTransaction&) = delete;
-  ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
-  ~ImmediateTransaction() {
-    if (!done_) {
-      try {
-        db_.exec("ROLLBACK");
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
-      }
-    }
-  }
-  void commit() {
-    db_.exec("COMMIT");
-    done_ = true;
-  }
-
- private:
-  SQLite::Database& db_;
-  bool done_ = false;
-};
 
 void bind_blob(SQLite::Statement& statement, int index, const Bytes& bytes) {
   statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
@@ -46,15 +22,25 @@ Bytes column_blob(const SQLite::Column& column) {
   return Bytes(data, data + column.getBytes());
 }
 
+std::int64_t count_events(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms) {
+  SQLite::Statement count(db, "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at_ms > ?");
+  count.bind(1, bucket);
+  count.bind(2, since_ms);
+  count.executeStep();
+  return count.getColumn(0).getInt64();
+}
+
 std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now) {
   for (const auto& limit : limits) {
     const std::int64_t since = to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(limit.window).count();
-    SQLite::Statement count(db, "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at_ms > ?");
-    count.bind(1, limit.bucket);
-    count.bind(2, since);
-    count.executeStep();
-    const auto events = count.getColumn(0).getInt64();
+    const auto events = count_events(db, limit.bucket, since);
     if (events < limit.limit) continue;
+    if (limit.conversion) {
+      const auto converted = count_events(db, limit.conversion->converted_bucket, since);
+      if (static_cast<double>(converted) >= limit.conversion->min_ratio * static_cast<double>(events)) continue;
+      // Under the ratio. Retry-After below is when the sample falls under `limit` again: the latest the rule can
+      // lift (a verification, or older sends sliding out before newer verifications, may lift it sooner).
+    }
     // The window reopens when the event that puts us at the limit slides out of it.
     SQLite::Statement oldest(db,
                              "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms LIMIT 1 "
@@ -64,17 +50,17 @@ std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vecto
     oldest.bind(3, events - limit.limit);
     std::int64_t reopens_at = to_unix_ms(now);
     if (oldest.executeStep()) reopens_at = oldest.getColumn(0).getInt64() + (to_unix_ms(now) - since);
-    return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)}};
+    return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)},
+                         limit.window};
   }
   return std::nullopt;
 }
 
-void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
-                  const std::string& reservation) {
+void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets, TimePoint now,
+                   const std::string& reservation) {
   SQLite::Statement insert(db, "INSERT INTO rate_events (bucket, at_ms, reservation) VALUES (?, ?, ?)");
-  for (const auto& limit : limits) {
-    if (!limit.count) continue;
-    insert.bind(1, limit.bucket);
+  for (const auto& bucket : buckets) {
+    insert.bind(1, bucket);
     insert.bind(2, to_unix_ms(now));
     if (reservation.empty()) {
       insert.bind(3);
@@ -84,6 +70,15 @@ void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, 
     insert.exec();
     insert.reset();
   }
+}
+
+void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
+                  const std::string& reservation) {
+  std::vector<std::string> buckets;
+  for (const auto& limit : limits) {
+    if (limit.count) buckets.push_back(limit.bucket);
+  }
+  count_buckets(db, buckets, now, reservation);
 }
 
 UserRecord read_user(SQLite::Statement& row) {
@@ -116,16 +111,6 @@ SqliteRepository::SqliteRepository(const std::string& path) {
 }
 
 SqliteRepository::~SqliteRepository() = default;
-
-template <class Work>
-auto SqliteRepository::with_database(Work&& work) {
-  std::lock_guard lock(mutex_);
-  try {
-    return work(*db_);
-  } catch (const SQLite::Exception& e) {
-    throw StorageUnavailable(std::string("SQLite: ") + e.what());
-  }
-}
 
 void SqliteRepository::migrate() {
   with_database([](SQLite::Database& db) {
@@ -174,6 +159,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
         IssuedCode kept{live.getColumn(0).getString(), column_blob(live.getColumn(1)),
                         from_unix_ms(live.getColumn(2).getInt64()), true};
         count_limits(db, request.limits, request.now, request.reservation_id);
+        count_buckets(db, request.tallies, request.now, request.reservation_id);
         tx.commit();
         return kept;
       }
@@ -196,6 +182,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
     replace.bind(7, request.max_attempts);
     replace.exec();
     count_limits(db, request.limits, request.now, request.reservation_id);
+    count_buckets(db, request.tallies, request.now, request.reservation_id);
     tx.commit();
     return fresh;
   });
@@ -269,7 +256,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     count_attempt.exec();
 
     if (!request.matches(code)) {
-      if (request.failure_limit) count_limits(db, {*request.failure_limit}, request.now, {});
+      if (request.failure_limit) count_limits(db, {*request.failure_limit}, request.now, request.failure_tag);
       out.status = VerifyStatus::wrong_code;
       out.attempts_left = code.max_attempts - code.attempts;
       tx.commit();
@@ -327,10 +314,16 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     token.exec();
 
     if (request.failure_limit) {
-      SQLite::Statement forgive(db, "DELETE FROM rate_events WHERE bucket = ?");
+      // The tag rides in the reservation column: failures are never refunded otherwise, and their tags ("client:…")
+      // cannot collide with a send's random reservation id.
+      SQLite::Statement forgive(db, request.failure_tag.empty()
+                                        ? "DELETE FROM rate_events WHERE bucket = ?"
+                                        : "DELETE FROM rate_events WHERE bucket = ? AND reservation = ?");
       forgive.bind(1, request.failure_limit->bucket);
+      if (!request.failure_tag.empty()) forgive.bind(2, request.failure_tag);
       forgive.exec();
     }
+    count_buckets(db, request.success_tallies, request.now, {});
     out.status = VerifyStatus::verified;
     tx.commit();
     return out;

@@ -34,6 +34,10 @@ class SqliteRepository final : public Repository {
 
   std::size_t prune(TimePoint now, std::chrono::seconds longest_window) override;
 
+  // LimitStatistics (sqlite_limit_statistics.cpp)
+  std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view bucket_prefix,
+                                                                           TimePoint since) override;
+
  private:
   // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.
   template <class Work>
