@@ -214,6 +214,7 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
       return make_error(errc::code_expired, "The code has expired; request a new code");
     case VerifyStatus::code_locked: {
       count("code_locked");
+      metrics_.rate_limited.labels({"code_attempts"}).inc();  // every 429 is counted by the limit that gave it
       spdlog::warn("auth.verify locked phone={} ip={} reason=code_attempts_used", masked, address);
       Error error = make_error(errc::too_many_attempts, "Too many wrong codes; request a new code");
       error.retry_after_seconds = ceil_seconds(outcome.retry_after);

@@ -321,3 +321,13 @@ def test_a_pumping_run_is_stopped_by_the_conversion_watch_while_real_logins_else
     # A real user who happens to be in the pumped range waits for the window; the others never noticed.
     assert_429(server.send_code(in_range(9999, pumped_range)))
     assert server.login(in_range(50, real_range))["success"] is True
+
+
+def test_the_per_code_attempt_lock_is_a_429_counted_by_its_limit_name(make_server):
+    server = make_server(OTP_MAX_ATTEMPTS=2)
+    server.send_code(PHONE)
+    code = code_for(server, PHONE)
+    assert server.verify_code(PHONE, wrong_code(code)).status == 401
+    assert server.verify_code(PHONE, wrong_code(code)).status == 401
+    assert_429(server.verify_code(PHONE, code), "too_many_attempts")
+    assert metric(server, "sms_auth_rate_limited_total", limit="code_attempts") == 1
