@@ -117,10 +117,11 @@ Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client
     if (alerts_.first_in_period(alert_key, now, refusal.window)) {
       metrics_.limit_alerts.labels({refusal.name}).inc();
       if (kind == LimitKind::spend_cap) {
-        spdlog::error("limits.cap_reached limit={} window={}s: every SMS is refused until the window moves on "
-                      "(next in {}s); raise {} if this is real traffic",
-                      refusal.name, refusal.window.count(), retry_after,
-                      refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY");
+        spdlog::error(
+            "limits.cap_reached limit={} window={}s: every SMS is refused until the window moves on "
+            "(next in {}s); raise {} if this is real traffic",
+            refusal.name, refusal.window.count(), retry_after,
+            refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY");
       } else {
         spdlog::error("fraud.low_conversion prefix={} region={} window={}s: SMS to this number range are refused: "
                       "at least FRAUD_MIN_SAMPLES={} were sent and fewer than FRAUD_MIN_CONVERSION={} of them were "

@@ -49,19 +49,19 @@ ConversionReport ConversionMonitor::check(TimePoint now) {
   for (const auto& [bucket, count] : verified) regions.insert(bucket.substr(verified_prefix.size()));
 
   for (const auto& region : regions) {
-    CountryConversion country{region, count_of(sent, sent_prefix + region), count_of(verified, verified_prefix + region)};
+    CountryConversion country{region, count_of(sent, sent_prefix + region),
+                              count_of(verified, verified_prefix + region)};
     country.low = under_conversion(country.sent, country.verified, config_);
     sent_.labels({region}).set(static_cast<double>(country.sent));
     verified_.labels({region}).set(static_cast<double>(country.verified));
-    ratio_.labels({region}).set(country.sent == 0 ? 1.0
-                                                  : static_cast<double>(country.verified) /
-                                                        static_cast<double>(country.sent));
+    ratio_.labels({region}).set(
+        country.sent == 0 ? 1.0 : static_cast<double>(country.verified) / static_cast<double>(country.sent));
     if (country.low && alerts_.first_in_period(region, now, config_.fraud_window)) {
       alerts_total_.labels({"conversion_country"}).inc();
-      spdlog::error("fraud.low_conversion country={} sent={} verified={} window={}s: under FRAUD_MIN_CONVERSION={} "
-                    "(SMS pumping?); the country is not blocked, its pumped number ranges are",
-                    region, country.sent, country.verified, config_.fraud_window.count(),
-                    config_.fraud_min_conversion);
+      spdlog::error(
+          "fraud.low_conversion country={} sent={} verified={} window={}s: under FRAUD_MIN_CONVERSION={} "
+          "(SMS pumping?); the country is not blocked, its pumped number ranges are",
+          region, country.sent, country.verified, config_.fraud_window.count(), config_.fraud_min_conversion);
     }
     report.countries.push_back(std::move(country));
   }

@@ -30,6 +30,7 @@ struct ConversionReport {
   std::int64_t blocked_prefixes = 0;         // number ranges the conversion_prefix limit refuses now
 };
 
+// Not thread-safe: one caller at a time (serve's timer).
 class ConversionMonitor {
  public:
   // `alerts_total` is the alert counter shared with the send-time alerts (label limit="conversion_country").

@@ -114,7 +114,7 @@ TEST_F(ConversionMonitorTest, ACountryLeavingTheWindowDropsToZeroInsteadOfFreezi
 }
 
 TEST_F(ConversionMonitorTest, CountsTheRangesTheConversionWatchRefuses) {
-  for (int i = 0; i < 3; ++i) sent(kz(i), kStart);                                     // blocked: 0 of 3
+  for (int i = 0; i < 3; ++i) sent(kz(i), kStart);                                          // blocked: 0 of 3
   for (int i = 0; i < 3; ++i) sent({"+7701555" + std::to_string(1000 + i), "KZ"}, kStart);  // 2 of 3 verified
   verified({"+77015551000", "KZ"}, kStart);
   verified({"+77015551001", "KZ"}, kStart);

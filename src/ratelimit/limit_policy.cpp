@@ -26,8 +26,8 @@ LimitPolicy::LimitPolicy(const Config& config) : config_(config) {}
 std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::string_view client_address) const {
   using namespace limit_name;
   std::vector<WindowLimit> limits;
-  limits.push_back({std::string(kPerIpHour), "sms:ip:" + address_key(client_address), config_.sms_per_ip_per_hour,
-                    hours(1)});
+  limits.push_back(
+      {std::string(kPerIpHour), "sms:ip:" + address_key(client_address), config_.sms_per_ip_per_hour, hours(1)});
 
   limits.push_back(failed_verifications(phone));
   limits.back().count = false;  // a locked number gets no new code either
@@ -47,10 +47,9 @@ std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::st
   if (config_.fraud_min_conversion > 0) {
     // The same SMS as the velocity limit, over the fraud window: after FRAUD_MIN_SAMPLES of them, the range must
     // convert. Real users verify; pumped numbers never do.
-    limits.push_back({std::string(kConversionPrefix), prefix_bucket, config_.fraud_min_samples, config_.fraud_window,
-                      false,
-                      ConversionRule{bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()),
-                                     config_.fraud_min_conversion}});
+    limits.push_back(
+        {std::string(kConversionPrefix), prefix_bucket, config_.fraud_min_samples, config_.fraud_window, false,
+         ConversionRule{bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()), config_.fraud_min_conversion}});
   }
 
   limits.push_back({std::string(kGlobalHour), "sms:global", config_.sms_global_per_hour, hours(1)});

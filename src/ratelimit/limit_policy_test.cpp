@@ -75,8 +75,8 @@ TEST(LimitPolicy, EachSendIsCountedOncePerBucket) {
   for (const auto& limit : limits) {
     if (limit.count) counted.push_back(limit.bucket);
   }
-  EXPECT_EQ(counted, (std::vector<std::string>{"sms:ip:203.0.113.7", "sms:number:+77472367503",
-                                               "sms:prefix:+7747236", "sms:global"}));
+  EXPECT_EQ(counted, (std::vector<std::string>{"sms:ip:203.0.113.7", "sms:number:+77472367503", "sms:prefix:+7747236",
+                                               "sms:global"}));
   // The failure lock is only checked on a send: wrong codes fill it.
   EXPECT_FALSE(find(limits, "failed_verify_per_number_hour").count);
 }

@@ -18,7 +18,7 @@ class LimitStatistics {
   // (e.g. "sms:country:" → {"sms:country:KZ": 120, …}). Buckets without events are absent.
   // Throws StorageUnavailable if the database cannot be read.
   virtual std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view bucket_prefix,
-                                                                                   TimePoint since) = 0;
+                                                                                  TimePoint since) = 0;
 };
 
 }  // namespace sms_auth

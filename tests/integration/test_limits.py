@@ -331,3 +331,19 @@ def test_the_per_code_attempt_lock_is_a_429_counted_by_its_limit_name(make_serve
     assert server.verify_code(PHONE, wrong_code(code)).status == 401
     assert_429(server.verify_code(PHONE, code), "too_many_attempts")
     assert metric(server, "sms_auth_rate_limited_total", limit="code_attempts") == 1
+
+
+def test_the_country_conversion_watch_reads_every_instances_traffic_from_the_database(make_server, tmp_path):
+    shared = {"DATABASE_URL": f"sqlite:{tmp_path / 'shared.db'}"}
+    a = make_server(name="a", **shared)
+    a.login(number(1))
+    assert a.send_code(number(2)).status == 200  # never verified
+    # The watch runs when an instance starts and every minute after: a second instance sees the first one's traffic.
+    b = make_server(name="b", **shared)
+    deadline = time.time() + 10
+    while metric(b, "sms_auth_conversion_sms_sent", country="KZ") is None and time.time() < deadline:
+        time.sleep(0.1)
+    assert metric(b, "sms_auth_conversion_sms_sent", country="KZ") == 2
+    assert metric(b, "sms_auth_conversion_verified", country="KZ") == 1
+    assert metric(b, "sms_auth_conversion_ratio", country="KZ") == 0.5
+    assert metric(b, "sms_auth_conversion_blocked_prefixes") == 0

@@ -70,10 +70,16 @@ class SqliteLimits : public ::testing::Test {
   std::unique_ptr<SqliteRepository> repository_;
 };
 
-WindowLimit per_hour(std::string bucket, int limit) { return {"per_hour", std::move(bucket), limit, hours(1)}; }
+WindowLimit per_hour(std::string bucket, int limit) {
+  return {"per_hour", std::move(bucket), limit, hours(1)};
+}
 
 WindowLimit conversion(std::string prefix, int samples, double ratio, seconds window) {
-  return {"conversion_prefix", "sms:prefix:" + prefix, samples, window, false,
+  return {"conversion_prefix",
+          "sms:prefix:" + prefix,
+          samples,
+          window,
+          false,
           ConversionRule{"verified:prefix:" + prefix, ratio}};
 }
 
@@ -184,7 +190,7 @@ TEST_F(SqliteLimits, ASuccessForgivesOnlyTheFailuresOfTheSameClient) {
 TEST_F(SqliteLimits, ASuccessClearsTheClientsOwnFailuresButNotAnotherClients) {
   const WindowLimit failures{"failed_verify_per_number_hour", "verify-failed:number:+77000000001", 4, hours(1)};
   ASSERT_TRUE(send("+77000000001", kStart, {}));
-  verify("+77000000001", kStart, false, failures, "client:203.0.113.9");  // a guesser elsewhere
+  verify("+77000000001", kStart, false, failures, "client:203.0.113.9");   // a guesser elsewhere
   verify("+77000000001", kStart, false, failures, "client:198.51.100.1");  // the owner's typos
   verify("+77000000001", kStart, false, failures, "client:198.51.100.1");
   EXPECT_EQ(events("verify-failed:number:+77000000001"), 3);

@@ -36,7 +36,7 @@ class SqliteRepository final : public Repository {
 
   // LimitStatistics (sqlite_limit_statistics.cpp)
   std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view bucket_prefix,
-                                                                           TimePoint since) override;
+                                                                          TimePoint since) override;
 
  private:
   // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.
