@@ -85,6 +85,7 @@ Application::Application(Config config, boost::asio::io_context& io)
       sender_(make_sender(config_, io)),
       auth_metrics_(metrics_),
       otp_service_(config_, phones_, codec_, limits_, tokens_, *repository_, *sender_, clock_, auth_metrics_),
+      conversion_monitor_(config_, *repository_, metrics_, auth_metrics_.limit_alerts),
       client_addresses_(config_.trusted_proxies),
       sms_auth_handlers_(otp_service_),
       health_handlers_(*repository_, metrics_),

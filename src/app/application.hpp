@@ -18,6 +18,7 @@
 #include "http/handlers/sms_auth_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
+#include "ratelimit/conversion_monitor.hpp"
 #include "ratelimit/limit_policy.hpp"
 #include "sms/sms_sender.hpp"
 #include "storage/repository.hpp"
@@ -55,6 +56,7 @@ class Application {
   const ClientAddressResolver& client_addresses() const { return client_addresses_; }
   const LimitPolicy& limits() const { return limits_; }
   MetricsRegistry& metrics() { return metrics_; }
+  ConversionMonitor& conversion_monitor() { return conversion_monitor_; }
 
  private:
   Config config_;
@@ -69,6 +71,7 @@ class Application {
   std::unique_ptr<SmsSender> sender_;
   AuthMetrics auth_metrics_;
   OtpService otp_service_;
+  ConversionMonitor conversion_monitor_;
   ClientAddressResolver client_addresses_;
   SmsAuthHandlers sms_auth_handlers_;
   HealthHandlers health_handlers_;

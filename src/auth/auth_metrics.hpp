@@ -18,12 +18,23 @@ struct AuthMetrics {
         rate_limited(registry.counter("sms_auth_rate_limited_total", "Requests refused by a limit, by limit name",
                                       {"limit"})),
         logins(registry.counter("sms_auth_logins_total", "Successful logins, by whether the user was new",
-                                {"new_user"})) {}
+                                {"new_user"})),
+        limit_alerts(registry.counter("sms_auth_limit_alerts_total",
+                                      "Operator alerts (error log lines) raised by the limits: a global SMS cap "
+                                      "reached, a number range (conversion_prefix) or a country (conversion_country) "
+                                      "under the minimum conversion; at most one per cap, range or country and "
+                                      "window, per instance",
+                                      {"limit"})),
+        limit_last_hit(registry.gauge("sms_auth_limit_last_hit_timestamp_seconds",
+                                      "Unix time of the latest refusal by a global SMS cap or the conversion watch",
+                                      {"limit"})) {}
 
   Family<Counter>& codes_sent;
   Family<Counter>& verifications;
   Family<Counter>& rate_limited;
   Family<Counter>& logins;
+  Family<Counter>& limit_alerts;
+  Family<Gauge>& limit_last_hit;
 };
 
 }  // namespace sms_auth

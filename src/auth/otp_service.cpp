@@ -58,21 +58,11 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   request.new_expires_at = now + duration_cast<Milliseconds>(config_.otp_ttl);
   request.max_attempts = config_.otp_max_attempts;
   request.limits = limits_.for_send(*phone, command.client_address);
+  request.tallies = limits_.send_tallies(*phone);
   request.reservation_id = random_uuid();
 
   auto issued = repository_.issue_code(request);
-  if (!issued) {
-    metrics_.rate_limited.labels({issued.error().name}).inc();
-    spdlog::warn("auth.rate_limited action={} phone={} ip={} limit={} retry_after={}s", action,
-                 mask_phone(phone->e164), log_safe(command.client_address), issued.error().name,
-                 ceil_seconds(issued.error().retry_after));
-    Error error = make_error(errc::rate_limited, issued.error().name == "cooldown"
-                                                     ? "A code was sent to this number moments ago; wait before "
-                                                       "asking for another"
-                                                     : "Too many codes were requested; try again later");
-    error.retry_after_seconds = ceil_seconds(issued.error().retry_after);
-    co_return error;
-  }
+  if (!issued) co_return send_refused(*phone, command.client_address, action, issued.error(), now);
 
   CodeSent out;
   out.expires_in = whole_seconds_left(issued->expires_at, now);
@@ -112,6 +102,50 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   co_return out;
 }
 
+Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client_address, std::string_view action,
+                               const LimitExceeded& refusal, TimePoint now) {
+  const std::int64_t retry_after = ceil_seconds(refusal.retry_after);
+  metrics_.rate_limited.labels({refusal.name}).inc();
+  spdlog::warn("auth.rate_limited action={} phone={} ip={} limit={} retry_after={}s", action, mask_phone(phone.e164),
+               log_safe(client_address), refusal.name, retry_after);
+
+  const LimitKind kind = LimitPolicy::kind_of(refusal.name);
+  if (kind == LimitKind::spend_cap || kind == LimitKind::low_conversion) {
+    metrics_.limit_last_hit.labels({refusal.name}).set(static_cast<double>(to_unix_seconds(now)));
+    // A reached cap or a pumped range stays so for a while: one error line per window, not one per request.
+    const std::string alert_key = kind == LimitKind::spend_cap ? refusal.name : refusal.name + ":" + phone.prefix();
+    if (alerts_.first_in_period(alert_key, now, refusal.window)) {
+      metrics_.limit_alerts.labels({refusal.name}).inc();
+      if (kind == LimitKind::spend_cap) {
+        spdlog::error(
+            "limits.cap_reached limit={} window={}s: every SMS is refused until the window moves on "
+            "(next in {}s); raise {} if this is real traffic",
+            refusal.name, refusal.window.count(), retry_after,
+            refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY");
+      } else {
+        spdlog::error("fraud.low_conversion prefix={} region={} window={}s: SMS to this number range are refused: "
+                      "at least FRAUD_MIN_SAMPLES={} were sent and fewer than FRAUD_MIN_CONVERSION={} of them were "
+                      "verified (SMS pumping?); the range reopens in at most {}s",
+                      phone.prefix(), phone.region, refusal.window.count(), config_.fraud_min_samples,
+                      config_.fraud_min_conversion, retry_after);
+      }
+    }
+  }
+
+  Error error = make_error(errc::rate_limited, "Too many codes were requested; try again later");
+  if (refusal.name == limit_name::kCooldown) {
+    error.detail = "A code was sent to this number moments ago; wait before asking for another";
+  } else if (kind == LimitKind::failure_lock) {
+    error = make_error(errc::too_many_attempts, "Too many wrong codes were entered for this number; try again later");
+  } else if (kind == LimitKind::low_conversion) {
+    error.detail = "Codes cannot be sent to this number range right now; try again later";
+  } else if (kind == LimitKind::spend_cap) {
+    error.detail = "The service is sending too many codes right now; try again later";
+  }
+  error.retry_after_seconds = retry_after;
+  return error;
+}
+
 result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
   if (!is_well_formed_code(command.code)) {
     return make_error(errc::invalid_request, "code must be a string of 6 digits");
@@ -126,6 +160,8 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
   request.now = now;
   request.attempt_limits = limits_.for_verify_attempt(command.client_address);
   request.failure_limit = limits_.failed_verifications(*phone);
+  request.failure_tag = LimitPolicy::failure_tag(command.client_address);
+  request.success_tallies = limits_.success_tallies(*phone);
   const std::string& submitted = command.code;
   const std::string& e164 = phone->e164;
   request.matches = [this, &submitted, &e164](const StoredCode& stored) {
@@ -179,6 +215,7 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
       return make_error(errc::code_expired, "The code has expired; request a new code");
     case VerifyStatus::code_locked: {
       count("code_locked");
+      metrics_.rate_limited.labels({"code_attempts"}).inc();  // every 429 is counted by the limit that gave it
       spdlog::warn("auth.verify locked phone={} ip={} reason=code_attempts_used", masked, address);
       Error error = make_error(errc::too_many_attempts, "Too many wrong codes; request a new code");
       error.retry_after_seconds = ceil_seconds(outcome.retry_after);
@@ -189,7 +226,10 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
       metrics_.rate_limited.labels({outcome.limit_name}).inc();
       spdlog::warn("auth.verify locked phone={} ip={} limit={} retry_after={}s", masked, address, outcome.limit_name,
                    ceil_seconds(outcome.retry_after));
-      Error error = make_error(errc::too_many_attempts, "Too many wrong codes; try again later");
+      Error error = make_error(errc::too_many_attempts, outcome.limit_name == limit_name::kVerifyPerIpHour
+                                                            ? "Too many verification attempts from this address; "
+                                                              "try again later"
+                                                            : "Too many wrong codes; try again later");
       error.retry_after_seconds = ceil_seconds(outcome.retry_after);
       return error;
     }

@@ -10,6 +10,7 @@
 #include "config/config.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "ratelimit/alert_throttle.hpp"
 #include "ratelimit/limit_policy.hpp"
 #include "sms/sms_sender.hpp"
 #include "storage/repository.hpp"
@@ -66,6 +67,9 @@ class OtpService {
   // The code a number gets: a configured fixed one (test numbers, SMS_TEST_FIXED_CODE) or the one derived from seed.
   std::string code_for(const PhoneNumber& phone, const Bytes& seed) const;
   bool is_test_number(const PhoneNumber& phone) const;
+  // The answer to a send refused by a limit: metric, log line, an operator alert for caps and pumping, the error.
+  Error send_refused(const PhoneNumber& phone, std::string_view client_address, std::string_view action,
+                     const LimitExceeded& refusal, TimePoint now);
 
   const Config& config_;
   const PhoneNumberParser& phones_;
@@ -76,6 +80,7 @@ class OtpService {
   SmsSender& sender_;
   const TimeSource& clock_;
   AuthMetrics& metrics_;
+  AlertThrottle alerts_;
 };
 
 }  // namespace sms_auth

@@ -4,43 +4,96 @@
 
 #include <algorithm>
 
+#include "core/ip_network.hpp"
+
 namespace sms_auth {
 
 using std::chrono::hours;
 using std::chrono::seconds;
 
+namespace {
+
+std::string bucket(std::string_view kind, std::string_view key) {
+  std::string out(kind);
+  out += key;
+  return out;
+}
+
+}  // namespace
+
 LimitPolicy::LimitPolicy(const Config& config) : config_(config) {}
 
 std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::string_view client_address) const {
+  using namespace limit_name;
   std::vector<WindowLimit> limits;
-  limits.push_back({"per_ip_hour", "sms:ip:" + std::string(client_address), config_.sms_per_ip_per_hour, hours(1)});
+  limits.push_back(
+      {std::string(kPerIpHour), "sms:ip:" + address_key(client_address), config_.sms_per_ip_per_hour, hours(1)});
 
   limits.push_back(failed_verifications(phone));
   limits.back().count = false;  // a locked number gets no new code either
 
   const std::string number_bucket = "sms:number:" + phone.e164;
   bool counted = false;
-  auto per_number = [&](const char* name, int limit, seconds window) {
-    limits.push_back({name, number_bucket, limit, window, !counted});
+  auto per_number = [&](std::string_view name, int limit, seconds window) {
+    limits.push_back({std::string(name), number_bucket, limit, window, !counted});
     counted = true;
   };
-  if (config_.resend_cooldown.count() > 0) per_number("cooldown", 1, config_.resend_cooldown);
-  per_number("per_number_hour", config_.sms_per_number_per_hour, hours(1));
-  per_number("per_number_day", config_.sms_per_number_per_day, hours(24));
+  if (config_.resend_cooldown.count() > 0) per_number(kCooldown, 1, config_.resend_cooldown);
+  per_number(kPerNumberHour, config_.sms_per_number_per_hour, hours(1));
+  per_number(kPerNumberDay, config_.sms_per_number_per_day, hours(24));
 
-  limits.push_back({"per_prefix_hour", "sms:prefix:" + phone.prefix(), config_.sms_per_prefix_per_hour, hours(1)});
-  limits.push_back({"global_hour", "sms:global", config_.sms_global_per_hour, hours(1)});
-  limits.push_back({"global_day", "sms:global", config_.sms_global_per_day, hours(24), false});
+  const std::string prefix_bucket = bucket(limit_bucket::kSmsPerPrefix, phone.prefix());
+  limits.push_back({std::string(kPerPrefixHour), prefix_bucket, config_.sms_per_prefix_per_hour, hours(1)});
+  if (config_.fraud_min_conversion > 0) {
+    // The same SMS as the velocity limit, over the fraud window: after FRAUD_MIN_SAMPLES of them, the range must
+    // convert. Real users verify; pumped numbers never do.
+    limits.push_back(
+        {std::string(kConversionPrefix), prefix_bucket, config_.fraud_min_samples, config_.fraud_window, false,
+         ConversionRule{bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()), config_.fraud_min_conversion}});
+  }
+
+  limits.push_back({std::string(kGlobalHour), "sms:global", config_.sms_global_per_hour, hours(1)});
+  limits.push_back({std::string(kGlobalDay), "sms:global", config_.sms_global_per_day, hours(24), false});
   return limits;
 }
 
+std::vector<std::string> LimitPolicy::send_tallies(const PhoneNumber& phone) const {
+  return {bucket(limit_bucket::kSmsPerCountry, phone.region)};
+}
+
 std::vector<WindowLimit> LimitPolicy::for_verify_attempt(std::string_view client_address) const {
-  return {{"verify_per_ip_hour", "verify:ip:" + std::string(client_address), config_.verify_per_ip_per_hour, hours(1)}};
+  return {{std::string(limit_name::kVerifyPerIpHour), "verify:ip:" + address_key(client_address),
+           config_.verify_per_ip_per_hour, hours(1)}};
 }
 
 WindowLimit LimitPolicy::failed_verifications(const PhoneNumber& phone) const {
-  return {"failed_verify_per_number_hour", "verify-failed:number:" + phone.e164,
+  return {std::string(limit_name::kFailedVerifyPerNumber), "verify-failed:number:" + phone.e164,
           config_.failed_verify_per_number_per_hour, hours(1)};
+}
+
+std::string LimitPolicy::failure_tag(std::string_view client_address) {
+  return "client:" + address_key(client_address);
+}
+
+std::vector<std::string> LimitPolicy::success_tallies(const PhoneNumber& phone) const {
+  return {bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()),
+          bucket(limit_bucket::kVerifiedPerCountry, phone.region)};
+}
+
+LimitKind LimitPolicy::kind_of(std::string_view limit_name) {
+  using namespace limit_name;
+  if (limit_name == kFailedVerifyPerNumber) return LimitKind::failure_lock;
+  if (limit_name == kGlobalHour || limit_name == kGlobalDay) return LimitKind::spend_cap;
+  if (limit_name == kConversionPrefix) return LimitKind::low_conversion;
+  return LimitKind::ordinary;
+}
+
+std::string LimitPolicy::address_key(std::string_view client_address) {
+  auto address = IpAddress::parse(client_address);
+  if (!address) return std::string(client_address);
+  if (address->is_v4) return address->to_string();
+  std::fill(address->bytes.begin() + 8, address->bytes.end(), std::uint8_t{0});
+  return address->to_string() + "/64";
 }
 
 std::chrono::seconds LimitPolicy::longest_window() const {

@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/result.hpp"
+#include "storage/limit_statistics.hpp"
 #include "storage/session_store.hpp"
 
 namespace sms_auth {
@@ -23,6 +24,14 @@ namespace sms_auth {
 class StorageUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// A conversion condition on a window limit: the limit refuses only while fewer than `min_ratio` of its events were
+// followed by an event in `converted_bucket` within the same window (e.g. SMS sent to a number range vs. codes
+// verified in it: SMS pumping never converts).
+struct ConversionRule {
+  std::string converted_bucket;  // e.g. "verified:prefix:+7747236"
+  double min_ratio = 0;
 };
 
 // A sliding-window limit: at most `limit` events in `bucket` within `window`. Checked before, and (when `count`)
@@ -34,12 +43,16 @@ struct WindowLimit {
   int limit = 0;
   std::chrono::seconds window{0};
   bool count = true;   // false: only checked (e.g. a lock that other events fill)
+  // With a rule, `limit` events are only the sample size after which the rule is enforced: the limit refuses while
+  // the window holds at least `limit` events and their conversion is under the rule's ratio.
+  std::optional<ConversionRule> conversion{};
 };
 
 // The first limit that refused, and when the oldest counted event leaves its window.
 struct LimitExceeded {
   std::string name;
   std::chrono::milliseconds retry_after{0};
+  std::chrono::seconds window{0};  // of the limit that refused
 };
 
 struct UserRecord {
@@ -64,6 +77,9 @@ struct IssueCodeRequest {
   int max_attempts = 5;
   std::vector<WindowLimit> limits;  // all checked; those with `count` are counted, tagged with reservation_id
   std::string reservation_id;       // a random id for this send, so that a failed send can be refunded
+  // Buckets that only count this send (never checked here), under the same reservation: what monitors read, e.g.
+  // the SMS sent per country for the conversion watch.
+  std::vector<std::string> tallies;
 };
 
 struct IssuedCode {
@@ -98,6 +114,12 @@ struct VerifyCodeRequest {
   std::vector<WindowLimit> attempt_limits;  // e.g. per client address: checked and counted on every attempt
   std::optional<WindowLimit> failure_limit;  // wrong codes of this number: checked, counted on a wrong code,
                                              // cleared on success
+  // Wrong codes are counted with this tag (the client's address), and a success clears only the failures with the
+  // same tag: "after a success, disregard earlier failures from the same IP" (NIST SP 800-63B §5.2.2), so that a
+  // victim's login does not hand a guesser elsewhere a fresh budget. Empty: a success clears every failure.
+  std::string failure_tag;
+  // Buckets counted once when the code is verified (e.g. verifications per number range, for the conversion watch).
+  std::vector<std::string> success_tallies;
   // Called inside the transaction, after the attempt was counted: true if the submitted code is this one.
   std::function<bool(const StoredCode&)> matches;
   NewSession session;
@@ -123,8 +145,9 @@ struct VerifyCodeResult {
 };
 
 // The repository. Implementations are thread-safe; calls block the calling thread for one transaction.
-// Sessions after login (rotation, revocation, blocking) are declared in SessionStore.
-class Repository : public SessionStore {
+// Sessions after login (rotation, revocation, blocking) are declared in SessionStore; read-only limit counts for
+// monitoring in LimitStatistics.
+class Repository : public SessionStore, public LimitStatistics {
  public:
   virtual ~Repository() = default;
 

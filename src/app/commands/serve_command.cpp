@@ -46,6 +46,23 @@ awaitable<void> prune_periodically(Repository& repository, std::chrono::seconds 
   }
 }
 
+constexpr auto kConversionCheckEvery = std::chrono::minutes(1);
+
+// Reads the per-country conversion (every instance's traffic) into the metrics, every minute, until cancelled.
+awaitable<void> watch_conversion_periodically(ConversionMonitor& monitor, std::shared_ptr<asio::steady_timer> timer) {
+  for (;;) {
+    try {
+      monitor.check(SystemTimeSource{}.now());
+    } catch (const std::exception& e) {
+      spdlog::error("limits.conversion_watch failed: {}", e.what());
+    }
+    timer->expires_after(kConversionCheckEvery);
+    boost::system::error_code ec;
+    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;  // cancelled: shutting down
+  }
+}
+
 int serve() {
   const auto config = load_config_or_report();
   if (!config) return kExitUsage;
@@ -66,6 +83,16 @@ int serve() {
   auto prune_timer = std::make_shared<asio::steady_timer>(io);
   asio::co_spawn(io, prune_periodically(application.repository(), application.limits().longest_window(), prune_timer),
                  asio::detached);
+  auto conversion_timer = std::make_shared<asio::steady_timer>(io);
+  asio::co_spawn(io, watch_conversion_periodically(application.conversion_monitor(), conversion_timer),
+                 [](std::exception_ptr error) {
+                   if (!error) return;
+                   try {
+                     std::rethrow_exception(error);
+                   } catch (const std::exception& e) {
+                     spdlog::error("limits.conversion_watch stopped: {}", e.what());
+                   }
+                 });
 
   // Graceful stop: no new connections, idle ones closed, requests in flight answered; a watchdog ends it all if
   // something hangs past the grace period.
@@ -79,6 +106,7 @@ int serve() {
     spdlog::info("received signal {}, stopping: finishing requests in flight", signal_number);
     server.stop();
     prune_timer->cancel();
+    conversion_timer->cancel();
     watchdog = std::thread([&] {
       std::unique_lock lock(stop_mutex);
       if (!stopped_cv.wait_for(lock, kShutdownGrace, [&] { return stopped; })) {

@@ -14,15 +14,25 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
+std::int64_t count_events(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms) {
+  SQLite::Statement count(db, "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at_ms > ?");
+  count.bind(1, bucket);
+  count.bind(2, since_ms);
+  count.executeStep();
+  return count.getColumn(0).getInt64();
+}
+
 std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now) {
   for (const auto& limit : limits) {
     const std::int64_t since = to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(limit.window).count();
-    SQLite::Statement count(db, "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at_ms > ?");
-    count.bind(1, limit.bucket);
-    count.bind(2, since);
-    count.executeStep();
-    const auto events = count.getColumn(0).getInt64();
+    const auto events = count_events(db, limit.bucket, since);
     if (events < limit.limit) continue;
+    if (limit.conversion) {
+      const auto converted = count_events(db, limit.conversion->converted_bucket, since);
+      if (static_cast<double>(converted) >= limit.conversion->min_ratio * static_cast<double>(events)) continue;
+      // Under the ratio. Retry-After below is when the sample falls under `limit` again: the latest the rule can
+      // lift (a verification, or older sends sliding out before newer verifications, may lift it sooner).
+    }
     // The window reopens when the event that puts us at the limit slides out of it.
     SQLite::Statement oldest(db,
                              "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms LIMIT 1 "
@@ -32,17 +42,17 @@ std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vecto
     oldest.bind(3, events - limit.limit);
     std::int64_t reopens_at = to_unix_ms(now);
     if (oldest.executeStep()) reopens_at = oldest.getColumn(0).getInt64() + (to_unix_ms(now) - since);
-    return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)}};
+    return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)},
+                         limit.window};
   }
   return std::nullopt;
 }
 
-void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
-                  const std::string& reservation) {
+void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets, TimePoint now,
+                   const std::string& reservation) {
   SQLite::Statement insert(db, "INSERT INTO rate_events (bucket, at_ms, reservation) VALUES (?, ?, ?)");
-  for (const auto& limit : limits) {
-    if (!limit.count) continue;
-    insert.bind(1, limit.bucket);
+  for (const auto& bucket : buckets) {
+    insert.bind(1, bucket);
     insert.bind(2, to_unix_ms(now));
     if (reservation.empty()) {
       insert.bind(3);
@@ -52,6 +62,15 @@ void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, 
     insert.exec();
     insert.reset();
   }
+}
+
+void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
+                  const std::string& reservation) {
+  std::vector<std::string> buckets;
+  for (const auto& limit : limits) {
+    if (limit.count) buckets.push_back(limit.bucket);
+  }
+  count_buckets(db, buckets, now, reservation);
 }
 
 }  // namespace
@@ -125,6 +144,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
         IssuedCode kept{live.getColumn(0).getString(), column_blob(live.getColumn(1)),
                         from_unix_ms(live.getColumn(2).getInt64()), true};
         count_limits(db, request.limits, request.now, request.reservation_id);
+        count_buckets(db, request.tallies, request.now, request.reservation_id);
         tx.commit();
         return kept;
       }
@@ -147,6 +167,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
     replace.bind(7, request.max_attempts);
     replace.exec();
     count_limits(db, request.limits, request.now, request.reservation_id);
+    count_buckets(db, request.tallies, request.now, request.reservation_id);
     tx.commit();
     return fresh;
   });
@@ -220,7 +241,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     count_attempt.exec();
 
     if (!request.matches(code)) {
-      if (request.failure_limit) count_limits(db, {*request.failure_limit}, request.now, {});
+      if (request.failure_limit) count_limits(db, {*request.failure_limit}, request.now, request.failure_tag);
       out.status = VerifyStatus::wrong_code;
       out.attempts_left = code.max_attempts - code.attempts;
       tx.commit();
@@ -278,10 +299,16 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     token.exec();
 
     if (request.failure_limit) {
-      SQLite::Statement forgive(db, "DELETE FROM rate_events WHERE bucket = ?");
+      // The tag rides in the reservation column: failures are never refunded otherwise, and their tags ("client:…")
+      // cannot collide with a send's random reservation id.
+      SQLite::Statement forgive(db, request.failure_tag.empty()
+                                        ? "DELETE FROM rate_events WHERE bucket = ?"
+                                        : "DELETE FROM rate_events WHERE bucket = ? AND reservation = ?");
       forgive.bind(1, request.failure_limit->bucket);
+      if (!request.failure_tag.empty()) forgive.bind(2, request.failure_tag);
       forgive.exec();
     }
+    count_buckets(db, request.success_tallies, request.now, {});
     out.status = VerifyStatus::verified;
     tx.commit();
     return out;

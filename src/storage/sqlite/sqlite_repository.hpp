@@ -45,6 +45,10 @@ class SqliteRepository final : public Repository {
   std::optional<BlockUserResult> set_user_blocked(const std::string& user_id, bool blocked, TimePoint now) override;
   std::size_t prune_refresh_tokens(TimePoint ended_before) override;
 
+  // LimitStatistics (sqlite_limit_statistics.cpp)
+  std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view bucket_prefix,
+                                                                          TimePoint since) override;
+
  private:
   // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.
   // Defined in sqlite_support.hpp, shared by the topic files.
