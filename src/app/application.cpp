@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/startup_error.hpp"
+#include "http/web_assets.hpp"
 #include "sms/test_mode_sender.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
@@ -67,9 +68,11 @@ Application::Application(Config config, boost::asio::io_context& io)
       client_addresses_(config_.trusted_proxies),
       sms_auth_handlers_(otp_service_),
       health_handlers_(*repository_, metrics_),
+      web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode, config_.sms_test_fixed_code}),
       router_(metrics_) {
   router_.add(health_handlers_.routes());
   router_.add(sms_auth_handlers_.routes());
+  router_.add(web_page_handlers_.routes());
 }
 
 Application::~Application() = default;

@@ -13,6 +13,7 @@
 #include "http/client_address.hpp"
 #include "http/handlers/health_handlers.hpp"
 #include "http/handlers/sms_auth_handlers.hpp"
+#include "http/handlers/web_page_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/limit_policy.hpp"
@@ -68,6 +69,7 @@ class Application {
   ClientAddressResolver client_addresses_;
   SmsAuthHandlers sms_auth_handlers_;
   HealthHandlers health_handlers_;
+  WebPageHandlers web_page_handlers_;
   Router router_;
 };
 
