@@ -688,7 +688,8 @@
 
   function refreshLead(current) {
     const lifetime = current.expiresAt - current.receivedAt;
-    return Math.min(REFRESH_LEAD_MAX_MS, Math.max(REFRESH_LEAD_MIN_MS, lifetime / 5));
+    const lead = Math.min(REFRESH_LEAD_MAX_MS, Math.max(REFRESH_LEAD_MIN_MS, lifetime / 5));
+    return Math.min(lead, lifetime / 2);  // a very short-lived token must not be refreshed in a loop
   }
 
   const refreshDue = (current) => Date.now() >= current.expiresAt - refreshLead(current);
@@ -696,7 +697,7 @@
   function scheduleRefresh(delayMs) {
     clearTimeout(refreshTimer);
     const delay = delayMs ?? session.expiresAt - refreshLead(session) - Date.now();
-    refreshTimer = setTimeout(refreshSession, Math.min(Math.max(0, delay), 2 ** 31 - 1));
+    refreshTimer = setTimeout(() => refreshSession(), Math.min(Math.max(0, delay), 2 ** 31 - 1));
   }
 
   function showSignedIn(current) {
@@ -746,23 +747,24 @@
     return task();
   }
 
-  function refreshSession() {
+  // `refusedToken`: the server has just refused this access token although it is not due, so renew it anyway.
+  function refreshSession(refusedToken) {
     if (!refreshing) {
-      refreshing = withRefreshLock(refreshUnderLock).finally(() => {
+      refreshing = withRefreshLock(() => refreshUnderLock(refusedToken)).finally(() => {
         refreshing = null;
       });
     }
     return refreshing;
   }
 
-  async function refreshUnderLock() {
+  async function refreshUnderLock(refusedToken) {
     const stored = loadSession();
     if (!stored) {
       if (session) endSession('session.ended');
       return false;
     }
-    if (session && stored.accessToken !== session.accessToken && !refreshDue(stored)) {
-      showSignedIn(stored);  // another tab has just refreshed
+    if (!refreshDue(stored) && stored.accessToken !== refusedToken) {
+      showSignedIn(stored);  // another tab refreshed while this one waited for the lock: take its tokens
       return true;
     }
     const epoch = sessionEpoch;
@@ -803,7 +805,7 @@
         sessionPhone.textContent = formatPhone(current.phone);
       }
     } else if (result.status === 401) {
-      refreshSession();
+      refreshSession(current.accessToken);
     }
     // 404 (a server without /me) or a network failure: nothing learnt, keep the session.
   }

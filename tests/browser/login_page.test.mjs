@@ -77,6 +77,25 @@ async function signIn(page, server, number) {
   await waitForStep(page, 'signedIn');
 }
 
+// Seconds of the first "m:ss" or "h:mm:ss" wait in a text.
+function parseWait(text) {
+  const match = /(?:(\d+):)?(\d+):(\d\d)/.exec(text);
+  return match ? Number(match[1] || 0) * 3600 + Number(match[2]) * 60 + Number(match[3]) : null;
+}
+
+const shownWait = (page, selector) => page.locator(selector).textContent().then(parseWait);
+
+// Polls until the wait shown in the element is below `seconds`: the countdown runs.
+async function waitForCountdownBelow(page, selector, seconds) {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    const shown = await shownWait(page, selector);
+    if (shown !== null && shown < seconds) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`the wait in ${selector} stayed at ${seconds} s or more`);
+}
+
 function jwtPayload(token) {
   return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
 }
@@ -165,6 +184,59 @@ describe('the login page', () => {
     });
   });
 
+  test('the phone field takes the number however it is written, and edits like a plain field', async (t) => {
+    await withPage(t, {}, async ({ page, server }) => {
+      await page.goto(`${server.url}/`);
+      await waitForStep(page, 'phone');
+      const field = page.locator('#phone-input');
+      // The seed's five spellings of one number, typed key by key and pasted whole.
+      for (const written of ['77472367503', '+7 747 236 7503', '87472367503', '8 (747) 236-75-03',
+        '+7-747-236-75-03', '747 236 75 03']) {
+        await field.fill('');
+        await field.pressSequentially(written);
+        assert.equal(await field.inputValue(), '(747) 236-75-03', `typed ${written}`);
+        await field.fill('');
+        // A paste or autofill puts the whole text in at once.
+        await field.evaluate((input, text) => {
+          input.value = text;
+          input.dispatchEvent(new InputEvent('input', { inputType: 'insertFromPaste', bubbles: true }));
+        }, written);
+        assert.equal(await field.inputValue(), '(747) 236-75-03', `pasted ${written}`);
+      }
+      // Backspace from the end removes one digit per press, never sticking on a bracket or a dash.
+      const expected = ['(747) 236-75-0', '(747) 236-75', '(747) 236-7', '(747) 236', '(747) 23', '(747) 2',
+        '(747', '(74', '(7', ''];
+      await field.focus();
+      await page.keyboard.press('End');
+      for (const value of expected) {
+        await page.keyboard.press('Backspace');
+        assert.equal(await field.inputValue(), value);
+      }
+      // A short number is caught before any request.
+      await field.pressSequentially('747 236');
+      await page.locator('#phone-submit').click();
+      assert.equal(await page.locator('#phone-message').textContent(), 'Введите 10 цифр номера после +7.');
+      assert.equal(server.smsCount(), 0);
+    });
+  });
+
+  test('a reload at the code step keeps the number and the resend countdown', async (t) => {
+    await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE } }, async ({ page, server }) => {
+      await page.goto(`${server.url}/`);
+      await enterPhone(page, '7012345678');
+      await waitForStep(page, 'code');
+      const before = await shownWait(page, '#resend-button');
+      await page.reload();
+      await waitForStep(page, 'code');
+      assert.match(await page.locator('#code-sent-to').textContent(), /\+7 \(701\) 234-56-78/);
+      assert.ok(await page.locator('#resend-button').isDisabled());
+      assert.ok(await shownWait(page, '#resend-button') <= before);
+      await page.keyboard.type(FIXED_CODE);
+      await waitForStep(page, 'signedIn');
+      assert.equal(server.smsCount(), 1, 'the reload sent nothing');
+    });
+  });
+
   test('code boxes take a pasted code, refuse letters, and Backspace moves back', async (t) => {
     await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE } }, async ({ page, server }) => {
       await page.goto(`${server.url}/`);
@@ -241,17 +313,10 @@ describe('the login page', () => {
         await page.locator('#phone-submit').click();  // again, inside the 60 s cooldown
         await page.waitForFunction(() => /через 0:\d\d/.test(document.getElementById('phone-message').textContent));
         assert.ok(await page.locator('#phone-submit').isDisabled(), 'no sending until the wait is over');
-        const wait = () => page.locator('#phone-message').textContent().then((text) => {
-          const [, minutes, seconds] = /через (\d+):(\d\d)/.exec(text);
-          return Number(minutes) * 60 + Number(seconds);
-        });
-        const before = await wait();
+        const before = await shownWait(page, '#phone-message');
         assert.ok(before > 50 && before <= 60, `wait shown: ${before}`);
         await screenshot(page, '09-send-rate-limited');
-        await page.waitForFunction((shown) => {
-          const match = /через (\d+):(\d\d)/.exec(document.getElementById('phone-message').textContent);
-          return match && Number(match[1]) * 60 + Number(match[2]) < shown;
-        }, before, { timeout: 5000 });
+        await waitForCountdownBelow(page, '#phone-message', before);
         assert.equal(server.smsCount(), 1);
       });
   });
@@ -272,6 +337,7 @@ describe('the login page', () => {
       assert.ok(await boxes(page).nth(0).isDisabled(), 'no typing while locked');
       assert.deepEqual(await codeValues(page), ['', '', '', '', '', '']);
       await screenshot(page, '10-too-many-attempts');
+      await waitForCountdownBelow(page, '#code-message', await shownWait(page, '#code-message'));
     });
   });
 
@@ -356,36 +422,83 @@ describe('the login page', () => {
     });
   });
 
-  test('the access token refreshes itself before it expires (needs the session endpoints)', async (t) => {
-    const probe = await startServer();
-    const sessions = await hasSessionEndpoints(probe);
-    await probe.stop();
-    if (!sessions) {
-      t.skip('this server has no /api/v1/auth/refresh yet (branch sessions)');
-      return;
-    }
-    await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE, ACCESS_TOKEN_TTL_SECONDS: '5' } },
-      async ({ page, server }) => {
-        await signIn(page, server, '7012345678');
-        const first = (await storedSession(page)).accessToken;
+  test('an access token refused after a reload is renewed with the refresh token', async (t) => {
+    await withPage(t, {
+      env: { SMS_TEST_FIXED_CODE: FIXED_CODE },
+      expectedFailures: [`${ME} 401`],
+    }, async ({ page, server, sessions }) => {
+      await signIn(page, server, '7012345678');
+      const before = await storedSession(page);
+      // As after a restart of a test-mode server without JWT_SECRET: a new signing key refuses the old token.
+      await page.route(`**${ME}`, (route) => route.fulfill({
+        status: 401, contentType: 'application/json',
+        headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+        body: '{"success":false,"error":"invalid_token","detail":"The access token is not valid"}',
+      }));
+      const refreshRequest = page.waitForRequest(`**${REFRESH}`);
+      await page.reload();
+      assert.equal((await refreshRequest).postDataJSON().refresh_token, before.refreshToken);
+      if (sessions) {
         await page.waitForFunction((token) => {
           const stored = JSON.parse(localStorage.getItem('sms-auth.session') || 'null');
           return stored && stored.accessToken !== token;
-        }, first, { timeout: 15000 });
-        const second = await storedSession(page);
+        }, before.accessToken);
         assert.equal(await step(page), 'signedIn');
-        assert.ok(jwtPayload(second.accessToken).exp > jwtPayload(first).exp);
-        // The renewed session is still usable after a reload, and logout ends it on the server.
-        await page.reload();
-        await waitForStep(page, 'signedIn');
-        await page.locator('#logout-button').click();
-        await waitForStep(page, 'phone');
-        const current = second.refreshToken;
-        const refresh = await fetch(`${server.url}${REFRESH}`, {
-          method: 'POST', headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify({ refresh_token: current }),
-        });
-        assert.ok(refresh.status >= 400 && refresh.status < 500, `refresh after logout: ${refresh.status}`);
-      });
+      } else {
+        await waitForStep(page, 'phone');  // no refresh endpoint (404): the session is over
+        assert.equal(await storedSession(page), null);
+      }
+    });
   });
+
+  test('the access token refreshes itself before it expires, once for all tabs (needs the session endpoints)',
+    async (t) => {
+      const probe = await startServer();
+      const sessions = await hasSessionEndpoints(probe);
+      await probe.stop();
+      if (!sessions) {
+        t.skip('this server has no /api/v1/auth/refresh yet (branch sessions)');
+        return;
+      }
+      await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE, ACCESS_TOKEN_TTL_SECONDS: '5' } },
+        async ({ page, server }) => {
+          const presented = [];
+          page.context().on('request', (request) => {
+            if (request.url().endsWith(REFRESH)) presented.push(request.postDataJSON().refresh_token);
+          });
+          await signIn(page, server, '7012345678');
+          const first = (await storedSession(page)).accessToken;
+          const second = await page.context().newPage();
+          const secondWatcher = watchPage(second);
+          await second.goto(`${server.url}/`);
+          await waitForStep(second, 'signedIn');
+          // Two rotations (a 5 s token is renewed about 1 s before it expires) with both tabs open.
+          for (let rotation = 0; rotation < 2; rotation += 1) {
+            const current = (await storedSession(page)).accessToken;
+            await page.waitForFunction((token) => {
+              const stored = JSON.parse(localStorage.getItem('sms-auth.session') || 'null');
+              return stored && stored.accessToken !== token;
+            }, current, { timeout: 15000 });
+          }
+          const renewed = await storedSession(page);
+          assert.ok(jwtPayload(renewed.accessToken).exp > jwtPayload(first).exp);
+          assert.equal(await step(page), 'signedIn');
+          assert.equal(await step(second), 'signedIn');
+          assert.equal(new Set(presented).size, presented.length, 'no refresh token was presented twice');
+          // The renewed session survives a reload; logging out in one tab signs the other out too, and ends the
+          // session on the server.
+          await page.reload();
+          await waitForStep(page, 'signedIn');
+          const last = await storedSession(page);
+          await page.locator('#logout-button').click();
+          await waitForStep(page, 'phone');
+          await waitForStep(second, 'phone');
+          const refresh = await fetch(`${server.url}${REFRESH}`, {
+            method: 'POST', headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ refresh_token: last.refreshToken }),
+          });
+          assert.ok(refresh.status >= 400 && refresh.status < 500, `refresh after logout: ${refresh.status}`);
+          assert.deepEqual(secondWatcher.problems, [], 'the second tab logged errors');
+        });
+    });
 });
