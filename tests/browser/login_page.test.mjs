@@ -43,7 +43,14 @@ async function withPage(t, { env = {}, locale = 'ru-RU', expectedFailures = [] }
     context.setDefaultTimeout(15000);
     const page = await context.newPage();
     const watcher = watchPage(page, failures);
-    await body({ page, server, sessions, watcher });
+    try {
+      await body({ page, server, sessions, watcher });
+    } catch (error) {
+      // What the page showed when it went wrong, for whoever reads the CI log.
+      await screenshot(page, `failed-${t.name.replace(/\W+/g, '-').slice(0, 60)}`).catch(() => {});
+      t.diagnostic(`server log:\n${server.log().slice(-4000)}`);
+      throw error;
+    }
     assert.deepEqual(watcher.problems, [], 'the page logged errors');
   } finally {
     await context?.close();
@@ -454,8 +461,12 @@ describe('the login page', () => {
   test('the access token refreshes itself before it expires, once for all tabs (needs the session endpoints)',
     async (t) => {
       const probe = await startServer();
-      const sessions = await hasSessionEndpoints(probe);
-      await probe.stop();
+      let sessions;
+      try {
+        sessions = await hasSessionEndpoints(probe);
+      } finally {
+        await probe.stop();
+      }
       if (!sessions) {
         t.skip('this server has no /api/v1/auth/refresh yet (branch sessions)');
         return;
