@@ -286,7 +286,7 @@ describe('the login page', () => {
   });
 
   test('resend is disabled during the cooldown, counts down, then sends again', async (t) => {
-    await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE, RESEND_COOLDOWN_SECONDS: '3' } },
+    await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE, RESEND_COOLDOWN_SECONDS: '5' } },
       async ({ page, server }) => {
         await page.goto(`${server.url}/`);
         await enterPhone(page, '7012345678');
@@ -294,10 +294,10 @@ describe('the login page', () => {
         const resend = page.locator('#resend-button');
         assert.ok(await resend.isDisabled());
         const first = await resend.textContent();
-        assert.match(first, /^Отправить код ещё раз через 0:0[1-3]$/);
+        assert.match(first, /^Отправить код ещё раз через 0:0[1-5]$/);
         await screenshot(page, '08-resend-countdown');
         await page.waitForFunction(() => !document.getElementById('resend-button').disabled, null,
-          { timeout: 10000 });
+          { timeout: 15000 });
         assert.equal(await resend.textContent(), 'Отправить код ещё раз');
         await resend.click();
         await page.waitForFunction(() => document.getElementById('code-message').textContent.includes('Новое SMS'));

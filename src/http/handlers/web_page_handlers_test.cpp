@@ -20,8 +20,8 @@ HttpResponse get(WebPageHandlers& handlers, std::string path, std::string query 
   request.headers = std::move(headers);
   boost::asio::io_context io;
   const bool is_page = request.path == "/";
-  auto future = boost::asio::co_spawn(io, is_page ? handlers.page(std::move(request)) : handlers.asset(std::move(request)),
-                                      boost::asio::use_future);
+  auto future = boost::asio::co_spawn(
+      io, is_page ? handlers.page(std::move(request)) : handlers.asset(std::move(request)), boost::asio::use_future);
   io.run();
   return future.get();
 }
@@ -72,10 +72,10 @@ TEST(WebPage, PageHasNoInlineScriptStyleOrExternalResource) {
 TEST(WebPage, EveryAssetThePageNamesIsServedWithItsTypeAndCachedForAYearByVersion) {
   WebPageHandlers handlers(embedded_web_files(), WebPageSettings{});
   const std::string html = get(handlers, "/").body;
-  for (const auto& [name, type] : std::vector<std::pair<std::string, std::string>>{
-           {"app.js", "text/javascript; charset=utf-8"},
-           {"app.css", "text/css; charset=utf-8"},
-           {"favicon.svg", "image/svg+xml"}}) {
+  for (const auto& [name, type] :
+       std::vector<std::pair<std::string, std::string>>{{"app.js", "text/javascript; charset=utf-8"},
+                                                        {"app.css", "text/css; charset=utf-8"},
+                                                        {"favicon.svg", "image/svg+xml"}}) {
     const std::string url = asset_url(html, name);
     ASSERT_FALSE(url.empty()) << name << " is not named by the page";
     const auto question = url.find('?');
