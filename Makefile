@@ -16,12 +16,12 @@ deps-test:
 build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
-	@echo "built build/release/src/sms-auth"
+	@echo "built build/release/sms-auth"
 
 # Test mode on the embedded SQLite database: codes are written to the log instead of being sent.
 run: build
 	@mkdir -p data
-	SMS_TEST_MODE=$${SMS_TEST_MODE:-true} HOST=$(HOST) PORT=$(PORT) ./build/release/src/sms-auth serve
+	SMS_TEST_MODE=$${SMS_TEST_MODE:-true} HOST=$(HOST) PORT=$(PORT) ./build/release/sms-auth serve
 
 debug: deps-test
 	@cmake --preset debug >/dev/null
