@@ -30,6 +30,10 @@ debug: deps-test
 test: debug
 	@ctest --preset debug -j 1
 
+# Only the web page in headless Chromium; screenshots of each step in build/debug/browser-screenshots/.
+test-browser: debug
+	@ctest --preset debug -R '^browser$$'
+
 tsan: deps-test
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS)

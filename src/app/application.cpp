@@ -7,6 +7,7 @@
 
 #include "app/key_files.hpp"
 #include "app/startup_error.hpp"
+#include "http/web_assets.hpp"
 #include "sms/test_mode_sender.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
@@ -93,11 +94,13 @@ Application::Application(Config config, boost::asio::io_context& io)
       session_service_(config_, tokens_, *repository_, clock_, session_metrics_),
       session_handlers_(session_service_),
       jwks_handlers_(tokens_),
+      web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode, config_.sms_test_fixed_code}),
       router_(metrics_) {
   router_.add(health_handlers_.routes());
   router_.add(sms_auth_handlers_.routes());
   router_.add(session_handlers_.routes());
   router_.add(jwks_handlers_.routes());
+  router_.add(web_page_handlers_.routes());
 }
 
 Application::~Application() = default;

@@ -16,6 +16,7 @@
 #include "http/handlers/jwks_handlers.hpp"
 #include "http/handlers/session_handlers.hpp"
 #include "http/handlers/sms_auth_handlers.hpp"
+#include "http/handlers/web_page_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/conversion_monitor.hpp"
@@ -79,6 +80,7 @@ class Application {
   SessionService session_service_;
   SessionHandlers session_handlers_;
   JwksHandlers jwks_handlers_;
+  WebPageHandlers web_page_handlers_;
   Router router_;
 };
 

@@ -62,7 +62,9 @@ http::response<http::string_body> to_beast_response(HttpResponse&& response, uns
   out.set(http::field::content_type, response.content_type);
   for (auto& [name, value] : response.headers) out.insert(name, value);
   out.keep_alive(keep_alive);
-  if (head) {
+  if (response.status == 304) {
+    // No body and no Content-Length: in a 304 it would have to be the length of the 200 (RFC 9110 §8.6).
+  } else if (head) {
     out.content_length(response.body.size());
   } else {
     out.body() = std::move(response.body);

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-BINARY = os.environ.get("SMS_AUTH_BIN", str(Path(__file__).resolve().parents[2] / "build/debug/src/sms-auth"))
+BINARY = os.environ.get("SMS_AUTH_BIN", str(Path(__file__).resolve().parents[2] / "build/debug/sms-auth"))
 TEST_JWT_SECRET = "integration-tests-jwt-secret-7f3a9c1e5b2d4f6a8c0e"
 START_TIMEOUT_S = 30
 

@@ -1,0 +1,14 @@
+# Compiles the files of web/ (the login page) into a target, regenerated whenever one of them changes.
+function(sms_auth_embed_web target web_dir)
+  # CONFIGURE_DEPENDS: a file added to web/ re-runs the glob at build time and lands in the binary.
+  file(GLOB_RECURSE web_files CONFIGURE_DEPENDS "${web_dir}/*")
+  set(output "${CMAKE_CURRENT_BINARY_DIR}/generated/web_assets_data.cpp")
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND "${CMAKE_COMMAND}" "-DSOURCE_DIR=${web_dir}" "-DOUTPUT=${output}"
+            -P "${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake"
+    DEPENDS ${web_files} "${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake"
+    COMMENT "Embedding web/ into the binary"
+    VERBATIM)
+  target_sources(${target} PRIVATE "${output}")
+endfunction()
