@@ -1,8 +1,7 @@
--- wrk script: a whole login per two requests (send-code, then verify-code with the fixed test code) on distinct numbers.
--- Each wrk connection runs its own sequence, so a verify always follows its send on the same connection.
-local thread_id = 0
+-- wrk script: whole logins, two requests each (send-code, then verify-code with the fixed test code), on random
+-- numbers from random client addresses. Run with one connection per thread (-c N -t N): a thread's requests go out
+-- in order, so each verify follows its own send.
 local threads = {}
-local step = 0
 
 function setup(thread)
   thread:set("id", #threads)
@@ -10,22 +9,22 @@ function setup(thread)
 end
 
 function init(args)
-  thread_id = id
+  math.randomseed(os.time() * 1000 + id)
 end
+
+local step = 0
+local number, address
 
 request = function()
   step = step + 1
-  local n = math.floor((step + 1) / 2)
-  local number = string.format("+7701%d%06d", thread_id, n % 1000000)
   if step % 2 == 1 then
-    return wrk.format("POST", "/api/v1/sms-auth/send-code", {["Content-Type"] = "application/json"},
+    number = string.format("+7701%07d", math.random(0, 9999999))
+    address = string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
+    return wrk.format("POST", "/api/v1/sms-auth/send-code",
+                      {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address},
                       '{"phone_number": "' .. number .. '"}')
   end
-  return wrk.format("POST", "/api/v1/sms-auth/verify-code", {["Content-Type"] = "application/json"},
+  return wrk.format("POST", "/api/v1/sms-auth/verify-code",
+                    {["Content-Type"] = "application/json", ["X-Forwarded-For"] = address},
                     '{"phone_number": "' .. number .. '", "code": "123456"}')
-end
-
-local statuses = {}
-response = function(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
 end

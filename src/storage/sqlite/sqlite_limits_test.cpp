@@ -227,5 +227,33 @@ TEST_F(SqliteLimits, TwoConnectionsOnOneFileEnforceOneLimit) {
   EXPECT_FALSE(send("+77000000005", kStart, {cap}));
 }
 
+// A limit of more than 256 events (the global caps) is checked from per-minute totals instead of a walk over every
+// event: it must still refuse at the limit, reopen when the filling minute leaves the window, and follow refunds.
+TEST_F(SqliteLimits, LargeLimitsAreEnforcedFromMinuteTotalsAndFollowRefunds) {
+  const WindowLimit cap{"global_hour", "sms:global", 300, hours(1)};
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(send("+7747" + std::to_string(1000000 + i), kStart + seconds(i), {cap})) << i;
+  }
+  const TimePoint later = kStart + minutes(10);
+  auto refused = send("+77470000001", later, {cap});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "global_hour");
+  // The window reopens when the minute slot holding the 300th most recent event leaves it, about 50 minutes on:
+  // never later than an exact count would say, and early by at most one minute.
+  EXPECT_GE(refused.error().retry_after, minutes(50) - seconds(60));
+  EXPECT_LE(refused.error().retry_after, minutes(51));
+
+  // A refunded send (the SMS failed) frees its place in the totals too.
+  auto request = send_request("+77470000002", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}});
+  auto issued = repository_->issue_code(request);
+  ASSERT_TRUE(issued);
+  EXPECT_FALSE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
+  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true);
+  EXPECT_TRUE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
+
+  // An hour after the first sends, the window has room again.
+  EXPECT_TRUE(send("+77470000004", kStart + hours(1) + minutes(6), {cap}));
+}
+
 }  // namespace
 }  // namespace sms_auth

@@ -22,26 +22,60 @@ std::int64_t count_events(SQLite::Database& db, const std::string& bucket, std::
   return count.getColumn(0).getInt64();
 }
 
+// The n-th most recent event of `bucket` after `since_ms`, if the window holds that many. One backward walk of the
+// (bucket, at_ms) index of at most n steps, whatever the bucket's size: a COUNT(*) would read every event of a busy
+// bucket (the global one holds every SMS of the day) on every send.
+std::optional<std::int64_t> nth_latest_event(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms,
+                                             int n) {
+  SQLite::Statement nth(db,
+                        "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms DESC LIMIT 1 "
+                        "OFFSET ?");
+  nth.bind(1, bucket);
+  nth.bind(2, since_ms);
+  nth.bind(3, n - 1);
+  if (!nth.executeStep()) return std::nullopt;
+  return nth.getColumn(0).getInt64();
+}
+
+constexpr std::int64_t kSlotMs = 60000;  // rate_totals granularity
+// Limits up to this many events are checked exactly, by walking their events; larger ones (the global caps) by the
+// per-minute totals, which may count up to one minute of events that already left the window: they refuse at most
+// that much early, never late.
+constexpr int kLargestExactLimit = 256;
+
+// When a window with more than kLargestExactLimit allowed events is full, the end of the minute slot that fills it
+// (the window reopens when that slot leaves it); nullopt while there is room. At most one row per minute of the
+// window is read.
+std::optional<std::int64_t> filling_slot_end(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms,
+                                             int limit) {
+  SQLite::Statement slots(db, "SELECT slot, events FROM rate_totals WHERE bucket = ? AND slot >= ? ORDER BY slot DESC");
+  slots.bind(1, bucket);
+  slots.bind(2, since_ms / kSlotMs);
+  std::int64_t seen = 0;
+  while (slots.executeStep()) {
+    seen += slots.getColumn(1).getInt64();
+    if (seen >= limit) return (slots.getColumn(0).getInt64() + 1) * kSlotMs;
+  }
+  return std::nullopt;
+}
+
 std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now) {
   for (const auto& limit : limits) {
-    const std::int64_t since = to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(limit.window).count();
-    const auto events = count_events(db, limit.bucket, since);
-    if (events < limit.limit) continue;
+    const std::int64_t window_ms = std::chrono::duration_cast<Milliseconds>(limit.window).count();
+    const std::int64_t since = to_unix_ms(now) - window_ms;
+    // The window is full when its limit-th most recent event is inside it; it reopens when that event slides out.
+    const auto filling_event = limit.limit > kLargestExactLimit
+                                   ? filling_slot_end(db, limit.bucket, since, limit.limit)
+                                   : nth_latest_event(db, limit.bucket, since, limit.limit);
+    if (!filling_event) continue;
     if (limit.conversion) {
+      const auto events = count_events(db, limit.bucket, since);
       const auto converted = count_events(db, limit.conversion->converted_bucket, since);
       if (static_cast<double>(converted) >= limit.conversion->min_ratio * static_cast<double>(events)) continue;
       // Under the ratio. Retry-After below is when the sample falls under `limit` again: the latest the rule can
       // lift (a verification, or older sends sliding out before newer verifications, may lift it sooner).
     }
-    // The window reopens when the event that puts us at the limit slides out of it.
-    SQLite::Statement oldest(db,
-                             "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms LIMIT 1 "
-                             "OFFSET ?");
-    oldest.bind(1, limit.bucket);
-    oldest.bind(2, since);
-    oldest.bind(3, events - limit.limit);
-    std::int64_t reopens_at = to_unix_ms(now);
-    if (oldest.executeStep()) reopens_at = oldest.getColumn(0).getInt64() + (to_unix_ms(now) - since);
+    const std::int64_t reopens_at = *filling_event + window_ms;
     return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)},
                          limit.window};
   }
@@ -51,6 +85,9 @@ std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vecto
 void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets, TimePoint now,
                    const std::string& reservation) {
   SQLite::Statement insert(db, "INSERT INTO rate_events (bucket, at_ms, reservation) VALUES (?, ?, ?)");
+  SQLite::Statement total(db,
+                          "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
+                          "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
   for (const auto& bucket : buckets) {
     insert.bind(1, bucket);
     insert.bind(2, to_unix_ms(now));
@@ -61,7 +98,29 @@ void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets
     }
     insert.exec();
     insert.reset();
+    total.bind(1, bucket);
+    total.bind(2, to_unix_ms(now) / kSlotMs);
+    total.exec();
+    total.reset();
   }
+}
+
+// Deletes the events `select_events` finds (bucket, at_ms; its parameters bound by `bind`), keeping rate_totals in
+// step. Used for refunds and forgiveness, which touch a handful of events.
+template <class Bind>
+void forget_events(SQLite::Database& db, const std::string& where, Bind&& bind) {
+  SQLite::Statement select(db, "SELECT bucket, at_ms FROM rate_events WHERE " + where);
+  bind(select);
+  SQLite::Statement decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
+  while (select.executeStep()) {
+    decrement.bind(1, select.getColumn(0).getString());
+    decrement.bind(2, select.getColumn(1).getInt64() / kSlotMs);
+    decrement.exec();
+    decrement.reset();
+  }
+  SQLite::Statement remove(db, "DELETE FROM rate_events WHERE " + where);
+  bind(remove);
+  remove.exec();
 }
 
 void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
@@ -82,7 +141,8 @@ SqliteRepository::SqliteRepository(const std::string& path) {
     db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
                                              kBusyTimeoutMs);
     db_->exec("PRAGMA journal_mode = WAL");
-    // FULL: a commit is on disk before we answer 200, so kill -9 or power loss never revives a used code.
+    // FULL by default: a commit is on disk before we answer 200, so kill -9 or power loss never revives a used code
+    // (transactions that may be lost on power loss relax it per commit: see Durability).
     db_->exec("PRAGMA synchronous = FULL");
     db_->exec("PRAGMA foreign_keys = ON");
   } catch (const std::exception& e) {
@@ -131,7 +191,7 @@ void SqliteRepository::ping() {
 
 result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRequest& request) {
   return with_database([&](SQLite::Database& db) -> result<IssuedCode, LimitExceeded> {
-    ImmediateTransaction tx(db);
+    ImmediateTransaction tx(db, Durability::crash_safe);
     if (auto refused = check_limits(db, request.limits, request.now)) return *refused;
 
     if (request.reuse_if_remaining) {
@@ -176,10 +236,8 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
 void SqliteRepository::cancel_issue(const std::string& phone_number, const std::string& challenge_id,
                                     const std::string& reservation_id, bool remove_code) {
   with_database([&](SQLite::Database& db) {
-    ImmediateTransaction tx(db);
-    SQLite::Statement refund(db, "DELETE FROM rate_events WHERE reservation = ?");
-    refund.bind(1, reservation_id);
-    refund.exec();
+    ImmediateTransaction tx(db, Durability::crash_safe);
+    forget_events(db, "reservation = ?", [&](SQLite::Statement& statement) { statement.bind(1, reservation_id); });
     if (remove_code) {
       SQLite::Statement remove(db, "DELETE FROM otp_codes WHERE phone_number = ? AND challenge_id = ?");
       remove.bind(1, phone_number);
@@ -301,12 +359,11 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     if (request.failure_limit) {
       // The tag rides in the reservation column: failures are never refunded otherwise, and their tags ("client:…")
       // cannot collide with a send's random reservation id.
-      SQLite::Statement forgive(db, request.failure_tag.empty()
-                                        ? "DELETE FROM rate_events WHERE bucket = ?"
-                                        : "DELETE FROM rate_events WHERE bucket = ? AND reservation = ?");
-      forgive.bind(1, request.failure_limit->bucket);
-      if (!request.failure_tag.empty()) forgive.bind(2, request.failure_tag);
-      forgive.exec();
+      forget_events(db, request.failure_tag.empty() ? "bucket = ?" : "bucket = ? AND reservation = ?",
+                    [&](SQLite::Statement& statement) {
+                      statement.bind(1, request.failure_limit->bucket);
+                      if (!request.failure_tag.empty()) statement.bind(2, request.failure_tag);
+                    });
     }
     count_buckets(db, request.success_tallies, request.now, {});
     out.status = VerifyStatus::verified;
@@ -335,10 +392,13 @@ std::optional<UserRecord> SqliteRepository::find_user_by_phone(const std::string
 
 std::size_t SqliteRepository::prune(TimePoint now, std::chrono::seconds longest_window) {
   return with_database([&](SQLite::Database& db) {
-    ImmediateTransaction tx(db);
+    ImmediateTransaction tx(db, Durability::crash_safe);
     SQLite::Statement events(db, "DELETE FROM rate_events WHERE at_ms <= ?");
     events.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
     std::size_t removed = static_cast<std::size_t>(events.exec());
+    SQLite::Statement totals(db, "DELETE FROM rate_totals WHERE (slot + 1) * 60000 <= ?");
+    totals.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
+    totals.exec();
     // Expired codes are kept a day so that a late verify still reads "expired" rather than "no code".
     SQLite::Statement codes(db, "DELETE FROM otp_codes WHERE expires_at <= ?");
     codes.bind(1, static_cast<std::int64_t>(to_unix_ms(now) - std::int64_t{86400} * 1000));

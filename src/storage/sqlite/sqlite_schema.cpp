@@ -58,6 +58,17 @@ CREATE TABLE rate_events (
 CREATE INDEX rate_events_by_bucket ON rate_events(bucket, at_ms);
 CREATE INDEX rate_events_by_reservation ON rate_events(reservation) WHERE reservation IS NOT NULL;
 )sql"},
+      {5, R"sql(
+-- Per-minute totals of rate_events, so that a limit of thousands (the global caps) is checked by summing at most one
+-- row per minute of its window instead of walking every event. Kept in step with rate_events by every write.
+CREATE TABLE rate_totals (
+  bucket TEXT NOT NULL,
+  slot   INTEGER NOT NULL,  -- at_ms / 60000
+  events INTEGER NOT NULL,
+  PRIMARY KEY (bucket, slot)
+) WITHOUT ROWID;
+INSERT INTO rate_totals (bucket, slot, events) SELECT bucket, at_ms / 60000, COUNT(*) FROM rate_events GROUP BY 1, 2;
+)sql"},
   };
   return migrations;
 }

@@ -13,28 +13,49 @@
 
 namespace sms_auth {
 
+// How a write transaction reaches the disk. `durable` (the connection's synchronous=FULL): the commit is fsynced
+// before it returns, for what a 200 promises (a consumed code, a session, a rotation, a block). `crash_safe`
+// (synchronous=NORMAL for this commit): no fsync; WAL still keeps the commit through a process crash or kill -9, and
+// only an OS crash or power loss can drop it: acceptable for what a lost commit merely repeats (a pending code the
+// user asks again for, limit events, pruning). The next durable commit fsyncs the WAL, and these with it.
+enum class Durability { durable, crash_safe };
+
 // BEGIN IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction can never be refused
 // half-way with SQLITE_BUSY (the deferred BEGIN's upgrade problem).
 class ImmediateTransaction {
  public:
-  explicit ImmediateTransaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
+  explicit ImmediateTransaction(SQLite::Database& db, Durability durability = Durability::durable)
+      : db_(db), relaxed_(durability == Durability::crash_safe) {
+    if (relaxed_) db_.exec("PRAGMA synchronous = NORMAL");
+    db_.exec("BEGIN IMMEDIATE");
+  }
   ImmediateTransaction(const ImmediateTransaction&) = delete;
   ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
   ~ImmediateTransaction() {
-    if (!done_) {
-      try {
-        db_.exec("ROLLBACK");
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
-      }
+    try {
+      if (!done_) db_.exec("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
     }
+    restore_synchronous();
   }
   void commit() {
     db_.exec("COMMIT");
     done_ = true;
+    restore_synchronous();
   }
 
  private:
+  void restore_synchronous() noexcept {
+    if (!relaxed_) return;
+    relaxed_ = false;
+    try {
+      db_.exec("PRAGMA synchronous = FULL");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the next statement on a broken connection reports the failure
+    }
+  }
+
   SQLite::Database& db_;
+  bool relaxed_;
   bool done_ = false;
 };
 
