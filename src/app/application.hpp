@@ -8,14 +8,20 @@
 #include "auth/otp_code.hpp"
 #include "auth/otp_service.hpp"
 #include "auth/phone_number.hpp"
+#include "auth/sms_delivery.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/client_address.hpp"
 #include "http/handlers/health_handlers.hpp"
 #include "http/handlers/sms_auth_handlers.hpp"
+#include "http/admin_auth.hpp"
+#include "http/handlers/mobizon_webhook_handler.hpp"
+#include "http/handlers/sms_admin_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/limit_policy.hpp"
+#include "sms/mobizon/mobizon_api.hpp"
+#include "sms/sms_gateway.hpp"
 #include "sms/sms_sender.hpp"
 #include "storage/repository.hpp"
 
@@ -38,6 +44,10 @@ struct ServiceKeys {
 };
 ServiceKeys load_service_keys(const Config& config);
 
+// The Mobizon client for this configuration (MOBIZON_API_KEY must be set). Throws ConfigurationError naming
+// MOBIZON_API_URL or MOBIZON_CA_FILE when either cannot be used.
+std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io_context& io, MetricsRegistry& metrics);
+
 // Everything `serve` needs. Members are declared in dependency order: each is built from those above it.
 class Application {
  public:
@@ -51,6 +61,7 @@ class Application {
   const ClientAddressResolver& client_addresses() const { return client_addresses_; }
   const LimitPolicy& limits() const { return limits_; }
   MetricsRegistry& metrics() { return metrics_; }
+  SmsDelivery& sms_delivery() { return sms_delivery_; }
 
  private:
   Config config_;
@@ -62,12 +73,18 @@ class Application {
   OtpCodec codec_;
   LimitPolicy limits_;
   AccessTokens tokens_;
-  std::unique_ptr<SmsSender> sender_;
+  std::unique_ptr<mobizon::Api> mobizon_api_;   // null in SMS test mode
+  std::unique_ptr<SmsGateway> sms_gateway_;     // null in SMS test mode
+  SmsDelivery sms_delivery_;                     // the production sender: gateway + delivery record
+  std::unique_ptr<SmsSender> sender_;           // the test-mode sender; null in production
   AuthMetrics auth_metrics_;
   OtpService otp_service_;
   ClientAddressResolver client_addresses_;
   SmsAuthHandlers sms_auth_handlers_;
   HealthHandlers health_handlers_;
+  std::optional<AdminAuth> admin_auth_;                  // ADMIN_TOKEN set
+  std::optional<SmsAdminHandlers> sms_admin_handlers_;   // ADMIN_TOKEN set
+  std::optional<MobizonWebhookHandler> mobizon_webhook_;  // MOBIZON_WEBHOOK_SECRET set
   Router router_;
 };
 

@@ -25,6 +25,8 @@ int run_command(const char* name, Body&& body);
 void add_serve_command(CLI::App& app, int& exit_code);
 void add_migrate_command(CLI::App& app, int& exit_code);
 void add_check_config_command(CLI::App& app, int& exit_code);
+void add_balance_command(CLI::App& app, int& exit_code);
+void add_send_test_command(CLI::App& app, int& exit_code);
 
 }  // namespace sms_auth
 

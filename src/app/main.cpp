@@ -3,6 +3,7 @@
 //   serve          the HTTP server: POST /api/v1/sms-auth/{send-code,verify-code,resend-code}, GET /healthz, …
 //   migrate        create or upgrade the database schema
 //   check-config   validate the configuration without starting
+//   balance        print the Mobizon balance; send-test PHONE sends one real SMS
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
   sms_auth::add_serve_command(app, exit_code);
   sms_auth::add_migrate_command(app, exit_code);
   sms_auth::add_check_config_command(app, exit_code);
+  sms_auth::add_balance_command(app, exit_code);
+  sms_auth::add_send_test_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

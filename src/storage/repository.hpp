@@ -15,6 +15,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/result.hpp"
+#include "storage/sms_message_log.hpp"
 
 namespace sms_auth {
 
@@ -122,7 +123,8 @@ struct VerifyCodeResult {
 };
 
 // The repository. Implementations are thread-safe; calls block the calling thread for one transaction.
-class Repository {
+// Topic interfaces (SmsMessageLog: sent SMS and their delivery status) are inherited so one object keeps them all.
+class Repository : public SmsMessageLog {
  public:
   virtual ~Repository() = default;
 

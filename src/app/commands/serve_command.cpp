@@ -15,6 +15,7 @@
 
 #include "app/application.hpp"
 #include "app/cli.hpp"
+#include "app/sms_background.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 
@@ -63,6 +64,9 @@ int serve() {
   auto prune_timer = std::make_shared<asio::steady_timer>(io);
   asio::co_spawn(io, prune_periodically(application.repository(), application.limits().longest_window(), prune_timer),
                  asio::detached);
+  SmsBackgroundJobs sms_jobs(io, application.sms_delivery(),
+                             {config->sms_status_poll_interval, config->sms_balance_check_interval});
+  sms_jobs.start();
 
   // Graceful stop: no new connections, idle ones closed, requests in flight answered; a watchdog ends it all if
   // something hangs past the grace period.
@@ -76,6 +80,7 @@ int serve() {
     spdlog::info("received signal {}, stopping: finishing requests in flight", signal_number);
     server.stop();
     prune_timer->cancel();
+    sms_jobs.stop();
     watchdog = std::thread([&] {
       std::unique_lock lock(stop_mutex);
       if (!stopped_cv.wait_for(lock, kShutdownGrace, [&] { return stopped; })) {

@@ -6,36 +6,12 @@
 #include <filesystem>
 
 #include "storage/sqlite/sqlite_schema.hpp"
+#include "storage/sqlite/sqlite_support.hpp"
 
 namespace sms_auth {
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
-
-// BEGIN IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction can never be refused
-// half-way with SQLITE_BUSY (the deferred BEGIN's upgrade problem).
-class ImmediateTransaction {
- public:
-  explicit ImmediateTransaction(SQLite::Database& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
-  ImmediateTransaction(const ImmediateTransaction&) = delete;
-  ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
-  ~ImmediateTransaction() {
-    if (!done_) {
-      try {
-        db_.exec("ROLLBACK");
-      } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
-      }
-    }
-  }
-  void commit() {
-    db_.exec("COMMIT");
-    done_ = true;
-  }
-
- private:
-  SQLite::Database& db_;
-  bool done_ = false;
-};
 
 void bind_blob(SQLite::Statement& statement, int index, const Bytes& bytes) {
   statement.bind(index, bytes.data(), static_cast<int>(bytes.size()));
@@ -116,16 +92,6 @@ SqliteRepository::SqliteRepository(const std::string& path) {
 }
 
 SqliteRepository::~SqliteRepository() = default;
-
-template <class Work>
-auto SqliteRepository::with_database(Work&& work) {
-  std::lock_guard lock(mutex_);
-  try {
-    return work(*db_);
-  } catch (const SQLite::Exception& e) {
-    throw StorageUnavailable(std::string("SQLite: ") + e.what());
-  }
-}
 
 void SqliteRepository::migrate() {
   with_database([](SQLite::Database& db) {
