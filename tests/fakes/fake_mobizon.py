@@ -70,6 +70,7 @@ class FakeMobizon:
         self.moderation = False
         self.statuses = {}     # message id -> status word for getSMSStatus (default NEW)
         self.balance = ("4043.0656", "KZT")
+        self.idle_timeout = None  # seconds after which an idle kept-alive connection is closed (as nginx does)
         self._next_id = 6300284
         self._connections = 0
         self._release = threading.Event()
@@ -199,6 +200,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def __init__(self, request, client_address, server, fake):
         self.fake = fake
         self.connection_id = fake._new_connection_id()
+        if fake.idle_timeout is not None:
+            self.timeout = fake.idle_timeout  # StreamRequestHandler applies it; an idle wait past it closes
         super().__init__(request, client_address, server)
 
     def log_message(self, *args):

@@ -50,6 +50,18 @@ def test_kept_alive_connection_is_reused_across_sends(fake, mobizon_server):
     assert sends[0].connection == sends[1].connection
 
 
+def test_a_kept_alive_connection_the_server_closed_is_replaced_without_a_duplicate_sms(fake, mobizon_server):
+    fake.idle_timeout = 0.3
+    server = mobizon_server(fake)
+    assert server.send_code("+77472367503").status == 200
+    time.sleep(1.0)  # the fake closes the idle connection; the server's pool still holds it
+    r = server.send_code("+77012345678")
+    assert r.status == 200, r
+    sends = fake.calls("message/sendsmsmessage")
+    assert len(sends) == 2 and len(fake.sent) == 2
+    assert sends[0].connection != sends[1].connection
+
+
 def test_code_1_is_502_sms_rejected_leaves_no_live_code_and_costs_no_budget(fake, mobizon_server):
     server = mobizon_server(fake, SMS_PER_NUMBER_PER_HOUR=1, RESEND_COOLDOWN_SECONDS=0)
     fake.inject = [Answer(1, {"recipient": "Неверный номер 77472367503"}, "Одно или несколько полей заполнены неверно")]
@@ -120,13 +132,18 @@ def test_rate_limit_and_service_error_are_retried_with_backoff(fake, mobizon_ser
 
 @pytest.mark.parametrize("code,retry_after", [(30, 60), (999, 30)])
 def test_a_lasting_rate_limit_or_service_error_ends_in_503_with_retry_after(fake, mobizon_server, code, retry_after):
-    server = mobizon_server(fake, MOBIZON_TIMEOUT_MS=8000)
+    server = mobizon_server(fake, MOBIZON_TIMEOUT_MS=8000, SMS_PER_NUMBER_PER_HOUR=1, RESEND_COOLDOWN_SECONDS=0)
     fake.always = Answer(code, None, "")
     fake.requests.clear()
     r = server.send_code(PHONE)
     assert r.status == 503, r
     assert r.header("Retry-After") == str(retry_after)
     assert 2 <= len(fake.calls("message/sendsmsmessage")) <= 4  # bounded
+    # The failed send left no live code and used none of the number's budget of 1 per hour.
+    failed_code = code_in(fake.calls("message/sendsmsmessage")[0].form["text"])
+    assert server.verify_code(PHONE, failed_code).status == 401
+    fake.always = None
+    assert server.send_code(PHONE).status == 200
 
 
 def test_the_timeout_is_honoured_when_mobizon_hangs(fake, mobizon_server):

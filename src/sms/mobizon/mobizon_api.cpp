@@ -40,6 +40,7 @@ milliseconds backoff_for(int attempt) {
 struct Classified {
   Failure failure;
   bool retryable = false;
+  std::string metric_label;  // when not failure.reason
 };
 
 Classified classify_transport(const HttpsError& error, const Settings& settings) {
@@ -145,6 +146,8 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
         co_return std::move(*envelope);
       }
       outcome.failure.reason = "code_" + std::to_string(envelope->code);
+      // Undocumented codes share one label: a misbehaving server cannot grow the metric without bound.
+      if (!rule.documented) outcome.metric_label = "code_other";
       outcome.failure.explanation = explain_code(*envelope, method, endpoint_, settings_.sender);
       outcome.failure.operator_must_act = rule.operator_must_act;
       switch (rule.action) {
@@ -161,7 +164,7 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
           break;
       }
     }
-    requests_.labels({method, outcome.failure.reason}).inc();
+    requests_.labels({method, outcome.metric_label.empty() ? outcome.failure.reason : outcome.metric_label}).inc();
     outcome.failure.attempts = attempt;
     if (!outcome.retryable || attempt >= kMaxAttempts) co_return std::move(outcome.failure);
 

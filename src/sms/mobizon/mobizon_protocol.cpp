@@ -228,7 +228,7 @@ CodeRule rule_for_code(int code) {
   for (const auto& rule : kRules) {
     if (rule.code == code) return rule;
   }
-  return CodeRule{code, CodeAction::unavailable, "an undocumented code", false};
+  return CodeRule{code, CodeAction::unavailable, "an undocumented code", false, false};
 }
 
 std::optional<std::string> suggested_domain(const nlohmann::json& data) {

@@ -67,6 +67,7 @@ struct CodeRule {
   CodeAction action = CodeAction::unavailable;
   std::string_view meaning;  // Mobizon's documented meaning, for logs
   bool operator_must_act = false;  // the log line is an error an operator must fix (key, whitelist, site, account)
+  bool documented = true;          // false: a code the docs do not list
 };
 
 // The table (docs/mobizon-api.md §6). Undocumented codes are `unavailable`, never success.
