@@ -268,7 +268,8 @@ std::string explain_code(const Envelope& answer, std::string_view method, const 
     }
     case 8:
       return head + "MOBIZON_API_KEY was refused (wrong, regenerated or disabled). Fix: copy the key again from the "
-                    "Mobizon panel (Settings > API) and make sure API access is enabled." +
+                    "Mobizon panel (Settings > API) and make sure API access is enabled; if the key is right, check "
+                    "that this server's IP address is in the key's IP whitelist." +
              says;
     case 9:
       return head + "this server may not call the API. Most likely its public IP address is not in the key's IP "
