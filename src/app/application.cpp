@@ -45,14 +45,17 @@ void check_startup(const Config& config) {
     throw ConfigurationError("JWT_PRIVATE_KEY_FILE", "EdDSA keys are not supported by this build yet; use JWT_SECRET");
   }
   if (!config.sms_test_mode) {
-    if (config.mobizon_api_key.empty()) throw ConfigurationError("MOBIZON_API_KEY", "is required when SMS_TEST_MODE=false");
+    if (config.mobizon_api_key.empty()) {
+      throw ConfigurationError("MOBIZON_API_KEY", "is required when SMS_TEST_MODE=false");
+    }
     if (auto endpoint = mobizon::parse_api_url(config.mobizon_api_url); !endpoint) {
       throw ConfigurationError("MOBIZON_API_URL", endpoint.error() + ", e.g. https://api.mobizon.kz/service");
     }
   }
 }
 
-std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io_context& io, MetricsRegistry& metrics) {
+std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io_context& io,
+                                           MetricsRegistry& metrics) {
   if (config.mobizon_api_key.empty()) throw ConfigurationError("MOBIZON_API_KEY", "is required to talk to Mobizon");
   mobizon::Settings settings;
   settings.api_url = config.mobizon_api_url;

@@ -1,11 +1,11 @@
 // Periodic SMS jobs on a strand of their own; every failure is logged and the loop goes on.
 #include "app/sms_background.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 namespace sms_auth {
 namespace {
@@ -24,7 +24,10 @@ void log_crash(std::exception_ptr error, const char* job) {
 }  // namespace
 
 SmsBackgroundJobs::SmsBackgroundJobs(asio::io_context& io, SmsDelivery& delivery, SmsBackgroundSchedule schedule)
-    : delivery_(delivery), schedule_(schedule), strand_(asio::make_strand(io)), balance_timer_(strand_),
+    : delivery_(delivery),
+      schedule_(schedule),
+      strand_(asio::make_strand(io)),
+      balance_timer_(strand_),
       poll_timer_(strand_) {}
 
 SmsBackgroundJobs::~SmsBackgroundJobs() = default;

@@ -13,11 +13,16 @@ namespace {
 
 const char* applied_name(SmsStatusApplied applied) {
   switch (applied) {
-    case SmsStatusApplied::unknown_message: return "unknown_message";
-    case SmsStatusApplied::unchanged: return "unchanged";
-    case SmsStatusApplied::changed: return "changed";
-    case SmsStatusApplied::became_final: return "became_final";
-    case SmsStatusApplied::duplicate_event: return "duplicate_event";
+    case SmsStatusApplied::unknown_message:
+      return "unknown_message";
+    case SmsStatusApplied::unchanged:
+      return "unchanged";
+    case SmsStatusApplied::changed:
+      return "changed";
+    case SmsStatusApplied::became_final:
+      return "became_final";
+    case SmsStatusApplied::duplicate_event:
+      return "duplicate_event";
   }
   return "unknown";
 }
@@ -30,7 +35,10 @@ SmsStatusUpdate to_update(const SmsDeliveryStatus& status) {
 
 SmsDelivery::SmsDelivery(SmsGateway* gateway, SmsMessageLog& log, const TimeSource& clock, MetricsRegistry& metrics,
                          SmsDeliveryOptions options)
-    : gateway_(gateway), log_(log), clock_(clock), options_(options),
+    : gateway_(gateway),
+      log_(log),
+      clock_(clock),
+      options_(options),
       final_statuses_(metrics.counter("sms_auth_sms_delivery_final_total",
                                       "Sent SMS that reached a final delivery status, by status (DELIVRD, UNDELIV, "
                                       "REJECTD, EXPIRED, DELETED)",
@@ -122,9 +130,10 @@ awaitable<result<GatewayBalance>> SmsDelivery::check_balance() {
   std::from_chars(balance->amount.data(), balance->amount.data() + balance->amount.size(), amount);
   balance_.labels({balance->currency}).set(amount);
   if (options_.balance_warn_below && amount < *options_.balance_warn_below) {
-    spdlog::warn("sms.balance low: {} {} is below SMS_BALANCE_WARN_BELOW={}: top up the Mobizon balance before "
-                 "sending stops",
-                 balance->amount, log_safe(balance->currency, 8), *options_.balance_warn_below);
+    spdlog::warn(
+        "sms.balance low: {} {} is below SMS_BALANCE_WARN_BELOW={}: top up the Mobizon balance before "
+        "sending stops",
+        balance->amount, log_safe(balance->currency, 8), *options_.balance_warn_below);
   } else {
     spdlog::info("sms.balance {} {}", balance->amount, log_safe(balance->currency, 8));
   }

@@ -16,10 +16,10 @@
 namespace sms_auth {
 
 struct SmsDeliveryOptions {
-  std::optional<double> balance_warn_below;            // SMS_BALANCE_WARN_BELOW
-  std::chrono::hours track_for{48};                    // stop polling a message this long after it was sent
-  std::chrono::hours keep_messages_for{24 * 30};       // then forget it (numbers are personal data)
-  std::chrono::hours keep_webhook_events_for{48};      // Mobizon retries an event for about an hour
+  std::optional<double> balance_warn_below;        // SMS_BALANCE_WARN_BELOW
+  std::chrono::hours track_for{48};                // stop polling a message this long after it was sent
+  std::chrono::hours keep_messages_for{24 * 30};   // then forget it (numbers are personal data)
+  std::chrono::hours keep_webhook_events_for{48};  // Mobizon retries an event for about an hour
 };
 
 // The sender the login flow uses in production: the gateway, plus a record of each message sent. Without a gateway

@@ -17,9 +17,9 @@ struct GatewayBalance {
 // Where one message stands, as the gateway last reported it.
 struct SmsDeliveryStatus {
   std::string message_id;
-  std::string status;            // the gateway's word, e.g. DELIVRD; unknown words are kept as they come
-  bool final = false;            // no later status can follow (delivered, undeliverable, rejected, expired…)
-  int segments = 0;              // SMS parts billed; 0 when not reported
+  std::string status;              // the gateway's word, e.g. DELIVRD; unknown words are kept as they come
+  bool final = false;              // no later status can follow (delivered, undeliverable, rejected, expired…)
+  int segments = 0;                // SMS parts billed; 0 when not reported
   std::string gateway_updated_at;  // the gateway's own timestamp text (its time zone is not documented)
 };
 

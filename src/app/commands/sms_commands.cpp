@@ -29,10 +29,11 @@ template <class T>
 T run_call(asio::io_context& io, awaitable<T> work) {
   std::optional<T> outcome;
   std::exception_ptr failure;
-  asio::co_spawn(io, as_optional(std::move(work)), [&outcome, &failure](std::exception_ptr error, std::optional<T> value) {
-    failure = error;
-    outcome = std::move(value);
-  });
+  asio::co_spawn(io, as_optional(std::move(work)),
+                 [&outcome, &failure](std::exception_ptr error, std::optional<T> value) {
+                   failure = error;
+                   outcome = std::move(value);
+                 });
   io.run();
   if (failure) std::rethrow_exception(failure);
   if (!outcome) throw std::runtime_error("the call did not finish");
@@ -56,8 +57,9 @@ int send_test(const std::string& phone_input) {
   const auto config = load_config_or_report();
   if (!config) return kExitUsage;
   if (config->sms_test_mode) {
-    throw ConfigurationError("SMS_TEST_MODE", "is true: this deployment sends no SMS; set SMS_TEST_MODE=false to send "
-                                              "a real test message");
+    throw ConfigurationError("SMS_TEST_MODE",
+                             "is true: this deployment sends no SMS; set SMS_TEST_MODE=false to send "
+                             "a real test message");
   }
   init_logging({"off", false});
   const PhoneNumberParser phones(config->default_region, config->allowed_countries);
@@ -108,7 +110,8 @@ void add_send_test_command(CLI::App& app, int& exit_code) {
   auto* command = app.add_subcommand("send-test", "Send one real SMS with the configured template, to check the setup");
   auto phone = std::make_shared<std::string>();
   command->add_option("PHONE", *phone, "the number to send to, e.g. +77472367503")->required();
-  command->callback([&exit_code, phone] { exit_code = run_command("send-test", [phone] { return send_test(*phone); }); });
+  command->callback(
+      [&exit_code, phone] { exit_code = run_command("send-test", [phone] { return send_test(*phone); }); });
 }
 
 }  // namespace sms_auth

@@ -1,6 +1,8 @@
 // Beast + Asio + OpenSSL: resolve, connect, verified TLS handshake, one request/answer, connection pool.
 #include "sms/mobizon/https_client.hpp"
 
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -12,8 +14,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <atomic>
 #include <mutex>
@@ -98,9 +98,7 @@ struct HttpsClient::Impl {
     idle.push_back(std::move(connection));
   }
 
-  std::shared_ptr<Connection> new_connection() {
-    return std::make_shared<Connection>(asio::make_strand(io), tls);
-  }
+  std::shared_ptr<Connection> new_connection() { return std::make_shared<Connection>(asio::make_strand(io), tls); }
 
   asio::io_context& io;
   HttpsClientOptions options;
@@ -128,11 +126,12 @@ awaitable<std::optional<HttpsError>> establish(std::shared_ptr<HttpsClient::Impl
     if (wait) return;  // cancelled: resolving finished first
     if (auto alive = weak.lock()) alive->resolver.cancel();
   });
-  const auto endpoints = co_await connection->resolver.async_resolve(
-      options.host, options.port, asio::redirect_error(asio::use_awaitable, ec));
+  const auto endpoints = co_await connection->resolver.async_resolve(options.host, options.port,
+                                                                     asio::redirect_error(asio::use_awaitable, ec));
   connection->resolve_guard.cancel();
   if (ec) {
-    if (std::chrono::steady_clock::now() >= deadline) co_return failure(HttpsFailure::timeout, "resolving " + where + " timed out");
+    if (std::chrono::steady_clock::now() >= deadline)
+      co_return failure(HttpsFailure::timeout, "resolving " + where + " timed out");
     co_return failure(HttpsFailure::resolve, "cannot resolve " + options.host + ": " + ec.message());
   }
 
@@ -164,7 +163,8 @@ awaitable<std::optional<HttpsError>> establish(std::shared_ptr<HttpsClient::Impl
       co_return failure(HttpsFailure::tls_verify, "the TLS certificate of " + where + " did not verify (" +
                                                       X509_verify_cert_error_string(verified) + ")");
     }
-    if (ec == beast::error::timeout) co_return failure(HttpsFailure::timeout, "the TLS handshake with " + where + " timed out");
+    if (ec == beast::error::timeout)
+      co_return failure(HttpsFailure::timeout, "the TLS handshake with " + where + " timed out");
     if (ec.category() == asio::error::get_ssl_category()) {
       co_return failure(HttpsFailure::tls, "the TLS handshake with " + where + " failed: " + openssl_reason(ec));
     }
@@ -222,9 +222,11 @@ awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std
     } else if (ec == http::error::body_limit) {
       outcome.error = failure(HttpsFailure::protocol, "the answer of " + where + " is too large", true);
     } else if (ec.category() == beast::error_code(http::error::bad_version).category() && !is_closed_by_peer(ec)) {
-      outcome.error = failure(HttpsFailure::protocol, "the answer of " + where + " is not valid HTTP: " + ec.message(), true);
+      outcome.error =
+          failure(HttpsFailure::protocol, "the answer of " + where + " is not valid HTTP: " + ec.message(), true);
     } else {
-      outcome.error = failure(HttpsFailure::network, "the connection to " + where + " broke before an answer: " + ec.message(), true);
+      outcome.error = failure(HttpsFailure::network,
+                              "the connection to " + where + " broke before an answer: " + ec.message(), true);
     }
     co_return outcome;
   }
@@ -240,7 +242,9 @@ awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std
 HttpsClient::HttpsClient(asio::io_context& io, HttpsClientOptions options)
     : impl_(std::make_shared<Impl>(io, std::move(options))) {}
 
-HttpsClient::~HttpsClient() { stop(); }
+HttpsClient::~HttpsClient() {
+  stop();
+}
 
 awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string target, std::string body,
                                                                SteadyTime deadline) {

@@ -17,7 +17,7 @@ class io_context;
 namespace sms_auth {
 
 struct HttpsClientOptions {
-  std::string host;         // DNS name (SNI and certificate name check) or IP literal (certificate IP check)
+  std::string host;  // DNS name (SNI and certificate name check) or IP literal (certificate IP check)
   std::string port = "443";
   bool host_is_ip = false;
   std::string host_header;  // what the Host header says

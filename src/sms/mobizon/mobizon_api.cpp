@@ -1,11 +1,11 @@
 // Mobizon calls: the retry loop, the transport/answer classification, and the typed methods.
 #include "sms/mobizon/mobizon_api.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <stdexcept>
@@ -50,16 +50,17 @@ Classified classify_transport(const HttpsError& error, const Settings& settings)
   switch (error.kind) {
     case HttpsFailure::timeout:
       out.failure.reason = "timeout";
-      out.failure.explanation = "Mobizon did not answer within MOBIZON_TIMEOUT_MS=" +
-                                std::to_string(settings.timeout.count()) + " ms (" + error.detail + ")";
+      out.failure.explanation =
+          "Mobizon did not answer within MOBIZON_TIMEOUT_MS=" + std::to_string(settings.timeout.count()) + " ms (" +
+          error.detail + ")";
       out.retryable = true;
       break;
     case HttpsFailure::resolve:
     case HttpsFailure::connect:
     case HttpsFailure::network:
       out.failure.reason = error.kind == HttpsFailure::network ? "network" : "connect";
-      out.failure.explanation = "cannot reach Mobizon: " + error.detail +
-                                ". Check this server's outbound HTTPS and DNS, and MOBIZON_API_URL";
+      out.failure.explanation =
+          "cannot reach Mobizon: " + error.detail + ". Check this server's outbound HTTPS and DNS, and MOBIZON_API_URL";
       out.retryable = true;
       break;
     case HttpsFailure::tls_verify:
@@ -113,7 +114,9 @@ Api::Api(boost::asio::io_context& io, Settings settings, MetricsRegistry& metric
   http_ = std::make_unique<HttpsClient>(io, std::move(options));
 }
 
-void Api::stop() { http_->stop(); }
+void Api::stop() {
+  http_->stop();
+}
 
 awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fields) {
   const auto deadline = SteadyClock::now() + settings_.timeout;
@@ -170,8 +173,8 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
 
     const auto wait = backoff_for(attempt);
     if (SteadyClock::now() + wait + kLeastAttemptTime >= deadline) co_return std::move(outcome.failure);
-    spdlog::warn("mobizon.retry method={} attempt={} reason={} wait_ms={}: {}", method, attempt,
-                 outcome.failure.reason, wait.count(), outcome.failure.explanation);
+    spdlog::warn("mobizon.retry method={} attempt={} reason={} wait_ms={}: {}", method, attempt, outcome.failure.reason,
+                 wait.count(), outcome.failure.explanation);
     asio::steady_timer timer(co_await asio::this_coro::executor);
     timer.expires_after(wait);
     boost::system::error_code ec;

@@ -14,7 +14,6 @@
 #include "sms/mobizon/https_client.hpp"
 #include "sms/mobizon/mobizon_protocol.hpp"
 
-
 namespace sms_auth::mobizon {
 
 struct Settings {

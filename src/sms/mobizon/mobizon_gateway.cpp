@@ -49,11 +49,12 @@ awaitable<result<SentSms>> MobizonGateway::send(OutgoingSms sms) {
     co_return client_error(sent.error());
   }
   if (sent->held_for_moderation()) {
-    spdlog::warn("mobizon.send held_for_moderation to={} sms_id={} campaign={}: Mobizon holds this message for a "
-                 "moderator's check, which takes 1-10 minutes (the first messages of an account, or a new text). To "
-                 "send without moderation, sign a contract with Mobizon and give support your account ID, the SMS "
-                 "topic and sample texts",
-                 masked, log_safe(sent->message_id), log_safe(sent->campaign_id));
+    spdlog::warn(
+        "mobizon.send held_for_moderation to={} sms_id={} campaign={}: Mobizon holds this message for a "
+        "moderator's check, which takes 1-10 minutes (the first messages of an account, or a new text). To "
+        "send without moderation, sign a contract with Mobizon and give support your account ID, the SMS "
+        "topic and sample texts",
+        masked, log_safe(sent->message_id), log_safe(sent->campaign_id));
   } else {
     spdlog::info("mobizon.send ok to={} sms_id={}", masked, log_safe(sent->message_id));
   }

@@ -36,9 +36,8 @@ void append_encoded(std::string& out, std::string_view text) {
 
 bool is_host_name(std::string_view host) {
   if (host.empty() || host.size() > 253) return false;
-  return std::all_of(host.begin(), host.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
-  });
+  return std::all_of(host.begin(), host.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'; });
 }
 
 std::optional<int> code_of(const nlohmann::json& value) {
@@ -254,7 +253,8 @@ std::optional<std::string> suggested_domain(const nlohmann::json& data) {
 std::string explain_code(const Envelope& answer, std::string_view method, const ApiEndpoint& endpoint,
                          std::string_view sender) {
   const CodeRule rule = rule_for_code(answer.code);
-  const std::string says = answer.message.empty() ? std::string{} : " Mobizon says: \"" + log_safe(answer.message, 160) + "\".";
+  const std::string says =
+      answer.message.empty() ? std::string{} : " Mobizon says: \"" + log_safe(answer.message, 160) + "\".";
   const std::string head = "Mobizon answered code " + std::to_string(answer.code) + " (" + std::string(rule.meaning) +
                            ") to " + std::string(method) + ": ";
   switch (answer.code) {
@@ -262,24 +262,27 @@ std::string explain_code(const Envelope& answer, std::string_view method, const 
       const std::string fields = invalid_fields(answer.data);
       return head + "the request was refused" + (fields.empty() ? std::string{} : " (fields: " + fields + ")") +
              ". The number may be one Mobizon cannot reach, the text may be refused" +
-             (sender.empty() ? std::string{} : ", or SMS_SENDER \"" + log_safe(sender, 11) +
-                                                   "\" is not a sender name registered in the Mobizon panel") +
+             (sender.empty() ? std::string{}
+                             : ", or SMS_SENDER \"" + log_safe(sender, 11) +
+                                   "\" is not a sender name registered in the Mobizon panel") +
              ". If every send fails like this, check the balance (sms-auth balance)." + says;
     }
     case 8:
-      return head + "MOBIZON_API_KEY was refused (wrong, regenerated or disabled). Fix: copy the key again from the "
-                    "Mobizon panel (Settings > API) and make sure API access is enabled; if the key is right, check "
-                    "that this server's IP address is in the key's IP whitelist." +
+      return head +
+             "MOBIZON_API_KEY was refused (wrong, regenerated or disabled). Fix: copy the key again from the "
+             "Mobizon panel (Settings > API) and make sure API access is enabled; if the key is right, check "
+             "that this server's IP address is in the key's IP whitelist." +
              says;
     case 9:
-      return head + "this server may not call the API. Most likely its public IP address is not in the key's IP "
-                    "whitelist: add it in the Mobizon panel's API settings (or check that API access is enabled)." +
+      return head +
+             "this server may not call the API. Most likely its public IP address is not in the key's IP "
+             "whitelist: add it in the Mobizon panel's API settings (or check that API access is enabled)." +
              says;
     case 13: {
       const auto domain = suggested_domain(answer.data);
       if (domain) {
-        return head + "this key belongs to another Mobizon site than " + endpoint.host + ". Fix: set MOBIZON_API_URL=https://" +
-               *domain + "/service" + "." + says;
+        return head + "this key belongs to another Mobizon site than " + endpoint.host +
+               ". Fix: set MOBIZON_API_URL=https://" + *domain + "/service" + "." + says;
       }
       return head + "this key belongs to another Mobizon site than " + endpoint.host +
              ", and Mobizon did not say which. Fix: set MOBIZON_API_URL to the API of the site where the account was "
@@ -287,16 +290,17 @@ std::string explain_code(const Envelope& answer, std::string_view method, const 
              says;
     }
     case 14:
-      return head + "the Mobizon account is blocked or deleted; nothing can be sent until Mobizon support unblocks it." +
-             says;
+      return head +
+             "the Mobizon account is blocked or deleted; nothing can be sent until Mobizon support unblocks it." + says;
     case 30:
-      return head + "too many calls to this method in a short time; sms-auth retried with backoff and gave up within "
-                    "MOBIZON_TIMEOUT_MS." +
+      return head +
+             "too many calls to this method in a short time; sms-auth retried with backoff and gave up within "
+             "MOBIZON_TIMEOUT_MS." +
              says;
     case 10:
     case 999:
-      return head + "a temporary Mobizon failure; sms-auth retried with backoff and gave up within MOBIZON_TIMEOUT_MS." +
-             says;
+      return head +
+             "a temporary Mobizon failure; sms-auth retried with backoff and gave up within MOBIZON_TIMEOUT_MS." + says;
     default:
       return head + "sms-auth does not expect this answer to its calls; please report this line." + says;
   }

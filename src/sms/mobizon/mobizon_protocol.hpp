@@ -17,7 +17,7 @@ namespace sms_auth::mobizon {
 
 // Where the API lives, from MOBIZON_API_URL (e.g. https://api.mobizon.kz/service).
 struct ApiEndpoint {
-  std::string host;       // lower case; a DNS name or an IP literal (IPv6 without brackets)
+  std::string host;  // lower case; a DNS name or an IP literal (IPv6 without brackets)
   std::string port = "443";
   std::string base_path;  // "/service"; no trailing slash
   bool host_is_ip = false;
@@ -65,7 +65,7 @@ enum class CodeAction {
 struct CodeRule {
   int code = 0;
   CodeAction action = CodeAction::unavailable;
-  std::string_view meaning;  // Mobizon's documented meaning, for logs
+  std::string_view meaning;        // Mobizon's documented meaning, for logs
   bool operator_must_act = false;  // the log line is an error an operator must fix (key, whitelist, site, account)
   bool documented = true;          // false: a code the docs do not list
 };

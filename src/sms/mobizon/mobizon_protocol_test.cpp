@@ -10,10 +10,13 @@ namespace {
 
 using nlohmann::json;
 
-ApiEndpoint kz() { return *parse_api_url("https://api.mobizon.kz/service"); }
+ApiEndpoint kz() {
+  return *parse_api_url("https://api.mobizon.kz/service");
+}
 
 TEST(ParseEnvelope, ReadsTheDocumentedSuccessWithStringIds) {
-  const auto answer = parse_envelope(R"({"code":0,"data":{"campaignId":"855834","status":2,"messageId":"6300284"},"message":""})");
+  const auto answer =
+      parse_envelope(R"({"code":0,"data":{"campaignId":"855834","status":2,"messageId":"6300284"},"message":""})");
   ASSERT_TRUE(answer);
   EXPECT_EQ(answer->code, 0);
   EXPECT_EQ(answer->message, "");
@@ -101,7 +104,8 @@ TEST(ParseStatusData, ReadsItemsAndSkipsIncompleteOnes) {
 }
 
 TEST(IsFinalStatus, OnlyTheFiveDocumentedFinalWords) {
-  for (const char* status : {"DELIVRD", "UNDELIV", "REJECTD", "EXPIRED", "DELETED"}) EXPECT_TRUE(is_final_status(status));
+  for (const char* status : {"DELIVRD", "UNDELIV", "REJECTD", "EXPIRED", "DELETED"})
+    EXPECT_TRUE(is_final_status(status));
   for (const char* status : {"NEW", "ENQUEUD", "ACCEPTD", "PDLIVRD", "EXPIRD", "SCHEDUL", "delivrd", ""}) {
     EXPECT_FALSE(is_final_status(status)) << status;
   }
@@ -142,9 +146,11 @@ TEST(ExplainCode, NamesCauseAndFixForEachOperatorCode) {
 }
 
 TEST(ExplainCode, Code13NamesTheRightSiteFromData) {
-  EXPECT_NE(explain(13, "api.mobizon.ua").find("set MOBIZON_API_URL=https://api.mobizon.ua/service"), std::string::npos);
-  EXPECT_NE(explain(13, json{{"server", "https://API.mobizon.com.br/service"}}).find("https://api.mobizon.com.br/service"),
+  EXPECT_NE(explain(13, "api.mobizon.ua").find("set MOBIZON_API_URL=https://api.mobizon.ua/service"),
             std::string::npos);
+  EXPECT_NE(
+      explain(13, json{{"server", "https://API.mobizon.com.br/service"}}).find("https://api.mobizon.com.br/service"),
+      std::string::npos);
   // Nothing usable in data: say so and list the sites, never echo junk as a host.
   const auto vague = explain(13, "not a host; rm -rf /");
   EXPECT_NE(vague.find("did not say which"), std::string::npos);
@@ -152,7 +158,8 @@ TEST(ExplainCode, Code13NamesTheRightSiteFromData) {
 }
 
 TEST(ExplainCode, Code1ListsTheFieldsAndTheSender) {
-  const auto text = explain(1, json{{"recipient", "wrong number"}}, "Одно или несколько полей заполнены неверно", "Memoir");
+  const auto text =
+      explain(1, json{{"recipient", "wrong number"}}, "Одно или несколько полей заполнены неверно", "Memoir");
   EXPECT_NE(text.find("fields: recipient (wrong number)"), std::string::npos);
   EXPECT_NE(text.find("SMS_SENDER \"Memoir\""), std::string::npos);
   EXPECT_NE(text.find("sms-auth balance"), std::string::npos);

@@ -55,8 +55,13 @@ std::string webhook_signature(std::string_view event_id, std::string_view attemp
                               std::string_view secret) {
   std::string signed_string;
   signed_string.reserve(event_id.size() + attempt.size() + event_create_ts.size() + secret.size() + 3);
-  signed_string.append(event_id).append("|").append(attempt).append("|").append(event_create_ts).append("|").append(
-      secret);
+  signed_string.append(event_id)
+      .append("|")
+      .append(attempt)
+      .append("|")
+      .append(event_create_ts)
+      .append("|")
+      .append(secret);
   return to_hex(sha1(signed_string));
 }
 

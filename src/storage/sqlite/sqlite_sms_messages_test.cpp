@@ -63,10 +63,11 @@ TEST_F(SqliteSmsMessages, ClaimsNonFinalMessagesLeastRecentlyCheckedFirst) {
 
 TEST_F(SqliteSmsMessages, AFinalStatusIsNeverReplaced) {
   sent("1", "+77472367503", 1000);
-  const auto applied = repository_->apply_sms_statuses(
-      {{"1", "ACCEPTD", false, 0, ""}, {"1", "DELIVRD", true, 2, "2026-01-15 11:42:08"}, {"1", "UNDELIV", true, 0, ""},
-       {"404", "DELIVRD", true, 0, ""}},
-      from_unix_ms(5000));
+  const auto applied = repository_->apply_sms_statuses({{"1", "ACCEPTD", false, 0, ""},
+                                                        {"1", "DELIVRD", true, 2, "2026-01-15 11:42:08"},
+                                                        {"1", "UNDELIV", true, 0, ""},
+                                                        {"404", "DELIVRD", true, 0, ""}},
+                                                       from_unix_ms(5000));
   EXPECT_EQ(applied, (std::vector<SmsStatusApplied>{SmsStatusApplied::changed, SmsStatusApplied::became_final,
                                                     SmsStatusApplied::unchanged, SmsStatusApplied::unknown_message}));
   const auto record = only("+77472367503");
