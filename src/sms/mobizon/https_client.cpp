@@ -243,7 +243,13 @@ HttpsClient::HttpsClient(asio::io_context& io, HttpsClientOptions options)
     : impl_(std::make_shared<Impl>(io, std::move(options))) {}
 
 HttpsClient::~HttpsClient() {
-  stop();
+  impl_->stopped.store(true);
+  std::vector<std::shared_ptr<Connection>> closing;
+  {
+    std::lock_guard lock(impl_->mutex);
+    closing.swap(impl_->idle);
+  }
+  // Idle connections have no operation pending; releasing them (outside the lock) closes their sockets.
 }
 
 awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string target, std::string body,
@@ -265,21 +271,6 @@ awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string targe
     co_return std::move(*outcome.response);
   }
   co_return failure(HttpsFailure::network, "the connection to " + impl->options.host + " closed twice", true);
-}
-
-void HttpsClient::stop() {
-  impl_->stopped.store(true);
-  std::vector<std::shared_ptr<Connection>> closing;
-  {
-    std::lock_guard lock(impl_->mutex);
-    closing.swap(impl_->idle);
-  }
-  // Idle connections have no operation pending; releasing them closes their sockets.
-}
-
-std::size_t HttpsClient::idle_connections() const {
-  std::lock_guard lock(impl_->mutex);
-  return impl_->idle.size();
 }
 
 }  // namespace sms_auth

@@ -36,7 +36,7 @@ enum class HttpsFailure {
   timeout,     // the deadline passed
   network,     // the connection broke (reset, closed before an answer)
   protocol,    // the answer is not HTTP/1.1 we can read, or too large
-  stopped,     // the client was stopped (server shutting down)
+  stopped,     // the client was destroyed during the call (shutdown)
 };
 
 struct HttpsError {
@@ -56,6 +56,8 @@ class HttpsClient {
  public:
   // Throws std::runtime_error when the TLS context cannot be built (e.g. ca_file is not a PEM bundle).
   HttpsClient(boost::asio::io_context& io, HttpsClientOptions options);
+  // Closes idle connections. Calls still in flight keep what they need alive, end by their deadline, and a second
+  // attempt of theirs fails with `stopped`.
   ~HttpsClient();
   HttpsClient(const HttpsClient&) = delete;
   HttpsClient& operator=(const HttpsClient&) = delete;
@@ -65,11 +67,6 @@ class HttpsClient {
   // connection the server already closed is replaced by a fresh one once, transparently.
   awaitable<result<HttpsResponse, HttpsError>> post(std::string target, std::string body,
                                                     std::chrono::steady_clock::time_point deadline);
-
-  // From any thread: closes idle connections; later calls fail with `stopped`. Calls in flight end by their deadline.
-  void stop();
-
-  std::size_t idle_connections() const;
 
   struct Impl;
 

@@ -51,9 +51,6 @@ class Api {
   // message/getsmsstatus for at most kMaxStatusIds ids (ids[0]=…&ids[1]=… in the body).
   awaitable<result<std::vector<SmsDeliveryStatus>, Failure>> get_sms_status(std::vector<std::string> message_ids);
 
-  // New calls fail at once; idle connections close. For shutdown.
-  void stop();
-
   const ApiEndpoint& endpoint() const { return endpoint_; }
   const Settings& settings() const { return settings_; }
 
