@@ -114,10 +114,6 @@ Api::Api(boost::asio::io_context& io, Settings settings, MetricsRegistry& metric
   http_ = std::make_unique<HttpsClient>(io, std::move(options));
 }
 
-void Api::stop() {
-  http_->stop();
-}
-
 awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fields) {
   const auto deadline = SteadyClock::now() + settings_.timeout;
   const std::string target = request_target(endpoint_, method, settings_.api_key);
