@@ -298,3 +298,13 @@ def test_check_config_refuses_a_url_with_a_query(tmp_path):
     assert r.returncode == 2
     assert "MOBIZON_API_URL" in r.stderr
     assert CANARY_KEY not in r.stderr
+
+
+def test_serve_refuses_a_ca_file_that_holds_no_certificate(fake, pki, tmp_path):
+    not_pem = tmp_path / "not-a-ca.pem"
+    not_pem.write_text("this is not a certificate\n")
+    r = run_cli(["serve"], mobizon_env(fake, pki, MOBIZON_CA_FILE=not_pem, PORT=0,
+                                       DATABASE_URL=f"sqlite:{tmp_path}/db.sqlite"), tmp_path)
+    assert r.returncode == 2
+    assert r.stderr.startswith("sms-auth serve: MOBIZON_CA_FILE: cannot load CA certificates from"), r.stderr
+    assert CANARY_KEY not in r.stderr
