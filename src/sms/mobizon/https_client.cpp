@@ -140,6 +140,8 @@ awaitable<std::optional<HttpsError>> establish(std::shared_ptr<HttpsClient::Impl
   co_await tcp_layer.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
   if (ec == beast::error::timeout) co_return failure(HttpsFailure::timeout, "connecting to " + where + " timed out");
   if (ec) co_return failure(HttpsFailure::connect, "cannot connect to " + where + ": " + ec.message());
+  // Calls are small and latency-bound: Nagle's algorithm must not hold a segment back waiting for a delayed ACK.
+  tcp_layer.socket().set_option(tcp::no_delay(true), ec);
 
   SSL* ssl_handle = connection->stream.native_handle();
   SSL_set_hostflags(ssl_handle, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
