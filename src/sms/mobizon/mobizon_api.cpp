@@ -37,6 +37,16 @@ milliseconds backoff_for(int attempt) {
   return milliseconds{half + static_cast<std::int64_t>(random_below(static_cast<std::uint32_t>(half) + 1))};
 }
 
+// Mobizon's own words may quote the number back (code 1: "wrong number 7747…"): logs and CLI output keep it masked.
+std::string without_number(std::string text, const std::string& digits) {
+  if (digits.size() < 5) return text;
+  const std::string masked = mask_phone("+" + digits);
+  for (auto at = text.find(digits); at != std::string::npos; at = text.find(digits, at + masked.size())) {
+    text.replace(at, digits.size(), masked);
+  }
+  return text;
+}
+
 struct Classified {
   Failure failure;
   bool retryable = false;
@@ -118,6 +128,10 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
   const auto deadline = SteadyClock::now() + settings_.timeout;
   const std::string target = request_target(endpoint_, method, settings_.api_key);
   const std::string body = form_encode(fields);
+  std::string recipient;
+  for (const auto& [name, value] : fields) {
+    if (name == "recipient") recipient = value;
+  }
 
   for (int attempt = 1;; ++attempt) {
     const auto started = SteadyClock::now();
@@ -165,6 +179,7 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
     }
     requests_.labels({method, outcome.metric_label.empty() ? outcome.failure.reason : outcome.metric_label}).inc();
     outcome.failure.attempts = attempt;
+    outcome.failure.explanation = without_number(std::move(outcome.failure.explanation), recipient);
     if (!outcome.retryable || attempt >= kMaxAttempts) co_return std::move(outcome.failure);
 
     const auto wait = backoff_for(attempt);

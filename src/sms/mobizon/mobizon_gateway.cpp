@@ -8,15 +8,6 @@
 namespace sms_auth::mobizon {
 namespace {
 
-// Mobizon's own message may quote the number back; the log keeps numbers masked.
-std::string without_number(std::string text, const std::string& digits, const std::string& masked) {
-  if (digits.size() < 5) return text;
-  for (auto at = text.find(digits); at != std::string::npos; at = text.find(digits, at + masked.size())) {
-    text.replace(at, digits.size(), masked);
-  }
-  return text;
-}
-
 void log_failure(const char* action, const Failure& failure, const std::string& explanation) {
   const auto level = failure.operator_must_act ? spdlog::level::err : spdlog::level::warn;
   spdlog::log(level, "mobizon.{} failed reason={} attempts={}: {}", action, failure.reason, failure.attempts,
@@ -42,10 +33,9 @@ awaitable<result<SentSms>> MobizonGateway::send(OutgoingSms sms) {
   auto sending = api_.send_sms(digits, std::move(sms.text));  // named: GCC PR 100611
   auto sent = co_await std::move(sending);
   if (!sent) {
-    const std::string explanation = without_number(sent.error().explanation, digits, masked);
     const auto level = sent.error().operator_must_act ? spdlog::level::err : spdlog::level::warn;
     spdlog::log(level, "mobizon.send failed to={} reason={} attempts={}: {}", masked, sent.error().reason,
-                sent.error().attempts, explanation);
+                sent.error().attempts, sent.error().explanation);
     co_return client_error(sent.error());
   }
   if (sent->held_for_moderation()) {
