@@ -8,15 +8,35 @@
 #include "app/key_files.hpp"
 #include "app/startup_error.hpp"
 #include "http/web_assets.hpp"
+#include "sms/mobizon/mobizon_gateway.hpp"
 #include "sms/test_mode_sender.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
 namespace sms_auth {
 namespace {
 
-std::unique_ptr<SmsSender> make_sender(const Config& config, boost::asio::io_context&) {
+// Test mode logs instead of sending; production sends through SmsDelivery (Mobizon), so there is no sender here.
+std::unique_ptr<SmsSender> make_test_mode_sender(const Config& config) {
   check_startup(config);
+  if (!config.sms_test_mode) return nullptr;
   return std::make_unique<TestModeSender>();
+}
+
+std::unique_ptr<mobizon::Api> make_mobizon_api(const Config& config, boost::asio::io_context& io,
+                                               MetricsRegistry& metrics) {
+  if (config.sms_test_mode) return nullptr;
+  return open_mobizon(config, io, metrics);
+}
+
+std::unique_ptr<SmsGateway> make_gateway(mobizon::Api* api) {
+  if (api == nullptr) return nullptr;
+  return std::make_unique<mobizon::MobizonGateway>(*api);
+}
+
+SmsDeliveryOptions delivery_options(const Config& config) {
+  SmsDeliveryOptions options;
+  options.balance_warn_below = config.sms_balance_warn_below;
+  return options;
 }
 
 }  // namespace
@@ -30,9 +50,30 @@ void check_startup(const Config& config) {
   }
   for (const auto& path : config.jwt_previous_public_key_files) (void)read_verification_key_file(path);
   if (!config.sms_test_mode) {
-    // Never pretend to send: without a gateway client, a production configuration must not start.
-    throw ConfigurationError("SMS_TEST_MODE",
-                             "is false, but this build has no Mobizon client yet; set SMS_TEST_MODE=true");
+    if (config.mobizon_api_key.empty()) {
+      throw ConfigurationError("MOBIZON_API_KEY", "is required when SMS_TEST_MODE=false");
+    }
+    if (auto endpoint = mobizon::parse_api_url(config.mobizon_api_url); !endpoint) {
+      throw ConfigurationError("MOBIZON_API_URL", endpoint.error() + ", e.g. https://api.mobizon.kz/service");
+    }
+  }
+}
+
+std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io_context& io,
+                                           MetricsRegistry& metrics) {
+  if (config.mobizon_api_key.empty()) throw ConfigurationError("MOBIZON_API_KEY", "is required to talk to Mobizon");
+  mobizon::Settings settings;
+  settings.api_url = config.mobizon_api_url;
+  settings.api_key = config.mobizon_api_key;
+  settings.ca_file = config.mobizon_ca_file;
+  settings.timeout = config.mobizon_timeout;
+  settings.sender = config.sms_sender;
+  try {
+    return std::make_unique<mobizon::Api>(io, std::move(settings), metrics);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigurationError("MOBIZON_API_URL", e.what());
+  } catch (const std::runtime_error& e) {
+    throw ConfigurationError("MOBIZON_CA_FILE", e.what());
   }
 }
 
@@ -83,9 +124,13 @@ Application::Application(Config config, boost::asio::io_context& io)
       codec_(keys_.otp_key),
       limits_(config_),
       tokens_(keys_.jwt_keys, config_.jwt_issuer, config_.jwt_audience, config_.access_token_ttl),
-      sender_(make_sender(config_, io)),
+      mobizon_api_(make_mobizon_api(config_, io, metrics_)),
+      sms_gateway_(make_gateway(mobizon_api_.get())),
+      sms_delivery_(sms_gateway_.get(), *repository_, clock_, metrics_, delivery_options(config_)),
+      sender_(make_test_mode_sender(config_)),
       auth_metrics_(metrics_),
-      otp_service_(config_, phones_, codec_, limits_, tokens_, *repository_, *sender_, clock_, auth_metrics_),
+      otp_service_(config_, phones_, codec_, limits_, tokens_, *repository_,
+                   sender_ ? *sender_ : static_cast<SmsSender&>(sms_delivery_), clock_, auth_metrics_),
       conversion_monitor_(config_, *repository_, metrics_, auth_metrics_.limit_alerts),
       client_addresses_(config_.trusted_proxies),
       sms_auth_handlers_(otp_service_),
@@ -101,6 +146,16 @@ Application::Application(Config config, boost::asio::io_context& io)
   router_.add(session_handlers_.routes());
   router_.add(jwks_handlers_.routes());
   router_.add(web_page_handlers_.routes());
+  // Off unless configured: without ADMIN_TOKEN / MOBIZON_WEBHOOK_SECRET these paths are plain 404s.
+  if (!config_.admin_token.empty()) {
+    admin_auth_.emplace(config_.admin_token);
+    sms_admin_handlers_.emplace(sms_delivery_, phones_, *admin_auth_);
+    router_.add(sms_admin_handlers_->routes());
+  }
+  if (!config_.mobizon_webhook_secret.empty()) {
+    mobizon_webhook_.emplace(sms_delivery_, config_.mobizon_webhook_secret);
+    router_.add(mobizon_webhook_->routes());
+  }
 }
 
 Application::~Application() = default;

@@ -9,6 +9,7 @@
 #include "auth/otp_service.hpp"
 #include "auth/phone_number.hpp"
 #include "auth/session_service.hpp"
+#include "auth/sms_delivery.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "http/client_address.hpp"
@@ -17,10 +18,15 @@
 #include "http/handlers/session_handlers.hpp"
 #include "http/handlers/sms_auth_handlers.hpp"
 #include "http/handlers/web_page_handlers.hpp"
+#include "http/admin_auth.hpp"
+#include "http/handlers/mobizon_webhook_handler.hpp"
+#include "http/handlers/sms_admin_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/conversion_monitor.hpp"
 #include "ratelimit/limit_policy.hpp"
+#include "sms/mobizon/mobizon_api.hpp"
+#include "sms/sms_gateway.hpp"
 #include "sms/sms_sender.hpp"
 #include "storage/repository.hpp"
 
@@ -44,6 +50,10 @@ struct ServiceKeys {
 };
 ServiceKeys load_service_keys(const Config& config);
 
+// The Mobizon client for this configuration (MOBIZON_API_KEY must be set). Throws ConfigurationError naming
+// MOBIZON_API_URL or MOBIZON_CA_FILE when either cannot be used.
+std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io_context& io, MetricsRegistry& metrics);
+
 // Everything `serve` needs. Members are declared in dependency order: each is built from those above it.
 class Application {
  public:
@@ -58,6 +68,7 @@ class Application {
   const LimitPolicy& limits() const { return limits_; }
   MetricsRegistry& metrics() { return metrics_; }
   ConversionMonitor& conversion_monitor() { return conversion_monitor_; }
+  SmsDelivery& sms_delivery() { return sms_delivery_; }
 
  private:
   Config config_;
@@ -69,7 +80,10 @@ class Application {
   OtpCodec codec_;
   LimitPolicy limits_;
   AccessTokens tokens_;
-  std::unique_ptr<SmsSender> sender_;
+  std::unique_ptr<mobizon::Api> mobizon_api_;   // null in SMS test mode
+  std::unique_ptr<SmsGateway> sms_gateway_;     // null in SMS test mode
+  SmsDelivery sms_delivery_;                     // the production sender: gateway + delivery record
+  std::unique_ptr<SmsSender> sender_;           // the test-mode sender; null in production
   AuthMetrics auth_metrics_;
   OtpService otp_service_;
   ConversionMonitor conversion_monitor_;
@@ -81,6 +95,9 @@ class Application {
   SessionHandlers session_handlers_;
   JwksHandlers jwks_handlers_;
   WebPageHandlers web_page_handlers_;
+  std::optional<AdminAuth> admin_auth_;                  // ADMIN_TOKEN set
+  std::optional<SmsAdminHandlers> sms_admin_handlers_;   // ADMIN_TOKEN set
+  std::optional<MobizonWebhookHandler> mobizon_webhook_;  // MOBIZON_WEBHOOK_SECRET set
   Router router_;
 };
 

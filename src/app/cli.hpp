@@ -29,6 +29,8 @@ void add_check_config_command(CLI::App& app, int& exit_code);
 void add_keys_command(CLI::App& app, int& exit_code);
 void add_users_command(CLI::App& app, int& exit_code);
 void add_sessions_command(CLI::App& app, int& exit_code);
+void add_balance_command(CLI::App& app, int& exit_code);
+void add_send_test_command(CLI::App& app, int& exit_code);
 
 }  // namespace sms_auth
 

@@ -6,6 +6,7 @@
 //   keys           generate an Ed25519 signing key, print a key file's public key
 //   users          list, show, block, unblock accounts
 //   sessions       list and revoke a user's sessions
+//   balance        print the Mobizon balance; send-test PHONE sends one real SMS
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -34,6 +35,8 @@ int main(int argc, char** argv) {
   sms_auth::add_keys_command(app, exit_code);
   sms_auth::add_users_command(app, exit_code);
   sms_auth::add_sessions_command(app, exit_code);
+  sms_auth::add_balance_command(app, exit_code);
+  sms_auth::add_send_test_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

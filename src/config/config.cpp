@@ -251,6 +251,12 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
     }
   }
   r.string("MOBIZON_WEBHOOK_SECRET", c.mobizon_webhook_secret);
+  if (!c.mobizon_webhook_secret.empty() && c.mobizon_webhook_secret.size() < 16) {
+    r.problem("MOBIZON_WEBHOOK_SECRET",
+              "must be at least 16 characters (the secret set on the webhook in the Mobizon panel)");
+  }
+  r.seconds("SMS_STATUS_POLL_SECONDS", c.sms_status_poll_interval, 1, 3600);
+  r.seconds("SMS_BALANCE_CHECK_SECONDS", c.sms_balance_check_interval, 1, 86400);
 
   r.seconds("OTP_TTL_SECONDS", c.otp_ttl, 1, 600);  // NIST SP 800-63B: at most 10 minutes
   r.integer("OTP_MAX_ATTEMPTS", c.otp_max_attempts, 1, 10);

@@ -35,6 +35,8 @@ struct Config {
   std::string sms_template;
   std::optional<double> sms_balance_warn_below;
   std::string mobizon_webhook_secret;
+  std::chrono::seconds sms_status_poll_interval{60};     // delivery-status polling of messages not final yet
+  std::chrono::seconds sms_balance_check_interval{300};  // balance gauge refresh and low-balance warning
 
   // One-time codes
   std::chrono::seconds otp_ttl{300};

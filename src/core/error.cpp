@@ -22,6 +22,7 @@ std::string_view error_name(errc code) noexcept {
     case errc::access_denied: return "access_denied";
     case errc::internal_error: return "internal_error";
     case errc::unavailable: return "unavailable";
+    case errc::invalid_signature: return "invalid_signature";
   }
   return "internal_error";
 }

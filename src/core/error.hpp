@@ -28,6 +28,7 @@ enum class errc {
   access_denied,           // the account is blocked
   internal_error,          // a bug: details only in the log
   unavailable,             // a dependency (database) is down
+  invalid_signature,       // a webhook whose signature is missing or wrong
 };
 
 // The snake_case name clients see in the `error` field.

@@ -24,6 +24,7 @@ int http_status(errc code) noexcept {
     case errc::access_denied: return 403;
     case errc::internal_error: return 500;
     case errc::unavailable: return 503;
+    case errc::invalid_signature: return 401;
   }
   return 500;
 }

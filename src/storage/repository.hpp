@@ -17,6 +17,7 @@
 #include "core/result.hpp"
 #include "storage/limit_statistics.hpp"
 #include "storage/session_store.hpp"
+#include "storage/sms_message_log.hpp"
 
 namespace sms_auth {
 
@@ -145,9 +146,10 @@ struct VerifyCodeResult {
 };
 
 // The repository. Implementations are thread-safe; calls block the calling thread for one transaction.
-// Sessions after login (rotation, revocation, blocking) are declared in SessionStore; read-only limit counts for
-// monitoring in LimitStatistics.
-class Repository : public SessionStore, public LimitStatistics {
+// Topic interfaces are inherited so that one object keeps them all: SessionStore (sessions after login: rotation,
+// revocation, blocking), LimitStatistics (read-only limit counts for monitoring), SmsMessageLog (sent SMS and their
+// delivery status).
+class Repository : public SessionStore, public LimitStatistics, public SmsMessageLog {
  public:
   virtual ~Repository() = default;
 

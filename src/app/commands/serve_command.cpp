@@ -15,6 +15,7 @@
 
 #include "app/application.hpp"
 #include "app/cli.hpp"
+#include "app/sms_background.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 
@@ -93,6 +94,9 @@ int serve() {
                      spdlog::error("limits.conversion_watch stopped: {}", e.what());
                    }
                  });
+  SmsBackgroundJobs sms_jobs(io, application.sms_delivery(),
+                             {config->sms_status_poll_interval, config->sms_balance_check_interval});
+  sms_jobs.start();
 
   // Graceful stop: no new connections, idle ones closed, requests in flight answered; a watchdog ends it all if
   // something hangs past the grace period.
@@ -107,6 +111,7 @@ int serve() {
     server.stop();
     prune_timer->cancel();
     conversion_timer->cancel();
+    sms_jobs.stop();
     watchdog = std::thread([&] {
       std::unique_lock lock(stop_mutex);
       if (!stopped_cv.wait_for(lock, kShutdownGrace, [&] { return stopped; })) {

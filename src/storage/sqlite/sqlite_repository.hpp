@@ -48,6 +48,15 @@ class SqliteRepository final : public Repository {
   // LimitStatistics (sqlite_limit_statistics.cpp)
   std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view bucket_prefix,
                                                                           TimePoint since) override;
+  // SmsMessageLog (sqlite_sms_messages.cpp)
+  void record_sent_sms(const SentSmsRecord& record) override;
+  std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit) override;
+  std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
+                                                   TimePoint now) override;
+  SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,
+                                    TimePoint now) override;
+  std::vector<SmsMessageRecord> recent_sms(const std::string& phone_number, std::size_t limit) override;
+  std::size_t prune_sms(TimePoint messages_before, TimePoint events_before) override;
 
  private:
   // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.

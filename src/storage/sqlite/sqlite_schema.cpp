@@ -58,6 +58,30 @@ CREATE TABLE rate_events (
 CREATE INDEX rate_events_by_bucket ON rate_events(bucket, at_ms);
 CREATE INDEX rate_events_by_reservation ON rate_events(reservation) WHERE reservation IS NOT NULL;
 )sql"},
+      // Issue 4: every SMS the gateway accepted, with its delivery status (polled and from the webhook).
+      {2, R"sql(
+CREATE TABLE sms_messages (
+  message_id          TEXT PRIMARY KEY,   -- the gateway's id (Mobizon messageId), our response's sms_id
+  phone_number        TEXT NOT NULL,      -- E.164
+  status              TEXT NOT NULL,      -- SENT until the gateway reports (NEW, ENQUEUD, ACCEPTD, DELIVRD…)
+  final               INTEGER NOT NULL DEFAULT 0,
+  held_for_moderation INTEGER NOT NULL DEFAULT 0,
+  segments            INTEGER NOT NULL DEFAULT 0,
+  sent_at             INTEGER NOT NULL,
+  status_changed_at   INTEGER NOT NULL,
+  gateway_updated_at  TEXT,               -- the gateway's timestamp text of the status (time zone undocumented)
+  checked_at          INTEGER             -- last status poll
+);
+CREATE INDEX sms_messages_by_phone ON sms_messages(phone_number, sent_at);
+CREATE INDEX sms_messages_to_check ON sms_messages(checked_at) WHERE final = 0;
+CREATE INDEX sms_messages_by_sent_at ON sms_messages(sent_at);
+
+-- Delivery-report webhook events already applied (Mobizon retries an event with the same id).
+CREATE TABLE sms_webhook_events (
+  event_id    TEXT PRIMARY KEY,
+  received_at INTEGER NOT NULL
+);
+)sql"},
       {5, R"sql(
 -- Per-minute totals of rate_events, so that a limit of thousands (the global caps) is checked by summing at most one
 -- row per minute of its window instead of walking every event. Kept in step with rate_events by every write.

@@ -1,0 +1,149 @@
+// Recording sent SMS, polling and applying delivery statuses, watching the balance.
+#include "auth/sms_delivery.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+
+#include "core/log.hpp"
+#include "storage/repository.hpp"
+
+namespace sms_auth {
+namespace {
+
+const char* applied_name(SmsStatusApplied applied) {
+  switch (applied) {
+    case SmsStatusApplied::unknown_message:
+      return "unknown_message";
+    case SmsStatusApplied::unchanged:
+      return "unchanged";
+    case SmsStatusApplied::changed:
+      return "changed";
+    case SmsStatusApplied::became_final:
+      return "became_final";
+    case SmsStatusApplied::duplicate_event:
+      return "duplicate_event";
+  }
+  return "unknown";
+}
+
+SmsStatusUpdate to_update(const SmsDeliveryStatus& status) {
+  return SmsStatusUpdate{status.message_id, status.status, status.final, status.segments, status.gateway_updated_at};
+}
+
+}  // namespace
+
+SmsDelivery::SmsDelivery(SmsGateway* gateway, SmsMessageLog& log, const TimeSource& clock, MetricsRegistry& metrics,
+                         SmsDeliveryOptions options)
+    : gateway_(gateway),
+      log_(log),
+      clock_(clock),
+      options_(options),
+      final_statuses_(metrics.counter("sms_auth_sms_delivery_final_total",
+                                      "Sent SMS that reached a final delivery status, by status (DELIVRD, UNDELIV, "
+                                      "REJECTD, EXPIRED, DELETED)",
+                                      {"status"})),
+      reports_(metrics.counter("sms_auth_sms_status_reports_total",
+                               "Delivery statuses received, by source (poll, webhook) and what they did",
+                               {"source", "result"})),
+      moderation_(metrics.counter("sms_auth_sms_held_for_moderation_total",
+                                  "Sent SMS the gateway held for a moderator's check (Mobizon status 1)")),
+      balance_(metrics.gauge("sms_auth_sms_balance", "The SMS gateway's (Mobizon) account balance, by currency",
+                             {"currency"})) {}
+
+awaitable<result<SentSms>> SmsDelivery::send(OutgoingSms sms) {
+  if (gateway_ == nullptr) throw std::logic_error("SmsDelivery::send without a gateway");
+  const std::string phone = sms.recipient_e164;
+  auto sending = gateway_->send(std::move(sms));  // named: GCC PR 100611
+  auto sent = co_await std::move(sending);
+  if (!sent) co_return sent;
+  if (sent->held_for_moderation) moderation_.get().inc();
+  try {
+    log_.record_sent_sms(
+        SentSmsRecord{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation, clock_.now()});
+  } catch (const StorageUnavailable& e) {
+    // The SMS is out and the user is waiting for it: losing its delivery record is the smaller harm.
+    spdlog::error("sms.record failed sms_id={} phone={}: {}", log_safe(sent->message_id), mask_phone(phone), e.what());
+  }
+  co_return sent;
+}
+
+void SmsDelivery::count(const char* source, SmsStatusApplied applied, const std::string& status) {
+  reports_.labels({source, applied_name(applied)}).inc();
+  if (applied == SmsStatusApplied::became_final) final_statuses_.labels({status}).inc();
+}
+
+awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
+  if (gateway_ == nullptr) co_return std::size_t{0};
+  const TimePoint now = clock_.now();
+  const auto since = now - std::chrono::duration_cast<Milliseconds>(options_.track_for);
+  std::vector<std::string> ids = log_.claim_sms_to_check(now, since, gateway_->max_status_batch());
+  if (ids.empty()) co_return std::size_t{0};
+  const std::size_t asked = ids.size();
+  auto asking = gateway_->delivery_statuses(std::move(ids));  // named: GCC PR 100611
+  auto statuses = co_await std::move(asking);
+  if (!statuses) co_return statuses.error();
+
+  std::vector<SmsStatusUpdate> updates;
+  updates.reserve(statuses->size());
+  for (const auto& status : *statuses) updates.push_back(to_update(status));
+  const auto applied = log_.apply_sms_statuses(updates, clock_.now());
+  std::size_t changed = 0;
+  for (std::size_t i = 0; i < applied.size() && i < updates.size(); ++i) {
+    count("poll", applied[i], updates[i].status);
+    if (applied[i] == SmsStatusApplied::changed || applied[i] == SmsStatusApplied::became_final) {
+      ++changed;
+      spdlog::info("sms.status sms_id={} status={} final={} source=poll", log_safe(updates[i].message_id),
+                   log_safe(updates[i].status, 32), updates[i].final);
+    }
+  }
+  spdlog::debug("sms.poll asked={} answered={} changed={}", asked, statuses->size(), changed);
+  co_return changed;
+}
+
+SmsStatusApplied SmsDelivery::apply_report(const std::string& event_id, const SmsDeliveryStatus& status) {
+  const SmsStatusApplied applied = log_.apply_sms_report(event_id, to_update(status), clock_.now());
+  count("webhook", applied, status.status);
+  if (applied == SmsStatusApplied::unknown_message) {
+    spdlog::warn("sms.report ignored event={} sms_id={}: not a message this service sent", log_safe(event_id),
+                 log_safe(status.message_id));
+  } else {
+    spdlog::info("sms.status sms_id={} status={} final={} source=webhook event={} result={}",
+                 log_safe(status.message_id), log_safe(status.status, 32), status.final, log_safe(event_id),
+                 applied_name(applied));
+  }
+  return applied;
+}
+
+std::vector<SmsMessageRecord> SmsDelivery::recent_messages(const std::string& e164, std::size_t limit) {
+  return log_.recent_sms(e164, limit);
+}
+
+awaitable<result<GatewayBalance>> SmsDelivery::check_balance() {
+  if (gateway_ == nullptr) {
+    co_return make_error(errc::sms_unavailable, "SMS test mode: there is no SMS gateway to ask");
+  }
+  auto asking = gateway_->balance();  // named: GCC PR 100611
+  auto balance = co_await std::move(asking);
+  if (!balance) co_return balance;
+  double amount = 0;
+  std::from_chars(balance->amount.data(), balance->amount.data() + balance->amount.size(), amount);
+  balance_.labels({balance->currency}).set(amount);
+  if (options_.balance_warn_below && amount < *options_.balance_warn_below) {
+    spdlog::warn(
+        "sms.balance low: {} {} is below SMS_BALANCE_WARN_BELOW={}: top up the Mobizon balance before "
+        "sending stops",
+        balance->amount, log_safe(balance->currency, 8), *options_.balance_warn_below);
+  } else {
+    spdlog::info("sms.balance {} {}", balance->amount, log_safe(balance->currency, 8));
+  }
+  co_return balance;
+}
+
+std::size_t SmsDelivery::prune() {
+  const TimePoint now = clock_.now();
+  return log_.prune_sms(now - std::chrono::duration_cast<Milliseconds>(options_.keep_messages_for),
+                        now - std::chrono::duration_cast<Milliseconds>(options_.keep_webhook_events_for));
+}
+
+}  // namespace sms_auth

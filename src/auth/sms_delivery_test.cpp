@@ -1,0 +1,189 @@
+// SmsDelivery over a scripted gateway and a real SQLite file: recording, polling in batches, reports, balance.
+#include "auth/sms_delivery.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <filesystem>
+#include <map>
+
+#include "core/crypto.hpp"
+#include "storage/sqlite/sqlite_repository.hpp"
+
+namespace sms_auth {
+namespace {
+
+template <class T>
+awaitable<std::optional<T>> as_optional(awaitable<T> work) {
+  co_return co_await std::move(work);
+}
+
+// Runs a coroutine to completion on a private io_context.
+template <class T>
+T run(awaitable<T> work) {
+  boost::asio::io_context io;
+  std::optional<T> out;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, as_optional(std::move(work)), [&](std::exception_ptr error, std::optional<T> value) {
+    failure = error;
+    out = std::move(value);
+  });
+  io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*out);
+}
+
+class ScriptedGateway final : public SmsGateway {
+ public:
+  awaitable<result<SentSms>> send(OutgoingSms sms) override {
+    if (failure) co_return *failure;
+    sent.push_back(sms);
+    co_return SentSms{std::to_string(next_id++), moderation};
+  }
+  awaitable<result<GatewayBalance>> balance() override {
+    if (failure) co_return *failure;
+    co_return GatewayBalance{"4043.0656", "KZT"};
+  }
+  awaitable<result<std::vector<SmsDeliveryStatus>>> delivery_statuses(std::vector<std::string> ids) override {
+    if (failure) co_return *failure;
+    asked.push_back(ids);
+    std::vector<SmsDeliveryStatus> out;
+    for (const auto& id : ids) {
+      if (const auto it = statuses.find(id); it != statuses.end()) {
+        out.push_back(SmsDeliveryStatus{id, it->second, it->second == "DELIVRD", 1, ""});
+      }
+    }
+    co_return out;
+  }
+  std::size_t max_status_batch() const override { return 2; }
+
+  std::optional<Error> failure;
+  bool moderation = false;
+  int next_id = 100;
+  std::vector<OutgoingSms> sent;
+  std::map<std::string, std::string> statuses;
+  std::vector<std::vector<std::string>> asked;
+};
+
+class SettableClock final : public TimeSource {
+ public:
+  TimePoint now() const override { return at; }
+  TimePoint at = from_unix_ms(1'700'000'000'000);
+};
+
+class SmsDeliveryTest : public ::testing::Test {
+ protected:
+  SmsDeliveryTest()
+      : path_(std::filesystem::temp_directory_path() / ("sms-auth-test-" + random_uuid()) / "db.sqlite"),
+        repository_(path_.string()),
+        delivery_(&gateway_, repository_, clock_, metrics_, SmsDeliveryOptions{}) {
+    repository_.migrate();
+  }
+  ~SmsDeliveryTest() override { std::filesystem::remove_all(path_.parent_path()); }
+
+  std::string send(const std::string& phone) {
+    auto sent = run(delivery_.send(OutgoingSms{phone, "Ваш код: 123456"}));
+    EXPECT_TRUE(sent);
+    return sent ? sent->message_id : std::string{};
+  }
+  bool metric_has(const std::string& line) { return metrics_.render().find(line + "\n") != std::string::npos; }
+
+  std::filesystem::path path_;
+  ScriptedGateway gateway_;
+  SettableClock clock_;
+  MetricsRegistry metrics_;
+  SqliteRepository repository_;
+  SmsDelivery delivery_;
+};
+
+TEST_F(SmsDeliveryTest, ASentMessageIsRecorded) {
+  gateway_.moderation = true;
+  const auto id = send("+77472367503");
+  const auto listed = delivery_.recent_messages("+77472367503");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].message_id, id);
+  EXPECT_EQ(listed[0].status, kSmsStatusSent);
+  EXPECT_TRUE(listed[0].held_for_moderation);
+  EXPECT_EQ(listed[0].sent_at, clock_.at);
+  EXPECT_TRUE(metric_has("sms_auth_sms_held_for_moderation_total 1"));
+}
+
+TEST_F(SmsDeliveryTest, AFailedSendRecordsNothingAndPassesTheErrorOn) {
+  Error unavailable = make_error(errc::sms_unavailable, "down");
+  unavailable.retry_after_seconds = 30;
+  gateway_.failure = unavailable;
+  const auto sent = run(delivery_.send(OutgoingSms{"+77472367503", "text"}));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, errc::sms_unavailable);
+  EXPECT_EQ(sent.error().retry_after_seconds, 30);
+  EXPECT_TRUE(delivery_.recent_messages("+77472367503").empty());
+}
+
+TEST_F(SmsDeliveryTest, PollingAsksOneBatchAtATimeAndCountsFinalStatusesOnce) {
+  const auto a = send("+77472367503");
+  const auto b = send("+77472367503");
+  const auto c = send("+77472367503");
+  gateway_.statuses[a] = "DELIVRD";
+  gateway_.statuses[b] = "ACCEPTD";
+  EXPECT_EQ(run(delivery_.poll_statuses()).value(), 2u);
+  ASSERT_EQ(gateway_.asked.size(), 1u);
+  EXPECT_EQ(gateway_.asked[0], (std::vector<std::string>{a, b}));  // at most max_status_batch() ids
+  clock_.at += std::chrono::seconds(60);
+  EXPECT_EQ(run(delivery_.poll_statuses()).value(), 0u);
+  EXPECT_EQ(gateway_.asked[1], (std::vector<std::string>{c, b}));  // the final one is not asked again
+  EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
+  // The webhook reporting the same final status again changes nothing and is not counted twice.
+  EXPECT_EQ(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}), SmsStatusApplied::unchanged);
+  EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
+}
+
+TEST_F(SmsDeliveryTest, PollingPassesGatewayFailuresOnAndKeepsTrying) {
+  send("+77472367503");
+  gateway_.failure = make_error(errc::sms_unavailable, "down");
+  EXPECT_FALSE(run(delivery_.poll_statuses()));
+  gateway_.failure.reset();
+  EXPECT_TRUE(run(delivery_.poll_statuses()));
+  EXPECT_EQ(gateway_.asked.size(), 1u);
+}
+
+TEST_F(SmsDeliveryTest, MessagesOlderThanTheTrackingWindowAreNotPolled) {
+  send("+77472367503");
+  clock_.at += std::chrono::hours(49);
+  EXPECT_EQ(run(delivery_.poll_statuses()).value(), 0u);
+  EXPECT_TRUE(gateway_.asked.empty());
+}
+
+TEST_F(SmsDeliveryTest, AReportForAnUnknownMessageIsIgnored) {
+  EXPECT_EQ(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}),
+            SmsStatusApplied::unknown_message);
+  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"unknown_message\"} 1"));
+}
+
+TEST_F(SmsDeliveryTest, CheckingTheBalanceSetsTheGauge) {
+  const auto balance = run(delivery_.check_balance());
+  ASSERT_TRUE(balance);
+  EXPECT_EQ(balance->amount, "4043.0656");
+  EXPECT_NE(metrics_.render().find("sms_auth_sms_balance{currency=\"KZT\"} 4043.06"), std::string::npos);
+}
+
+TEST(SmsDeliveryWithoutGateway, BalanceIsUnavailableAndPollingIsANoOp) {
+  const auto path = std::filesystem::temp_directory_path() / ("sms-auth-test-" + random_uuid()) / "db.sqlite";
+  {
+    SqliteRepository repository(path.string());
+    repository.migrate();
+    SettableClock clock;
+    MetricsRegistry metrics;
+    SmsDelivery delivery(nullptr, repository, clock, metrics, SmsDeliveryOptions{});
+    EXPECT_FALSE(delivery.has_gateway());
+    const auto balance = run(delivery.check_balance());
+    ASSERT_FALSE(balance);
+    EXPECT_EQ(balance.error().code, errc::sms_unavailable);
+    EXPECT_EQ(run(delivery.poll_statuses()).value(), 0u);
+  }
+  std::filesystem::remove_all(path.parent_path());
+}
+
+}  // namespace
+}  // namespace sms_auth

@@ -1,0 +1,36 @@
+// The SMS gateway as the domain sees it: send (SmsSender), the account balance, and delivery statuses. No HTTP here.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "sms/sms_sender.hpp"
+
+namespace sms_auth {
+
+struct GatewayBalance {
+  std::string amount;    // decimal text as the gateway reports it, e.g. "4043.0656" (no rounding on the way)
+  std::string currency;  // ISO 4217, e.g. "KZT"
+};
+
+// Where one message stands, as the gateway last reported it.
+struct SmsDeliveryStatus {
+  std::string message_id;
+  std::string status;              // the gateway's word, e.g. DELIVRD; unknown words are kept as they come
+  bool final = false;              // no later status can follow (delivered, undeliverable, rejected, expired…)
+  int segments = 0;                // SMS parts billed; 0 when not reported
+  std::string gateway_updated_at;  // the gateway's own timestamp text (its time zone is not documented)
+};
+
+// Fails like SmsSender: errc::sms_rejected for a refused request, errc::sms_unavailable (with retry_after_seconds)
+// when the gateway cannot be used now. Never throws for a gateway answer.
+class SmsGateway : public SmsSender {
+ public:
+  virtual awaitable<result<GatewayBalance>> balance() = 0;
+  // The statuses of at most max_status_batch() messages; ids the gateway does not know are left out of the answer.
+  virtual awaitable<result<std::vector<SmsDeliveryStatus>>> delivery_statuses(std::vector<std::string> message_ids) = 0;
+  virtual std::size_t max_status_batch() const = 0;
+};
+
+}  // namespace sms_auth
