@@ -70,6 +70,7 @@ class FakeMobizon:
         self.moderation = False
         self.statuses = {}     # message id -> status word for getSMSStatus (default NEW)
         self.balance = ("4043.0656", "KZT")
+        self.delay = 0.0          # seconds to wait before each answer (a slow gateway)
         self.idle_timeout = None  # seconds after which an idle kept-alive connection is closed (as nginx does)
         self._next_id = 6300284
         self._connections = 0
@@ -246,6 +247,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not request.module:
             self._send(404, b"<html>Not Found</html>", "text/html")
             return
+        if self.fake.delay:
+            time.sleep(self.fake.delay)
         answer = self.fake.answer(request)
         payload = json.dumps({"code": answer.code, "data": answer.data, "message": answer.message},
                              ensure_ascii=False).encode("utf-8")

@@ -1,6 +1,8 @@
 """Sending through Mobizon: the real server binary against a fake Mobizon over verified HTTPS. One request per SMS
 with the right fields, every row of the error table, deadlines, certificate checks, and the key kept secret."""
 import re
+import signal
+import threading
 import time
 import urllib.parse
 
@@ -223,6 +225,23 @@ def test_sigterm_with_a_hung_gateway_still_exits_0(fake, mobizon_server):
     fake.wait_for_calls("message/getsmsstatus", 1)  # a poll is now stuck on the hung gateway
     assert server.stop() == 0
     assert "sms-auth stopped" in server.log()
+
+
+def test_sigterm_lets_a_send_in_flight_finish_with_its_200(fake, mobizon_server):
+    server = mobizon_server(fake)
+    fake.delay = 2.0  # the SMS gateway takes 2 s: the request is in flight when the signal comes
+    result = {}
+    sender = threading.Thread(target=lambda: result.update(r=server.send_code(PHONE)))
+    sender.start()
+    fake.wait_for_calls("message/sendsmsmessage", 1)
+    server.process.send_signal(signal.SIGTERM)
+    sender.join(timeout=30)
+    assert result["r"].status == 200, result["r"]
+    assert result["r"].json()["sms_id"]
+    assert server.process.wait(timeout=30) == 0
+    # and nothing new is accepted once stopping began
+    with pytest.raises(OSError):
+        server.get("/healthz")
 
 
 # ---- command line ----
