@@ -8,6 +8,7 @@ std::string_view error_name(errc code) noexcept {
     case errc::invalid_request: return "invalid_request";
     case errc::unsupported_media_type: return "unsupported_media_type";
     case errc::payload_too_large: return "payload_too_large";
+    case errc::headers_too_large: return "headers_too_large";
     case errc::invalid_phone_number: return "invalid_phone_number";
     case errc::invalid_code: return "invalid_code";
     case errc::code_expired: return "code_expired";

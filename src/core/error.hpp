@@ -14,6 +14,7 @@ enum class errc {
   invalid_request,         // body not JSON, wrong types, missing fields
   unsupported_media_type,  // Content-Type is not application/json
   payload_too_large,       // body over the limit
+  headers_too_large,       // request headers over the limit
   invalid_phone_number,    // not a valid mobile number of an allowed country
   invalid_code,            // wrong code, no pending code, code already used
   code_expired,            // the code's lifetime has passed

@@ -10,6 +10,7 @@ int http_status(errc code) noexcept {
     case errc::invalid_request: return 400;
     case errc::unsupported_media_type: return 415;
     case errc::payload_too_large: return 413;
+    case errc::headers_too_large: return 431;
     case errc::invalid_phone_number: return 422;
     case errc::invalid_code: return 401;  // "wrong code", never "log out" (the app's interceptor relies on it)
     case errc::code_expired: return 401;

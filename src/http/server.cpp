@@ -186,9 +186,9 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
       break;
     }
     if (ec == http::error::header_limit) {
-      HttpResponse too_large = error_response(make_error(errc::invalid_request, "The request headers are too large"));
-      too_large.status = 431;
-      co_await write_refusal(connection, std::move(too_large), options_.write_timeout);
+      co_await write_refusal(connection, error_response(make_error(errc::headers_too_large, "The request headers are "
+                                                                                              "larger than 8 KiB")),
+                             options_.write_timeout);
       break;
     }
     if (ec && ec.category() == beast::error_code(http::error::body_limit).category() && ec != http::error::end_of_stream &&

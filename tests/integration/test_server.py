@@ -36,6 +36,7 @@ def test_metrics_are_prometheus_text(server):
 def test_headers_over_the_limit_are_431(server):
     r = server.request("GET", "/healthz", headers={"X-Big": "a" * 9000})
     assert r.status == 431
+    assert r.json()["error"] == "headers_too_large"
 
 
 def test_garbage_instead_of_http_gets_400_and_the_server_lives_on(server):
