@@ -8,20 +8,8 @@
 #include <boost/asio/use_awaitable.hpp>
 
 namespace sms_auth {
-namespace {
 
 namespace asio = boost::asio;
-
-void log_crash(std::exception_ptr error, const char* job) {
-  if (!error) return;
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    spdlog::error("sms.{} stopped by an unexpected error: {}", job, e.what());
-  }
-}
-
-}  // namespace
 
 SmsBackgroundJobs::SmsBackgroundJobs(asio::io_context& io, SmsDelivery& delivery, SmsBackgroundSchedule schedule)
     : delivery_(delivery),
@@ -34,8 +22,8 @@ SmsBackgroundJobs::~SmsBackgroundJobs() = default;
 
 void SmsBackgroundJobs::start() {
   if (!delivery_.has_gateway()) return;
-  asio::co_spawn(strand_, balance_loop(), [](std::exception_ptr e) { log_crash(e, "balance"); });
-  asio::co_spawn(strand_, poll_loop(), [](std::exception_ptr e) { log_crash(e, "poll"); });
+  asio::co_spawn(strand_, balance_loop(), LogFailure{"sms.balance"});
+  asio::co_spawn(strand_, poll_loop(), LogFailure{"sms.poll"});
 }
 
 void SmsBackgroundJobs::stop() {

@@ -4,11 +4,20 @@
 // g++ 12 + Boost 1.74: asio/awaitable.hpp uses std::exchange without including <utility>.
 #include <utility>
 
+#include <exception>
+
 #include <boost/asio/awaitable.hpp>
 
 namespace sms_auth {
 
 template <class T>
 using awaitable = boost::asio::awaitable<T>;
+
+// The completion handler for co_spawn of a task nobody awaits: logs the exception that ended it, naming the task.
+// (co_spawn(…, detached) would drop it silently.) Use as co_spawn(executor, task(), LogFailure{"http.accept"}).
+struct LogFailure {
+  const char* task;
+  void operator()(std::exception_ptr failure) const noexcept;
+};
 
 }  // namespace sms_auth

@@ -67,14 +67,20 @@ Bytes hmac_sha256(const Bytes& key, std::string_view message) {
   return out;
 }
 
-Bytes sha256(std::string_view message) {
-  Bytes out(32);
+namespace {
+Bytes digest(std::string_view message, const EVP_MD* algorithm, std::size_t digest_size, const char* name) {
+  Bytes out(digest_size);
   unsigned int size = 0;
-  if (EVP_Digest(message.data(), message.size(), out.data(), &size, EVP_sha256(), nullptr) != 1 || size != 32) {
-    throw std::runtime_error("OpenSSL: SHA-256 failed");
+  if (EVP_Digest(message.data(), message.size(), out.data(), &size, algorithm, nullptr) != 1 || size != digest_size) {
+    throw std::runtime_error(std::string("OpenSSL: ") + name + " failed");
   }
   return out;
 }
+}  // namespace
+
+Bytes sha256(std::string_view message) { return digest(message, EVP_sha256(), 32, "SHA-256"); }
+
+Bytes sha1(std::string_view message) { return digest(message, EVP_sha1(), 20, "SHA-1"); }
 
 Bytes hkdf_sha256(const Bytes& secret, std::string_view label, std::size_t length) {
   std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf{EVP_KDF_fetch(nullptr, "HKDF", nullptr), &EVP_KDF_free};

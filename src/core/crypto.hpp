@@ -22,6 +22,9 @@ Bytes hmac_sha256(const Bytes& key, std::string_view message);
 // SHA-256(message): 32 bytes.
 Bytes sha256(std::string_view message);
 
+// SHA-1(message): 20 bytes. Only for protocols that demand it (Mobizon's webhook signature); never for our own secrets.
+Bytes sha1(std::string_view message);
+
 // HKDF-SHA256 (RFC 5869) expanding `secret` into `length` bytes bound to `label`: separate keys from one secret.
 Bytes hkdf_sha256(const Bytes& secret, std::string_view label, std::size_t length);
 

@@ -30,6 +30,10 @@ TEST(HmacSha256, MatchesRfc4231TestCase2) {
   EXPECT_EQ(to_hex(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST(Sha1, MatchesTheFips180Example) {
+  EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
 TEST(ConstantTimeEqual, ComparesContentAndLength) {
   EXPECT_TRUE(constant_time_equal(to_bytes("abc"), to_bytes("abc")));
   EXPECT_FALSE(constant_time_equal(to_bytes("abc"), to_bytes("abd")));

@@ -29,15 +29,6 @@ struct HttpServer::Connection {
 
 namespace {
 
-void log_unexpected(std::exception_ptr error, const char* where) {
-  if (!error) return;
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& e) {
-    spdlog::error("http.{}: {}", where, e.what());
-  }
-}
-
 HttpRequest to_app_request(http::request<http::string_body>&& request, std::string client_address) {
   HttpRequest out;
   out.method = std::string(request.method_string());
@@ -116,7 +107,7 @@ void HttpServer::start() {
   if (ec) throw std::system_error(ec, "cannot listen on " + options_.host + ":" + std::to_string(options_.port));
   acceptor_.listen(asio::socket_base::max_listen_connections);
   bound_port_ = acceptor_.local_endpoint().port();
-  asio::co_spawn(acceptor_strand_, accept_loop(), [](std::exception_ptr e) { log_unexpected(e, "accept"); });
+  asio::co_spawn(acceptor_strand_, accept_loop(), LogFailure{"http.accept"});
 }
 
 void HttpServer::stop() {
@@ -153,7 +144,7 @@ awaitable<void> HttpServer::accept_loop() {
     }
     auto executor = connection->stream.get_executor();
     asio::co_spawn(executor, run_session(std::move(connection)),
-                   [](std::exception_ptr e) { log_unexpected(e, "session"); });
+                   LogFailure{"http.session"});
   }
 }
 

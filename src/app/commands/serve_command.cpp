@@ -1,6 +1,5 @@
 // `serve`: build the application, migrate, listen, run WORKER_THREADS threads, stop gracefully on SIGTERM/SIGINT.
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -83,17 +82,10 @@ int serve() {
 
   auto prune_timer = std::make_shared<asio::steady_timer>(io);
   asio::co_spawn(io, prune_periodically(application.repository(), application.limits().longest_window(), prune_timer),
-                 asio::detached);
+                 LogFailure{"storage.prune"});
   auto conversion_timer = std::make_shared<asio::steady_timer>(io);
   asio::co_spawn(io, watch_conversion_periodically(application.conversion_monitor(), conversion_timer),
-                 [](std::exception_ptr error) {
-                   if (!error) return;
-                   try {
-                     std::rethrow_exception(error);
-                   } catch (const std::exception& e) {
-                     spdlog::error("limits.conversion_watch stopped: {}", e.what());
-                   }
-                 });
+                 LogFailure{"limits.conversion_watch"});
   SmsBackgroundJobs sms_jobs(io, application.sms_delivery(),
                              {config->sms_status_poll_interval, config->sms_balance_check_interval});
   sms_jobs.start();

@@ -1,8 +1,6 @@
 // Delivery-report webhook: SHA-1 signature (OpenSSL) compared in constant time, then the report's fields.
 #include "sms/mobizon/mobizon_webhook.hpp"
 
-#include <openssl/evp.h>
-
 #include <optional>
 #include <stdexcept>
 
@@ -11,15 +9,6 @@
 
 namespace sms_auth::mobizon {
 namespace {
-
-Bytes sha1(std::string_view message) {
-  Bytes out(20);
-  unsigned int size = 0;
-  if (EVP_Digest(message.data(), message.size(), out.data(), &size, EVP_sha1(), nullptr) != 1 || size != 20) {
-    throw std::runtime_error("OpenSSL: SHA-1 failed");
-  }
-  return out;
-}
 
 // A signed field as PHP's string concatenation would print it; nullopt for what PHP would print oddly (floats,
 // objects), which then cannot match.
