@@ -166,6 +166,7 @@ def make_server(tmp_path):
         server.stop()
         assert "ERROR: AddressSanitizer" not in server.log(), server.log()
         assert "runtime error:" not in server.log(), server.log()
+        assert "WARNING: ThreadSanitizer" not in server.log(), server.log()
 
 
 @pytest.fixture
