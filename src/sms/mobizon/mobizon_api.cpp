@@ -17,6 +17,22 @@ namespace sms_auth::mobizon {
 namespace {
 
 namespace asio = boost::asio;
+
+// The `data` of a call's answer, parsed by `parse`; an answer whose `data` is unusable becomes a `bad_answer` failure,
+// which is reported and never retried (for a send, the message may well have gone out).
+template <class T>
+result<T, Failure> parsed_data(result<Envelope, Failure> answer,
+                               result<T, std::string> (*parse)(const nlohmann::json&), const std::string& method) {
+  if (!answer) return std::move(answer.error());
+  auto data = parse(answer->data);
+  if (!data) {
+    Failure failure;
+    failure.reason = "bad_answer";
+    failure.explanation = "Mobizon's answer to " + method + " is unusable: " + data.error();
+    return failure;
+  }
+  return std::move(*data);
+}
 using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
@@ -196,34 +212,17 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
 awaitable<result<SendAnswer, Failure>> Api::send_sms(std::string recipient_digits, std::string text) {
   FormFields fields{{"recipient", std::move(recipient_digits)}, {"text", std::move(text)}};
   if (!settings_.sender.empty()) fields.emplace_back("from", settings_.sender);
-  std::string method = "message/sendsmsmessage";
-  auto calling = call(std::move(method), std::move(fields));  // named: GCC PR 100611
+  const std::string method = "message/sendsmsmessage";
+  auto calling = call(method, std::move(fields));  // named: GCC PR 100611
   auto answer = co_await std::move(calling);
-  if (!answer) co_return std::move(answer.error());
-  auto sent = parse_send_data(answer->data);
-  if (!sent) {
-    // The message may well have gone out: this is reported, never retried.
-    Failure failure;
-    failure.reason = "bad_answer";
-    failure.explanation = "Mobizon accepted message/sendsmsmessage but its answer is unusable: " + sent.error();
-    co_return failure;
-  }
-  co_return std::move(*sent);
+  co_return parsed_data(std::move(answer), &parse_send_data, method);
 }
 
 awaitable<result<GatewayBalance, Failure>> Api::get_balance() {
-  std::string method = "user/getownbalance";
-  auto calling = call(std::move(method), FormFields{});  // named: GCC PR 100611
+  const std::string method = "user/getownbalance";
+  auto calling = call(method, FormFields{});  // named: GCC PR 100611
   auto answer = co_await std::move(calling);
-  if (!answer) co_return std::move(answer.error());
-  auto balance = parse_balance_data(answer->data);
-  if (!balance) {
-    Failure failure;
-    failure.reason = "bad_answer";
-    failure.explanation = "Mobizon's answer to user/getownbalance is unusable: " + balance.error();
-    co_return failure;
-  }
-  co_return std::move(*balance);
+  co_return parsed_data(std::move(answer), &parse_balance_data, method);
 }
 
 awaitable<result<std::vector<SmsDeliveryStatus>, Failure>> Api::get_sms_status(std::vector<std::string> message_ids) {
@@ -232,18 +231,10 @@ awaitable<result<std::vector<SmsDeliveryStatus>, Failure>> Api::get_sms_status(s
   for (std::size_t i = 0; i < message_ids.size(); ++i) {
     fields.emplace_back("ids[" + std::to_string(i) + "]", std::move(message_ids[i]));
   }
-  std::string method = "message/getsmsstatus";
-  auto calling = call(std::move(method), std::move(fields));  // named: GCC PR 100611
+  const std::string method = "message/getsmsstatus";
+  auto calling = call(method, std::move(fields));  // named: GCC PR 100611
   auto answer = co_await std::move(calling);
-  if (!answer) co_return std::move(answer.error());
-  auto statuses = parse_status_data(answer->data);
-  if (!statuses) {
-    Failure failure;
-    failure.reason = "bad_answer";
-    failure.explanation = "Mobizon's answer to message/getsmsstatus is unusable: " + statuses.error();
-    co_return failure;
-  }
-  co_return std::move(*statuses);
+  co_return parsed_data(std::move(answer), &parse_status_data, method);
 }
 
 }  // namespace sms_auth::mobizon
