@@ -17,7 +17,6 @@ namespace {
 
 // Test mode logs instead of sending; production sends through SmsDelivery (Mobizon), so there is no sender here.
 std::unique_ptr<SmsSender> make_test_mode_sender(const Config& config) {
-  check_startup(config);
   if (!config.sms_test_mode) return nullptr;
   return std::make_unique<TestModeSender>();
 }
@@ -33,18 +32,28 @@ std::unique_ptr<SmsGateway> make_gateway(mobizon::Api* api) {
   return std::make_unique<mobizon::MobizonGateway>(*api);
 }
 
+// The configuration, once check_startup has found nothing wrong with it as a whole.
+Config checked(Config config) {
+  check_startup(config);
+  return config;
+}
+
 SmsDeliveryOptions delivery_options(const Config& config) {
   SmsDeliveryOptions options;
   options.balance_warn_below = config.sms_balance_warn_below;
   return options;
 }
 
-}  // namespace
-
-void check_startup(const Config& config) {
+void check_database_kind(const Config& config) {
   if (config.database_url.rfind("sqlite:", 0) != 0) {
     throw ConfigurationError("DATABASE_URL", "PostgreSQL is not supported by this build yet; use sqlite:PATH");
   }
+}
+
+}  // namespace
+
+void check_startup(const Config& config) {
+  check_database_kind(config);
   if (config.jwt_secret.empty() && !config.jwt_private_key_file.empty()) {
     (void)read_signing_key_file(config.jwt_private_key_file);  // throws ConfigurationError naming the variable
   }
@@ -78,7 +87,7 @@ std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io
 }
 
 std::unique_ptr<Repository> open_repository(const Config& config) {
-  check_startup(config);
+  check_database_kind(config);
   return std::make_unique<SqliteRepository>(config.database_url.substr(7));
 }
 
@@ -117,7 +126,7 @@ ServiceKeys load_service_keys(const Config& config) {
 }
 
 Application::Application(Config config, boost::asio::io_context& io)
-    : config_(std::move(config)),
+    : config_(checked(std::move(config))),
       repository_(open_repository(config_)),
       keys_(load_service_keys(config_)),
       phones_(config_.default_region, config_.allowed_countries),
