@@ -30,6 +30,17 @@ def test_verify_then_kill9_then_restart_keeps_the_session_and_the_code_dead(make
     assert server.verify_code(PHONE, code).status == 401
 
 
+def test_a_pending_code_sent_without_fsync_still_survives_kill9(make_server):
+    # Sends commit with synchronous=NORMAL: WAL must still keep them through a process crash.
+    server = make_server()
+    assert server.send_code(PHONE).status == 200
+    code = server.last_code()
+    assert server.kill9() == -9
+    server.start()
+    assert server.verify_code(PHONE, code).status == 200
+    assert server.send_code(PHONE).status == 429  # and its limit events survived too (cooldown)
+
+
 def test_database_holds_neither_codes_nor_tokens_in_clear(make_server):
     server = make_server(RESEND_COOLDOWN_SECONDS=0)
     server.send_code(PHONE)
