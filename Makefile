@@ -39,7 +39,7 @@ tsan: deps-test
 	@cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j 1
 
-# Micro benchmarks (per-request CPU costs) and the side-by-side load test against the seed-like baseline.
+# Micro benchmarks (per-request CPU costs) and the side-by-side load test against the original-backend baseline.
 bench:
 	@scripts/install-deps.sh bench
 	@cmake --preset bench >/dev/null

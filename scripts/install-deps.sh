@@ -18,7 +18,7 @@ test_packages=(
   chromium nodejs npm
 )
 
-# The load test's tools and its baseline (the seed's FastAPI stack).
+# The load test's tools and its baseline (the original backend's FastAPI stack).
 bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt)
 
 wanted=("${build_packages[@]}")

@@ -1,4 +1,4 @@
-// The login page's behaviour: phone → code → signed in, through the public API only (spec §1–§3). Plain DOM, no
+// The login page's behaviour: phone → code → signed in, through the public API only (docs/api.md). Plain DOM, no
 // framework and no build step; nothing inline and no innerHTML, so the server's CSP (with Trusted Types) holds.
 'use strict';
 
@@ -116,7 +116,7 @@
     },
   };
 
-  // Russian unless the browser's first language is English (the seed's users read Russian).
+  // Russian unless the browser's first language is English (the original app's users read Russian).
   const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || '';
   const lang = /^en\b/i.test(preferred) ? 'en' : 'ru';
   const pluralRules = new Intl.PluralRules(lang);

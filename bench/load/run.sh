@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load test, side by side on this machine: sms-auth (release) against a baseline, the seed's FastAPI backend re-created
+# Load test, side by side on this machine: sms-auth (release) against a baseline, the original FastAPI backend re-created
 # in bench/baseline/seed_fastapi.py (uvicorn, 2 workers). Prints requests/s, p99 latency and the ratio per scenario.
 # Usage: bench/load/run.sh [seconds per run, default 10]
 set -euo pipefail

@@ -9,7 +9,7 @@
 
 namespace sms_auth {
 
-// Exit codes of every subcommand (spec §4).
+// Exit codes of every subcommand (docs/api.md, Command line).
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;

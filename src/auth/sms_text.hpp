@@ -6,7 +6,7 @@
 
 namespace sms_auth {
 
-// "1 минуту", "2 минуты", "5 минут", "21 минуту", "11 минут": the accusative forms the seed's text needs.
+// "1 минуту", "2 минуты", "5 минут", "21 минуту", "11 минут": the accusative forms the original backend's text needs.
 std::string russian_minutes(long long minutes);
 
 // Replaces every {code} and {minutes} in `text_template`.

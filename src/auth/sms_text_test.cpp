@@ -1,4 +1,4 @@
-// SMS text: the seed's message and Russian plural forms of minutes.
+// SMS text: the original backend's message and Russian plural forms of minutes.
 #include "auth/sms_text.hpp"
 
 #include <gtest/gtest.h>

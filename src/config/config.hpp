@@ -1,4 +1,4 @@
-// The service configuration: every setting of spec §5, read from the environment and .env, validated once.
+// The service configuration: every setting of the README's Configuration tables, read from the environment and .env, validated once.
 #pragma once
 
 #include <chrono>
@@ -79,7 +79,7 @@ struct Config {
   std::string log_level = "info";
   bool log_json = false;
 
-  // The seed's SMS text, with {code} and {minutes}.
+  // The original backend's SMS text, with {code} and {minutes}.
   static constexpr const char* kDefaultSmsTemplate = "Ваш код подтверждения Memoir: {code}\n\nКод действителен {minutes}.";
 };
 

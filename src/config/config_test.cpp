@@ -1,4 +1,4 @@
-// Configuration: defaults of spec §5, and a problem naming the variable for each bad value.
+// Configuration: the documented defaults (README, Configuration), and a problem naming the variable for each bad value.
 #include "config/config.hpp"
 
 #include <gtest/gtest.h>

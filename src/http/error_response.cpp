@@ -1,4 +1,4 @@
-// errc → HTTP status and error body (spec §2).
+// errc → HTTP status and error body (docs/api.md, Errors).
 #include "http/error_response.hpp"
 
 #include <nlohmann/json.hpp>

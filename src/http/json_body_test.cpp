@@ -1,4 +1,4 @@
-// Strict JSON bodies: every malformed input of security.md §4 is a 400 (415 for the media type), never a throw.
+// Strict JSON bodies: every malformed input docs/api.md lists is a 400 (415 for the media type), never a throw.
 #include "http/json_body.hpp"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Test-mode sending: the seed's log lines instead of an SMS.
+// Test-mode sending: the original backend's log lines instead of an SMS.
 #include "sms/test_mode_sender.hpp"
 
 #include <spdlog/spdlog.h>

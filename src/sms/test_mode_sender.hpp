@@ -1,4 +1,4 @@
-// The test-mode sender (SMS_TEST_MODE=true): sends nothing and logs the message, as the seed does.
+// The test-mode sender (SMS_TEST_MODE=true): sends nothing and logs the message, as the original backend does.
 #pragma once
 
 #include <atomic>
@@ -7,8 +7,8 @@
 
 namespace sms_auth {
 
-// Writes the seed's two lines, "[MOBIZON] TEST MODE - SMS not sent" and "[MOBIZON] Message: <text>", and answers
-// with the seed's id "test-mode-id". The only place where a code may be logged, and only because test mode was asked
+// Writes the original backend's two lines, "[MOBIZON] TEST MODE - SMS not sent" and "[MOBIZON] Message: <text>", and answers
+// with the original backend's id "test-mode-id". The only place where a code may be logged, and only because test mode was asked
 // for. The log is the record tests read the messages from.
 class TestModeSender final : public SmsSender {
  public:

@@ -130,7 +130,7 @@ describe('the login page', () => {
       assert.equal(await step(page), 'phone');
       await screenshot(page, '02-phone-invalid');
 
-      // Forgiving input: the trunk prefix 8, brackets and dashes, as in the seed.
+      // Forgiving input: the trunk prefix 8, brackets and dashes, as in the original app.
       await enterPhone(page, '8 (747) 236-75-03');
       await waitForStep(page, 'code');
       assert.match(await page.locator('#code-sent-to').textContent(), /\+7 \(747\) 236-75-03/);
@@ -196,7 +196,7 @@ describe('the login page', () => {
       await page.goto(`${server.url}/`);
       await waitForStep(page, 'phone');
       const field = page.locator('#phone-input');
-      // The seed's five spellings of one number, typed key by key and pasted whole.
+      // The original app's five spellings of one number, typed key by key and pasted whole.
       for (const written of ['77472367503', '+7 747 236 7503', '87472367503', '8 (747) 236-75-03',
         '+7-747-236-75-03', '747 236 75 03']) {
         await field.fill('');

@@ -127,7 +127,7 @@ export async function startServer(env = {}) {
   throw new Error(`sms-auth did not answer /healthz in ${START_TIMEOUT_MS} ms`);
 }
 
-// Whether this server has the session endpoints of spec §3 (branch `sessions`): without them refresh is a 404.
+// Whether this server has the session endpoints (docs/api.md, Sessions): without them refresh is a 404.
 export async function hasSessionEndpoints(server) {
   const response = await fetch(`${server.url}/api/v1/auth/refresh`, {
     method: 'POST',

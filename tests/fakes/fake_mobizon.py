@@ -1,6 +1,6 @@
 """A fake of Mobizon's SMS HTTP API v1 over HTTPS, for black-box tests. Standard library only.
 
-It follows the documented behaviour (see docs/mobizon-api.md in the project notes): routes /service/<module>/<method>
+It follows Mobizon's documented behaviour (README, "What each Mobizon answer does"): routes /service/<module>/<method>
 case-insensitively, takes GET and POST, reads parameters from the query and from a form body, requires apiKey (else
 code 8), answers HTTP 200 with the {code, data, message} envelope and string ids. Tests steer it with a few knobs
 (`inject`, `always`, `mode`, `moderation`, `statuses`) and read what it received from `requests`.

@@ -1,4 +1,4 @@
-"""Access-token verification on protected endpoints (security.md requirement 11, RFC 8725): every forgery gets 401
+"""Access-token verification on protected endpoints (RFC 8725; docs/api.md, Sessions): every forgery gets 401
 invalid_token with WWW-Authenticate: Bearer error="invalid_token"; the genuine token gets 200."""
 import hashlib
 import json

@@ -1,4 +1,4 @@
-"""Atomic attempt counting and consumption (security.md requirement 8)."""
+"""Atomic attempt counting and consumption (docs/api.md: a code is checked and consumed atomically)."""
 from concurrent.futures import ThreadPoolExecutor
 
 PHONE = "+77472367503"

@@ -1,4 +1,4 @@
-"""Every error row of spec §2 that the core covers: the status, the JSON error shape, and that nothing is sent."""
+"""Every error row of docs/api.md that the core covers: the status, the JSON error shape, and that nothing is sent."""
 import socket
 import time
 

@@ -1,4 +1,4 @@
-"""Abuse and SMS-fraud limits (issue 6; security.md requirements 5-10 and section 2), black-box.
+"""Abuse and SMS-fraud limits (issue 6; README, Abuse and SMS-fraud limits), black-box.
 
 Each send limit is driven one past its budget: the refusal is a 429 with an integer Retry-After and the JSON error
 shape, is counted by limit name in /metrics, is logged with the masked number, and the test-mode sender saw exactly

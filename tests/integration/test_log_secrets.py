@@ -38,7 +38,7 @@ def test_every_auth_event_is_logged_with_the_masked_number(make_server):
     for event in ["auth.send phone=+7747***7503", "auth.rate_limited action=send phone=+7747***7503",
                   "auth.verify failed phone=+7747***7503", "auth.verify locked phone=+7747***7503"]:
         assert event in log, event
-    # In test mode the code appears only in the seed's "[MOBIZON] Message:" line.
+    # In test mode the code appears only in the original backend's "[MOBIZON] Message:" line.
     lines_with_code = [line for line in log.splitlines() if code in line]
     assert all("[MOBIZON] Message:" in line for line in lines_with_code), lines_with_code
     assert phone not in log

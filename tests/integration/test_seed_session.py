@@ -1,4 +1,4 @@
-"""The seed's curl session end to end: send-code, verify-code, resend-code, with the seed's responses."""
+"""The original backend's curl session end to end: send-code, verify-code, resend-code, with its responses."""
 import base64
 import json
 import time
@@ -15,7 +15,7 @@ def jwt_part(token, index):
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
-def test_send_code_answers_like_the_seed_and_logs_the_seed_lines(server):
+def test_send_code_answers_like_the_original_backend_and_logs_its_lines(server):
     r = server.send_code(PHONE)
     assert r.status == 200, r
     body = r.json()
@@ -62,7 +62,7 @@ def test_second_login_after_cooldown_is_the_same_user(make_server):
     assert second["user"]["created"] is False
 
 
-def test_resend_code_resends_the_live_code_with_the_seed_message(make_server):
+def test_resend_code_resends_the_live_code_with_the_original_message(make_server):
     server = make_server(RESEND_COOLDOWN_SECONDS=1)
     assert server.send_code(PHONE).status == 200
     first_code = server.last_code()

@@ -1,4 +1,4 @@
-"""Sessions after login (spec §3, security.md 13–16): refresh rotation with reuse detection and grace, idle and
+"""Sessions after login (docs/api.md, Sessions): refresh rotation with reuse detection and grace, idle and
 absolute expiry, logout, logout-all, /me, and durability of a rotation across kill -9."""
 import re
 import sqlite3

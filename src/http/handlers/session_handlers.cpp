@@ -1,4 +1,4 @@
-// Request parsing and response rendering for refresh, logout and me (spec §3; RFC 6749 §5.1 response shape).
+// Request parsing and response rendering for refresh, logout and me (docs/api.md, Sessions; RFC 6749 §5.1 response shape).
 #include "http/handlers/session_handlers.hpp"
 
 #include "core/clock.hpp"

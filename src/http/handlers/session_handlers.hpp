@@ -1,4 +1,4 @@
-// Sessions after login: POST /api/v1/auth/refresh, POST /api/v1/auth/logout, GET /api/v1/auth/me (spec §3).
+// Sessions after login: POST /api/v1/auth/refresh, POST /api/v1/auth/logout, GET /api/v1/auth/me (docs/api.md, Sessions).
 #pragma once
 
 #include <vector>

@@ -1,4 +1,4 @@
-// Request parsing and response rendering for the seed's endpoints (spec §1).
+// Request parsing and response rendering for the login endpoints (docs/api.md, Login).
 #include "http/handlers/sms_auth_handlers.hpp"
 
 #include "core/clock.hpp"

@@ -1,4 +1,4 @@
-// The seed's three endpoints: /api/v1/sms-auth/{send-code, verify-code, resend-code}.
+// The three login endpoints of the original backend: /api/v1/sms-auth/{send-code, verify-code, resend-code}.
 #pragma once
 
 #include <vector>
@@ -8,7 +8,7 @@
 
 namespace sms_auth {
 
-// Thin adapters: parse the JSON body, call the OtpService, render the seed's response shape.
+// Thin adapters: parse the JSON body, call the OtpService, render the original backend's response shape.
 class SmsAuthHandlers {
  public:
   explicit SmsAuthHandlers(OtpService& service);

@@ -70,7 +70,7 @@ struct CodeRule {
   bool documented = true;          // false: a code the docs do not list
 };
 
-// The table (docs/mobizon-api.md §6). Undocumented codes are `unavailable`, never success.
+// The table (Mobizon's API documentation, result codes; README, What each Mobizon answer does). Undocumented codes are `unavailable`, never success.
 CodeRule rule_for_code(int code);
 
 // What a failed call means, in one operator-facing sentence that names the cause and the fix. `method` is e.g.
