@@ -22,6 +22,8 @@ const char* applied_name(SmsStatusApplied applied) {
       return "became_final";
     case SmsStatusApplied::duplicate_event:
       return "duplicate_event";
+    case SmsStatusApplied::stale_event:
+      return "stale_event";
   }
   return "unknown";
 }
@@ -50,7 +52,7 @@ SmsDelivery::SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const Time
       balance_(metrics.gauge("sms_auth_sms_balance", "The SMS gateway's (Mobizon) account balance, by currency",
                              {"currency"})) {}
 
-awaitable<result<SentSms>> SmsDelivery::send(OutgoingSms sms) {
+awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   if (gateway_ == nullptr) throw std::logic_error("SmsDelivery::send without a gateway");
   const std::string phone = sms.recipient_e164;
   auto sending = gateway_->send(std::move(sms));  // named: GCC PR 100611
@@ -103,8 +105,21 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   co_return changed;
 }
 
-awaitable<SmsStatusApplied> SmsDelivery::apply_report(std::string event_id, SmsDeliveryStatus status) {
-  auto applying = storage_.apply_sms_report(event_id, to_update(status), clock_.now());  // named: GCC PR 100611
+awaitable<SmsStatusApplied> SmsDelivery::apply_report(std::string event_id, SmsDeliveryStatus status,
+                                                      TimePoint event_created_at) {
+  const TimePoint now = clock_.now();
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - event_created_at);
+  if (age > options_.report_max_age || -age > options_.report_max_clock_skew) {
+    count("webhook", SmsStatusApplied::stale_event, status.status);
+    // Every event off by about the same amount means the gateway's clock is in another time zone.
+    spdlog::warn("sms.report ignored event={} sms_id={}: created {}s {} (accepted: up to {}s ago); if every report is "
+                 "off by about the same, set MOBIZON_WEBHOOK_UTC_OFFSET_MINUTES to the gateway clock's offset",
+                 log_safe(event_id), log_safe(status.message_id), age.count() < 0 ? -age.count() : age.count(),
+                 age.count() < 0 ? "in the future" : "ago",
+                 std::chrono::duration_cast<std::chrono::seconds>(options_.report_max_age).count());
+    co_return SmsStatusApplied::stale_event;
+  }
+  auto applying = storage_.apply_sms_report(event_id, to_update(status), now);  // named: GCC PR 100611
   const SmsStatusApplied applied = co_await std::move(applying);
   count("webhook", applied, status.status);
   if (applied == SmsStatusApplied::unknown_message) {

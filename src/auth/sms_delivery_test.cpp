@@ -20,8 +20,8 @@ T run(awaitable<T> work) {
 
 class ScriptedGateway final : public SmsGateway {
  public:
-  awaitable<result<SentSms>> send(OutgoingSms sms) override {
-    if (failure) co_return *failure;
+  awaitable<result<SentSms, SendFailure>> send(OutgoingSms sms) override {
+    if (failure) co_return SendFailure{SendOutcome::not_accepted, *failure};
     sent.push_back(sms);
     co_return SentSms{std::to_string(next_id++), moderation};
   }
@@ -99,8 +99,8 @@ TEST_F(SmsDeliveryTest, AFailedSendRecordsNothingAndPassesTheErrorOn) {
   gateway_.failure = unavailable;
   const auto sent = run(delivery_.send(OutgoingSms{"+77472367503", "text"}));
   ASSERT_FALSE(sent);
-  EXPECT_EQ(sent.error().code, errc::sms_unavailable);
-  EXPECT_EQ(sent.error().retry_after_seconds, 30);
+  EXPECT_EQ(sent.error().error.code, errc::sms_unavailable);
+  EXPECT_EQ(sent.error().error.retry_after_seconds, 30);
   EXPECT_TRUE(run(delivery_.recent_messages("+77472367503")).empty());
 }
 
@@ -118,7 +118,8 @@ TEST_F(SmsDeliveryTest, PollingAsksOneBatchAtATimeAndCountsFinalStatusesOnce) {
   EXPECT_EQ(gateway_.asked[1], (std::vector<std::string>{c, b}));  // the final one is not asked again
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
   // The webhook reporting the same final status again changes nothing and is not counted twice.
-  EXPECT_EQ(run(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""})), SmsStatusApplied::unchanged);
+  EXPECT_EQ(run(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}, clock_.at)),
+            SmsStatusApplied::unchanged);
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
 }
 
@@ -138,8 +139,21 @@ TEST_F(SmsDeliveryTest, MessagesOlderThanTheTrackingWindowAreNotPolled) {
   EXPECT_TRUE(gateway_.asked.empty());
 }
 
+TEST_F(SmsDeliveryTest, AReportCreatedOutsideTheReplayWindowIsIgnored) {
+  const auto id = send("+77472367503");
+  const SmsDeliveryStatus delivered{id, "DELIVRD", true, 1, ""};
+  EXPECT_EQ(run(delivery_.apply_report("1", delivered, clock_.at - std::chrono::minutes(11))),
+            SmsStatusApplied::stale_event);
+  EXPECT_EQ(run(delivery_.apply_report("2", delivered, clock_.at + std::chrono::minutes(5))),
+            SmsStatusApplied::stale_event);
+  EXPECT_EQ(run(delivery_.recent_messages("+77472367503"))[0].status, kSmsStatusSent);
+  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"stale_event\"} 2"));
+  EXPECT_EQ(run(delivery_.apply_report("3", delivered, clock_.at - std::chrono::minutes(9))),
+            SmsStatusApplied::became_final);
+}
+
 TEST_F(SmsDeliveryTest, AReportForAnUnknownMessageIsIgnored) {
-  EXPECT_EQ(run(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""})),
+  EXPECT_EQ(run(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}, clock_.at)),
             SmsStatusApplied::unknown_message);
   EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"unknown_message\"} 1"));
 }

@@ -23,8 +23,8 @@ struct SmsDeliveryStatus {
   std::string gateway_updated_at;  // the gateway's own timestamp text (its time zone is not documented)
 };
 
-// Fails like SmsSender: errc::sms_rejected for a refused request, errc::sms_unavailable (with retry_after_seconds)
-// when the gateway cannot be used now. Never throws for a gateway answer.
+// send() fails with a SendFailure (see SmsSender); the queries fail with errc::sms_unavailable (with
+// retry_after_seconds) when the gateway cannot be used now. Never throws for a gateway answer.
 class SmsGateway : public SmsSender {
  public:
   virtual awaitable<result<GatewayBalance>> balance() = 0;

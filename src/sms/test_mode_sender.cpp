@@ -7,7 +7,7 @@
 
 namespace sms_auth {
 
-awaitable<result<SentSms>> TestModeSender::send(OutgoingSms sms) {
+awaitable<result<SentSms, SendFailure>> TestModeSender::send(OutgoingSms sms) {
   spdlog::info("[MOBIZON] TEST MODE - SMS not sent (to {})", mask_phone(sms.recipient_e164));
   spdlog::info("[MOBIZON] Message: {}", sms.text);
   messages_logged_.fetch_add(1);

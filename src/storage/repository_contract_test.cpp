@@ -365,7 +365,7 @@ TEST_P(RepositoryContract, AFailedSendIsRefundedWithItsTallies) {
   ASSERT_TRUE(issued);
   EXPECT_EQ(events("b"), 1);
   EXPECT_EQ(events("sms:country:KZ"), 1);
-  repository_->cancel_issue("+77000000001", issued->challenge_id, request.reservation_id, true);
+  repository_->cancel_issue("+77000000001", issued->challenge_id, request.reservation_id, true, {});
   EXPECT_EQ(events("b"), 0);
   EXPECT_EQ(events("sms:country:KZ"), 0);
   EXPECT_EQ(verify("+77000000001", kStart, true).status, VerifyStatus::no_code);  // no live code left behind
@@ -379,7 +379,7 @@ TEST_P(RepositoryContract, RefundingAResendKeepsTheCodeItReused) {
   const auto kept = repository_->issue_code(resend);
   ASSERT_TRUE(kept);
   ASSERT_TRUE(kept->reused);
-  repository_->cancel_issue("+77000000001", kept->challenge_id, resend.reservation_id, !kept->reused);
+  repository_->cancel_issue("+77000000001", kept->challenge_id, resend.reservation_id, !kept->reused, {});
   EXPECT_EQ(events("b"), 0);
   EXPECT_EQ(verify("+77000000001", kStart + seconds(31), true).status, VerifyStatus::verified);
 }
@@ -545,7 +545,7 @@ TEST_P(RepositoryContract, LargeLimitsAreEnforcedAndFollowRefunds) {
   auto issued = repository_->issue_code(request);
   ASSERT_TRUE(issued);
   EXPECT_FALSE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
-  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true);
+  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true, {});
   EXPECT_TRUE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
 
   // An hour after the first sends, the window has room again.
@@ -787,12 +787,13 @@ TEST_P(SmsLogContract, AWebhookEventAppliesOnce) {
   const SmsStatusUpdate delivered{"1", "DELIVRD", true, 1, ""};
   EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(2000)), SmsStatusApplied::became_final);
   EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(3000)), SmsStatusApplied::duplicate_event);
-  // Unknown messages leave no trace: the same event id still works once the message exists.
-  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(3000)),
+  // An event for a message we do not know is remembered too: replayed with other data, it changes nothing.
+  EXPECT_EQ(repository_->apply_sms_report("27", {"999", "DELIVRD", true, 1, ""}, from_unix_ms(3000)),
             SmsStatusApplied::unknown_message);
-  sent("2", "+77472367503", 3500);
-  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(4000)),
-            SmsStatusApplied::became_final);
+  sent("2", "+77012345678", 3500);
+  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "UNDELIV", true, 1, ""}, from_unix_ms(4000)),
+            SmsStatusApplied::duplicate_event);
+  EXPECT_EQ(only("+77012345678").status, "SENT");
 }
 
 TEST_P(SmsLogContract, PruneForgetsOldMessagesAndEvents) {

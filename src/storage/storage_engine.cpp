@@ -306,12 +306,21 @@ awaitable<result<IssuedCode, LimitExceeded>> StorageEngine::issue_code(IssueCode
 }
 
 awaitable<void> StorageEngine::cancel_issue(std::string phone_number, std::string challenge_id,
-                                            std::string reservation_id, bool remove_code) {
+                                            std::string reservation_id, bool remove_code,
+                                            std::vector<std::string> keep_buckets) {
   return call_void(engine_.get(), "cancel_issue", Access::write,
                    [phone_number = std::move(phone_number), challenge_id = std::move(challenge_id),
-                    reservation_id = std::move(reservation_id), remove_code](Repository& db) {
-                     db.cancel_issue(phone_number, challenge_id, reservation_id, remove_code);
+                    reservation_id = std::move(reservation_id), remove_code,
+                    keep_buckets = std::move(keep_buckets)](Repository& db) {
+                     db.cancel_issue(phone_number, challenge_id, reservation_id, remove_code, keep_buckets);
                    });
+}
+
+awaitable<void> StorageEngine::mark_delivery_uncertain(std::string phone_number, std::string challenge_id,
+                                                       bool uncertain) {
+  return call_void(engine_.get(), "mark_delivery_uncertain", Access::write,
+                   [phone_number = std::move(phone_number), challenge_id = std::move(challenge_id),
+                    uncertain](Repository& db) { db.mark_delivery_uncertain(phone_number, challenge_id, uncertain); });
 }
 
 awaitable<VerifyCodeResult> StorageEngine::verify_code(VerifyCodeRequest request) {

@@ -73,7 +73,8 @@ class StorageEngine {
 
   awaitable<result<IssuedCode, LimitExceeded>> issue_code(IssueCodeRequest request);
   awaitable<void> cancel_issue(std::string phone_number, std::string challenge_id, std::string reservation_id,
-                               bool remove_code);
+                               bool remove_code, std::vector<std::string> keep_buckets);
+  awaitable<void> mark_delivery_uncertain(std::string phone_number, std::string challenge_id, bool uncertain);
   awaitable<VerifyCodeResult> verify_code(VerifyCodeRequest request);
   awaitable<std::optional<UserRecord>> find_user_by_id(std::string user_id);
   awaitable<std::optional<UserRecord>> find_user_by_phone(std::string phone_number);

@@ -75,7 +75,11 @@ class ScriptedConnection final : public Repository {
   }
 
   result<IssuedCode, LimitExceeded> issue_code(const IssueCodeRequest&) override { unused(); }
-  void cancel_issue(const std::string&, const std::string&, const std::string&, bool) override { unused(); }
+  void cancel_issue(const std::string&, const std::string&, const std::string&, bool,
+                    const std::vector<std::string>&) override {
+    unused();
+  }
+  void mark_delivery_uncertain(const std::string&, const std::string&, bool) override { unused(); }
   VerifyCodeResult verify_code(const VerifyCodeRequest&) override { unused(); }
   std::optional<UserRecord> find_user_by_id(const std::string&) override { unused(); }
   std::optional<UserRecord> find_user_by_phone(const std::string&) override { unused(); }
