@@ -5,7 +5,8 @@ import re
 
 import pytest
 
-from mobizon_support import Answer, fake, make_fake, mobizon_server, pki  # noqa: F401
+from conftest import free_port
+from mobizon_support import Answer, fake, make_fake, mobizon_env, mobizon_server, pki  # noqa: F401
 
 PHONE = "+77472367503"
 OTHER = "+77012345678"
@@ -90,14 +91,15 @@ def test_a_refused_send_is_refunded_from_the_spend_caps_and_leaves_no_code(fake,
     assert r.status == 200, r
 
 
-def test_a_send_that_never_reached_the_gateway_is_refunded_entirely(fake, mobizon_server):
-    server = mobizon_server(fake, SMS_PER_NUMBER_PER_HOUR=1, RESEND_COOLDOWN_SECONDS=0)
-    port = fake.port
-    fake.stop()  # nothing listens any more: the connection fails before a byte of the request leaves
+def test_a_send_that_never_reached_the_gateway_is_refunded_entirely(fake, make_server, pki):
+    # Nothing listens on this port: the connection fails before a byte of the request leaves.
+    port = free_port()
+    server = make_server(**mobizon_env(fake, pki, MOBIZON_API_URL=f"https://localhost:{port}/service",
+                                       SMS_PER_NUMBER_PER_HOUR=1, RESEND_COOLDOWN_SECONDS=0))
     r = server.send_code(PHONE)
     assert r.status == 503, r
     assert "outcome=unreached" in server.log()
     assert f":{port}" in server.log()
-    # Not counted against the number: once the gateway is back, the user gets a code at once.
-    assert server.send_code(PHONE).status == 503  # still down, but not 429
+    # Not counted against the number's budget of 1: still down, so 503 again, but not 429.
+    assert server.send_code(PHONE).status == 503
     assert "limit=per_number_hour" not in server.log()
