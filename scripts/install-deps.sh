@@ -16,6 +16,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest openssl sqlite3 procps
   chromium nodejs npm
+  systemd nginx docker-compose python3-yaml python3-jsonschema
 )
 
 # The load test's tools and its baseline (the original backend's FastAPI stack).
