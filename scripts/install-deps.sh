@@ -55,3 +55,11 @@ if [ "$profile" = test ] && [ -f tests/browser/package.json ]; then
     (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
+
+if [ "$profile" = test ] && [ -f tests/openapi/package.json ]; then
+  # The independent OpenAPI validator that checks the served /openapi.json.
+  if [ ! -d tests/openapi/node_modules/@apidevtools/swagger-parser ]; then
+    echo "install-deps: installing the OpenAPI validator npm package"
+    (cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
