@@ -1,5 +1,5 @@
 # Front door: `make run` (install, build, start in test mode on SQLite), `make test`, `make build`.
-.PHONY: all build run test deps deps-test debug tsan bench load format clean
+.PHONY: all build run test deps deps-test debug tsan bench load format clean deb
 
 JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
@@ -17,6 +17,11 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 	@echo "built build/release/sms-auth"
+
+# The Debian package of the release build: build/release/sms-auth_<version>_<arch>.deb (docs/operations.md).
+deb: build
+	@cd build/release && cpack -G DEB
+	@ls build/release/*.deb
 
 # Test mode on the embedded SQLite database: codes are written to the log instead of being sent.
 run: build

@@ -12,3 +12,17 @@ function(sms_auth_embed_web target web_dir)
     VERBATIM)
   target_sources(${target} PRIVATE "${output}")
 endfunction()
+
+# The OpenAPI document (docs/openapi.json), served at GET /openapi.json from memory like the page.
+function(sms_auth_embed_openapi target docs_dir)
+  set(output "${CMAKE_CURRENT_BINARY_DIR}/generated/openapi_document_data.cpp")
+  add_custom_command(
+    OUTPUT "${output}"
+    COMMAND "${CMAKE_COMMAND}" "-DSOURCE_DIR=${docs_dir}" "-DOUTPUT=${output}" "-DPATTERN=openapi.json"
+            "-DFUNCTION=embedded_openapi_files" "-DHEADER=http/handlers/openapi_handlers.hpp"
+            -P "${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake"
+    DEPENDS "${docs_dir}/openapi.json" "${PROJECT_SOURCE_DIR}/cmake/embed_files.cmake"
+    COMMENT "Embedding docs/openapi.json into the binary"
+    VERBATIM)
+  target_sources(${target} PRIVATE "${output}")
+endfunction()

@@ -16,6 +16,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest openssl sqlite3 procps
   chromium nodejs npm
+  systemd nginx docker-compose python3-yaml python3-jsonschema
 )
 
 # The load test's tools and its baseline (the original backend's FastAPI stack).
@@ -52,5 +53,13 @@ if [ "$profile" = test ] && [ -f tests/browser/package.json ]; then
   if [ ! -d tests/browser/node_modules/playwright-core ]; then
     echo "install-deps: installing the browser-test npm packages"
     (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+fi
+
+if [ "$profile" = test ] && [ -f tests/openapi/package.json ]; then
+  # The independent OpenAPI validator that checks the served /openapi.json.
+  if [ ! -d tests/openapi/node_modules/@apidevtools/swagger-parser ]; then
+    echo "install-deps: installing the OpenAPI validator npm package"
+    (cd tests/openapi && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi

@@ -50,6 +50,14 @@ void check_database_kind(const Config& config) {
   }
 }
 
+// The variables that switch documented paths on or off (x-sms-auth-enabled-by / -removed-by in docs/openapi.json).
+std::set<std::string, std::less<>> openapi_switches(const Config& config) {
+  std::set<std::string, std::less<>> configured;
+  if (!config.admin_token.empty()) configured.insert("ADMIN_TOKEN");
+  if (!config.mobizon_webhook_secret.empty()) configured.insert("MOBIZON_WEBHOOK_SECRET");
+  return configured;
+}
+
 }  // namespace
 
 void check_startup(const Config& config) {
@@ -159,12 +167,14 @@ Application::Application(Config config, boost::asio::io_context& io)
       web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode,
                                          // A test server others can reach must not tell them the code.
                                          config_.sms_test_mode_public ? std::nullopt : config_.sms_test_fixed_code}),
+      openapi_handlers_(openapi_switches(config_)),
       router_(metrics_) {
   router_.add(health_handlers_.routes());
   router_.add(sms_auth_handlers_.routes());
   router_.add(session_handlers_.routes());
   router_.add(jwks_handlers_.routes());
   router_.add(web_page_handlers_.routes());
+  router_.add(openapi_handlers_.routes());
   // Off unless configured: without ADMIN_TOKEN / MOBIZON_WEBHOOK_SECRET these paths are plain 404s.
   if (!config_.admin_token.empty()) {
     admin_auth_.emplace(config_.admin_token);

@@ -15,6 +15,7 @@
 #include "http/client_address.hpp"
 #include "http/handlers/health_handlers.hpp"
 #include "http/handlers/jwks_handlers.hpp"
+#include "http/handlers/openapi_handlers.hpp"
 #include "http/handlers/session_handlers.hpp"
 #include "http/handlers/sms_auth_handlers.hpp"
 #include "http/handlers/web_page_handlers.hpp"
@@ -101,6 +102,7 @@ class Application {
   SessionHandlers session_handlers_;
   JwksHandlers jwks_handlers_;
   WebPageHandlers web_page_handlers_;
+  OpenApiHandlers openapi_handlers_;  // after the optional routes are known: it documents only those served
   std::optional<AdminAuth> admin_auth_;                  // ADMIN_TOKEN set
   std::optional<SmsAdminHandlers> sms_admin_handlers_;   // ADMIN_TOKEN set
   std::optional<MobizonWebhookHandler> mobizon_webhook_;  // MOBIZON_WEBHOOK_SECRET set

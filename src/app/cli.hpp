@@ -31,6 +31,7 @@ void add_users_command(CLI::App& app, int& exit_code);
 void add_sessions_command(CLI::App& app, int& exit_code);
 void add_balance_command(CLI::App& app, int& exit_code);
 void add_send_test_command(CLI::App& app, int& exit_code);
+void add_backup_command(CLI::App& app, int& exit_code);
 
 }  // namespace sms_auth
 

@@ -7,6 +7,7 @@
 //   users          list, show, block, unblock accounts
 //   sessions       list and revoke a user's sessions
 //   balance        print the Mobizon balance; send-test PHONE sends one real SMS
+//   backup PATH    an online copy of the SQLite database
 #include <iostream>
 
 #include "app/cli.hpp"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   sms_auth::add_sessions_command(app, exit_code);
   sms_auth::add_balance_command(app, exit_code);
   sms_auth::add_send_test_command(app, exit_code);
+  sms_auth::add_backup_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -32,6 +32,12 @@ void Router::add(std::vector<Route> routes) {
   for (auto& route : routes) routes_.push_back(std::move(route));
 }
 
+std::vector<std::pair<std::string, std::string>> Router::route_table() const {
+  std::vector<std::pair<std::string, std::string>> table;
+  for (const auto& route : routes_) table.emplace_back(route.method, route.path);
+  return table;
+}
+
 const Route* Router::find(const std::string& path, const std::string& method, std::string& allowed) const {
   for (const auto& route : routes_) {
     if (!path_matches(route.path, path)) continue;

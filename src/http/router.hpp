@@ -30,6 +30,9 @@ class Router {
   // only. Adds Cache-Control: no-store and X-Content-Type-Options: nosniff unless the handler set its own.
   awaitable<HttpResponse> dispatch(HttpRequest request) const;
 
+  // (method, path) of every route, in the order added: what the OpenAPI document must describe.
+  std::vector<std::pair<std::string, std::string>> route_table() const;
+
  private:
   const Route* find(const std::string& path, const std::string& method, std::string& allowed) const;
 

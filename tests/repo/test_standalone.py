@@ -18,9 +18,19 @@ OUTSIDE_DOCUMENTS = re.compile(
 SEED_AS_BACKEND = re.compile(r"(?i)\bthe seed's\b|\bseed-like\b|\b(as|in|like) the seed\b|\*the " + "seed\\*")
 
 
+def listed_files():
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
+                                check=True, capture_output=True).stdout.decode().split("\0")
+        return [name for name in listed if name]
+    except (OSError, subprocess.CalledProcessError):  # an exported tree without .git: walk it
+        skipped = {".git", "build", "node_modules", "__pycache__", ".cache", "data"}
+        return [str(path.relative_to(ROOT)) for path in ROOT.rglob("*")
+                if path.is_file() and not skipped & set(path.relative_to(ROOT).parts)]
+
+
 def repository_files():
-    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=ROOT,
-                            check=True, capture_output=True).stdout.decode().split("\0")
+    listed = listed_files()
     for name in listed:
         path = ROOT / name
         if not name or not path.is_file() or name.endswith("package-lock.json"):
