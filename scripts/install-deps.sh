@@ -18,8 +18,8 @@ test_packages=(
   chromium nodejs npm
 )
 
-# The load test's tools and its baseline (the seed's FastAPI stack).
-bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt)
+# The load test's tools and its baseline (the seed's FastAPI stack); perf for its profiles.
+bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt linux-perf procps)
 
 wanted=("${build_packages[@]}")
 case "$profile" in

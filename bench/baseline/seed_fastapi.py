@@ -1,4 +1,4 @@
-"""Baseline for load tests: the seed's FastAPI SMS login (test mode), re-created from ../shared/seed/mobizon-integration.md.
+"""Baseline for load tests: the seed's FastAPI SMS login (test mode), re-created from the original backend's docs.
 
 Same endpoints and JSON as the seed; codes kept in SQLite (WAL), JWT with PyJWT, the seed's test-mode log lines.
 It exists only to be measured side by side with sms-auth on the same machine (bench/load/run.sh); it is not a product.
