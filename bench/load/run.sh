@@ -56,13 +56,13 @@ answers_healthz() {
 
 start_server() {  # name run → sets server_pid and startup_ms
   local name=$1 run=$2 started
+  if [ "$name" = sms-auth ] && [ -n "$template_db" ]; then cp "$template_db" "$work/ours-$run.db"; fi
   started=$(now_ms)
   case "$name" in
     null)
       ./build/bench/bench/null_server "$port" "$threads" >"$work/$name.log" 2>&1 &
       ;;
     sms-auth)
-      [ -n "$template_db" ] && cp "$template_db" "$work/ours-$run.db"
       # Default limits, except the global caps (a load test sends more SMS than a real day) and the conversion watch
       # (sends nobody verifies are SMS pumping by definition); clients come through a trusted proxy (wrk).
       env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="sqlite:$work/ours-$run.db" SMS_TEST_MODE=true \
