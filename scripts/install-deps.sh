@@ -19,8 +19,8 @@ test_packages=(
   systemd nginx docker-compose python3-yaml python3-jsonschema
 )
 
-# The load test's tools and its baseline (the original backend's FastAPI stack).
-bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt)
+# The load test's tools and its baseline (the original backend's FastAPI stack); perf for its profiles.
+bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt linux-perf procps)
 
 wanted=("${build_packages[@]}")
 case "$profile" in

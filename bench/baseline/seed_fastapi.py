@@ -1,4 +1,4 @@
-"""Baseline for load tests: the original FastAPI SMS login backend (test mode), re-created.
+"""Baseline for load tests: the original FastAPI SMS login backend (test mode), re-created from the original backend's docs.
 
 Same endpoints and JSON as the original; codes kept in SQLite (WAL), JWT with PyJWT, its test-mode log lines.
 It exists only to be measured side by side with sms-auth on the same machine (bench/load/run.sh); it is not a product.

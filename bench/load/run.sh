@@ -1,48 +1,133 @@
 #!/usr/bin/env bash
-# Load test, side by side on this machine: sms-auth (release) against a baseline, the original FastAPI backend re-created
-# in bench/baseline/seed_fastapi.py (uvicorn, 2 workers). Prints requests/s, p99 latency and the ratio per scenario.
-# Usage: bench/load/run.sh [seconds per run, default 10]
+# Load test, side by side on this machine: a do-nothing HTTP server (the ceiling), sms-auth (release) and a re-creation
+# of the original FastAPI backend, driven by the same wrk script. Prints the median of LOAD_RUNS runs of req/s,
+# logins/s, p50/p99, resident memory after the run and start-up time, each also as a ratio of the do-nothing server's.
+# Usage: bench/load/run.sh [seconds per scenario]   (see bench/README.md for the LOAD_* variables)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-duration=${1:-10}
-scripts/install-deps.sh bench
-make -s build >/dev/null
 
-work=$(mktemp -d)
-ours_port=18700
-base_port=18701
-pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done; rm -rf "$work"; }
+seconds=${LOAD_SECONDS:-${1:-10}}
+runs=${LOAD_RUNS:-3}
+connections=${LOAD_CONNECTIONS:-64}
+threads=${LOAD_SERVER_THREADS:-$(nproc)}
+servers=${LOAD_SERVERS:-"null sms-auth seed"}
+template_db=${LOAD_SQLITE_TEMPLATE:-}  # a prefilled database (bench/fill_database.py) copied before each run
+perf_scenario=${LOAD_PERF:-}           # "send" or "login": perf record -g sms-auth during that scenario
+port=${LOAD_PORT:-18700}
+
+if [ "${LOAD_BUILD:-1}" = 1 ]; then  # LOAD_BUILD=0: use the binaries already built
+  scripts/install-deps.sh bench
+  make -s build >/dev/null
+  cmake --preset bench >/dev/null
+  cmake --build --preset bench --target null_server >/dev/null
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/sms-auth-load.XXXXXX")
+mkdir -p build/load
+server_pid=
+perf_pid=
+cleanup() {
+  for pid in $perf_pid $server_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
-# Default limits, except: the global caps (a load test is far above a real day's SMS) and the conversion watch (sends
-# nobody verifies are SMS pumping by definition). Clients come from many addresses through a trusted proxy (wrk).
-env -i PATH="$PATH" HOST=127.0.0.1 PORT=$ours_port DATABASE_URL="sqlite:$work/ours.db" SMS_TEST_MODE=true \
-  SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS=2 \
-  TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
-  ./build/release/sms-auth serve >"$work/ours.log" 2>&1 &
-pids+=($!)
-BASELINE_DB="$work/base.db" SMS_TEST_FIXED_CODE=123456 /usr/bin/python3 -m uvicorn --app-dir bench/baseline \
-  seed_fastapi:app --host 127.0.0.1 --port $base_port --workers 2 --log-level warning >"$work/base.log" 2>&1 &
-pids+=($!)
-for port in $ours_port $base_port; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# Resident memory of a process and its children (uvicorn's workers), in KiB, from /proc/PID/status.
+rss_kib() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status" 2>/dev/null || echo 0)))
+  done
+  echo "$total"
+}
+
+# One GET /healthz through bash's own /dev/tcp (no curl to fork per attempt, which would dominate the start-up time).
+answers_healthz() {
+  local status
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&3
+  read -r -t 2 status <&3 || true
+  exec 3>&-
+  [[ $status == "HTTP/1.1 200"* ]]
+}
+
+start_server() {  # name run → sets server_pid and startup_ms
+  local name=$1 run=$2 started
+  if [ "$name" = sms-auth ] && [ -n "$template_db" ]; then cp "$template_db" "$work/ours-$run.db"; fi
+  started=$(now_ms)
+  case "$name" in
+    null)
+      ./build/bench/bench/null_server "$port" "$threads" >"$work/$name.log" 2>&1 &
+      ;;
+    sms-auth)
+      # Default limits, except the global caps (a load test sends more SMS than a real day) and the conversion watch
+      # (sends nobody verifies are SMS pumping by definition); clients come through a trusted proxy (wrk).
+      env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="sqlite:$work/ours-$run.db" SMS_TEST_MODE=true \
+        SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS="$threads" \
+        TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
+        ./build/release/sms-auth serve >"$work/$name.log" 2>&1 &
+      ;;
+    seed)
+      BASELINE_DB="$work/seed-$run.db" SMS_TEST_FIXED_CODE=123456 /usr/bin/python3 -m uvicorn --app-dir bench/baseline \
+        seed_fastapi:app --host 127.0.0.1 --port "$port" --workers "$threads" --log-level warning \
+        >"$work/$name.log" 2>&1 &
+      ;;
+  esac
+  server_pid=$!
+  local deadline=$((started + 20000))
+  until answers_healthz 2>/dev/null; do
+    if ! kill -0 "$server_pid" 2>/dev/null || [ "$(now_ms)" -gt "$deadline" ]; then
+      echo "load: $name did not start; its log:" >&2
+      tail -20 "$work/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.001
+  done
+  startup_ms=$(($(now_ms) - started))
+}
+
+stop_server() {
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=
+}
+
+drive() {  # scenario wrk-threads → "requests duration_us status_errors socket_errors p50_us p99_us"
+  local scenario=$1 wrk_threads=$2
+  timeout $((seconds + 60)) wrk -d "${seconds}s" -c "$connections" -t "$wrk_threads" --timeout 10s \
+    -s bench/load/auth_flow.lua "http://127.0.0.1:$port/" -- "$scenario" "$wrk_threads" "$((RANDOM * 32768 + RANDOM))" |
+    awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+}
+
+echo "load: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), load average" \
+  "$(cut -d' ' -f1-3 /proc/loadavg) before; $runs runs of ${seconds}s per scenario, $connections connections," \
+  "$threads server threads"
+results=$work/results.tsv
+for run in $(seq "$runs"); do
+  for name in $servers; do
+    start_server "$name" "$run"
+    for scenario in send login; do
+      # send: two wrk threads share the connections; login: one connection per thread (its verify follows its send).
+      wrk_threads=2
+      [ "$scenario" = login ] && wrk_threads=$connections
+      if [ "$name" = sms-auth ] && [ "$scenario" = "$perf_scenario" ] && [ "$run" = 1 ]; then
+        perf record -g -o "build/load/sms-auth-$scenario.perf.data" -p "$server_pid" >/dev/null 2>&1 &
+        perf_pid=$!
+      fi
+      outcome=$(drive "$scenario" "$wrk_threads")
+      if [ -z "$outcome" ]; then echo "load: wrk failed against $name ($scenario)" >&2; exit 1; fi
+      read -r requests duration status_errors socket_errors p50 p99 <<<"$outcome"
+      if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; perf_pid=; fi
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$name" "$scenario" "$requests" "$duration" \
+        "$status_errors" "$socket_errors" "$p50" "$p99" >>"$results"
+    done
+    printf '%s\t%s\tserver\t%s\t%s\n' "$run" "$name" "$(rss_kib "$server_pid")" "$startup_ms" >>"$results"
+    stop_server
+  done
+  echo "load: run $run of $runs done, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 done
-
-run() {  # port, connections, threads, script-or-empty, path → "requests/s p99 non-2xx"
-  local args=(-d "${duration}s" -c "$2" -t "$3" --latency)
-  [ -n "$4" ] && args+=(-s "$4")
-  wrk "${args[@]}" "http://127.0.0.1:$1$5" |
-    awk '/Requests\/sec/ {rps=$2} / 99%/ {p99=$2} /Non-2xx/ {bad=$5} END {print rps, p99, bad+0}'
-}
-
-printf '%-40s %12s %9s %8s %12s %9s %8s %7s\n' scenario "sms-auth r/s" p99 non-2xx "baseline r/s" p99 non-2xx ratio
-scenario() {  # name, connections, threads, script, path
-  read -r ours_rps ours_p99 ours_bad < <(run $ours_port "$2" "$3" "$4" "$5")
-  read -r base_rps base_p99 base_bad < <(run $base_port "$2" "$3" "$4" "$5")
-  printf '%-40s %12s %9s %8s %12s %9s %8s %6.1fx\n' "$1" "$ours_rps" "$ours_p99" "$ours_bad" "$base_rps" "$base_p99" \
-    "$base_bad" "$(echo "$ours_rps / $base_rps" | bc -l)"
-}
-scenario "GET /healthz (64 conn)" 64 2 "" /healthz
-scenario "send-code, random numbers (64 conn)" 64 2 bench/load/send_code.lua /
-scenario "login: send + verify (4 conn)" 4 4 bench/load/login.lua /
+cp "$results" build/load/last-results.tsv
+python3 bench/load/summarize.py "$results"

@@ -5,6 +5,12 @@
 #include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
+#include <array>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
 
 namespace sms_auth {
 namespace {
@@ -52,12 +58,80 @@ std::string_view type_refusal(PhoneNumberUtil::PhoneNumberType type) {
 
 }  // namespace
 
-PhoneNumberParser::PhoneNumberParser(std::string default_region, std::vector<std::string> allowed_regions)
-    : default_region_(std::move(default_region)), allowed_regions_(std::move(allowed_regions)) {
+// Sharded so that the two I/O threads rarely wait on each other; each shard is an LRU list with an index of views
+// into its own keys (list nodes never move, so the views stay valid until the node is erased).
+struct PhoneNumberParser::RecentParses {
+  static constexpr std::size_t kShards = 16;
+
+  struct Shard {
+    std::mutex mutex;
+    std::list<std::pair<std::string, PhoneNumber>> entries;  // most recently used first
+    std::unordered_map<std::string_view, decltype(entries)::iterator> index;
+  };
+
+  explicit RecentParses(std::size_t capacity) : per_shard((capacity + kShards - 1) / kShards) {
+    for (auto& shard : shards) shard.index.reserve(per_shard);
+  }
+
+  Shard& shard_for(std::string_view input) { return shards[std::hash<std::string_view>{}(input) % kShards]; }
+
+  std::optional<PhoneNumber> find(std::string_view input) {
+    Shard& shard = shard_for(input);
+    const std::lock_guard lock(shard.mutex);
+    const auto found = shard.index.find(input);
+    if (found == shard.index.end()) return std::nullopt;
+    shard.entries.splice(shard.entries.begin(), shard.entries, found->second);
+    return found->second->second;
+  }
+
+  void insert(std::string_view input, const PhoneNumber& phone) {
+    Shard& shard = shard_for(input);
+    const std::lock_guard lock(shard.mutex);
+    if (shard.index.contains(input)) return;  // another thread parsed the same input meanwhile
+    shard.entries.emplace_front(std::string(input), phone);
+    shard.index.emplace(shard.entries.front().first, shard.entries.begin());
+    if (shard.entries.size() > per_shard) {
+      shard.index.erase(shard.entries.back().first);
+      shard.entries.pop_back();
+    }
+  }
+
+  std::size_t size() {
+    std::size_t total = 0;
+    for (auto& shard : shards) {
+      const std::lock_guard lock(shard.mutex);
+      total += shard.entries.size();
+    }
+    return total;
+  }
+
+  const std::size_t per_shard;
+  std::array<Shard, kShards> shards;
+};
+
+PhoneNumberParser::PhoneNumberParser(std::string default_region, std::vector<std::string> allowed_regions,
+                                     std::size_t cache_size)
+    : default_region_(std::move(default_region)),
+      allowed_regions_(std::move(allowed_regions)),
+      recent_(cache_size > 0 ? std::make_unique<RecentParses>(cache_size) : nullptr) {
   PhoneNumberUtil::GetInstance();  // load the metadata now, not on the first request
 }
 
+PhoneNumberParser::~PhoneNumberParser() = default;
+PhoneNumberParser::PhoneNumberParser(PhoneNumberParser&&) noexcept = default;
+PhoneNumberParser& PhoneNumberParser::operator=(PhoneNumberParser&&) noexcept = default;
+
+std::size_t PhoneNumberParser::cached_count() const { return recent_ ? recent_->size() : 0; }
+
 result<PhoneNumber> PhoneNumberParser::parse(std::string_view input) const {
+  if (!recent_) return parse_uncached(input);
+  if (auto cached = recent_->find(input)) return std::move(*cached);
+  auto parsed = parse_uncached(input);
+  if (parsed) recent_->insert(input, *parsed);
+  return parsed;
+}
+
+result<PhoneNumber> PhoneNumberParser::parse_uncached(std::string_view input) const {
   if (input.size() > kMaxInputBytes || !has_only_phone_characters(input)) {
     return invalid("phone_number must be a mobile number such as +7 747 236 7503");
   }

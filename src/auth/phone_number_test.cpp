@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <thread>
+#include <vector>
+
 namespace sms_auth {
 namespace {
 
@@ -82,6 +86,69 @@ TEST(PhoneNumberParser, NonMobileKazakhNumbersAreRefusedWithTheReason) {
 TEST(PhoneNumberParser, InvalidNumbersAreRefused) {
   EXPECT_FALSE(kz_parser().parse("12345"));
   EXPECT_FALSE(kz_parser().parse("+7 000 000 0000"));
+}
+
+std::string kazakh_mobile(int subscriber) {
+  char buffer[24];
+  std::snprintf(buffer, sizeof buffer, "+7 747 %07d", subscriber);
+  return buffer;
+}
+
+TEST(PhoneNumberParserCache, RepeatedParseReturnsWhatAFreshParseReturns) {
+  const PhoneNumberParser cached("KZ", {"KZ"});
+  const PhoneNumberParser uncached("KZ", {"KZ"}, 0);
+  for (const char* input : {"8 (747) 236-75-03", "+77012345678", "77781234567"}) {
+    const auto fresh = uncached.parse(input);
+    ASSERT_TRUE(fresh) << input;
+    for (int round = 0; round < 3; ++round) {
+      const auto again = cached.parse(input);
+      ASSERT_TRUE(again) << input;
+      EXPECT_EQ(again->e164, fresh->e164);
+      EXPECT_EQ(again->region, fresh->region);
+    }
+  }
+  EXPECT_EQ(cached.cached_count(), 3u);
+  EXPECT_EQ(uncached.cached_count(), 0u);
+}
+
+TEST(PhoneNumberParserCache, RefusalsAreNotCachedAndStayRefused) {
+  const PhoneNumberParser parser("KZ", {"KZ"});
+  for (int round = 0; round < 2; ++round) {
+    const auto russian = parser.parse("+7 912 345 67 89");
+    ASSERT_FALSE(russian);
+    EXPECT_NE(russian.error().detail.find("RU"), std::string::npos);
+    EXPECT_FALSE(parser.parse("+7 727 258 00 00"));
+  }
+  EXPECT_EQ(parser.cached_count(), 0u);
+}
+
+TEST(PhoneNumberParserCache, NeverHoldsMoreThanItsSizeAndStaysCorrectWhenFull) {
+  const PhoneNumberParser parser("KZ", {"KZ"}, 32);
+  for (int i = 0; i < 500; ++i) {
+    const auto phone = parser.parse(kazakh_mobile(1000000 + i));
+    ASSERT_TRUE(phone) << i;
+    EXPECT_EQ(phone->e164, "+7747" + std::to_string(1000000 + i));
+    EXPECT_LE(parser.cached_count(), 32u);
+  }
+  EXPECT_GT(parser.cached_count(), 0u);
+}
+
+TEST(PhoneNumberParserCache, ThreadsSharingOneParserGetTheirOwnNumbers) {
+  const PhoneNumberParser parser("KZ", {"KZ"}, 64);  // small: threads evict each other's entries all the time
+  std::vector<std::thread> threads;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&parser, &wrong, t] {
+      for (int i = 0; i < 300; ++i) {
+        const int subscriber = 2000000 + (i * 7 + t) % 200;  // overlapping inputs across threads
+        const auto phone = parser.parse(kazakh_mobile(subscriber));
+        if (!phone || phone->e164 != "+7747" + std::to_string(subscriber)) ++wrong[t];
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) EXPECT_EQ(wrong[t], 0) << "thread " << t;
+  EXPECT_LE(parser.cached_count(), 64u);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// OpenSSL-backed primitives; the MAC and digest implementations are fetched once per thread (fetching is the slow part).
+// OpenSSL-backed primitives; MAC and digest algorithms and their contexts are made once per thread, not per call.
 #include "core/crypto.hpp"
 
 #include <openssl/core_names.h>
@@ -21,11 +21,43 @@ struct MacDeleter {
 struct MacCtxDeleter {
   void operator()(EVP_MAC_CTX* ctx) const noexcept { EVP_MAC_CTX_free(ctx); }
 };
+struct MdDeleter {
+  void operator()(EVP_MD* md) const noexcept { EVP_MD_free(md); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const noexcept { EVP_MD_CTX_free(ctx); }
+};
 
-EVP_MAC* hmac_algorithm() {
-  thread_local std::unique_ptr<EVP_MAC, MacDeleter> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr)};
-  if (!mac) throw std::runtime_error("OpenSSL: HMAC is not available");
-  return mac.get();
+// One HMAC-SHA256 context per thread, its digest set once: EVP_MAC_init with only a key re-keys it without fetching
+// the digest by name again (a lookup under OpenSSL's global lock on every call otherwise).
+EVP_MAC_CTX* thread_hmac_sha256() {
+  struct Context {
+    std::unique_ptr<EVP_MAC, MacDeleter> mac{EVP_MAC_fetch(nullptr, "HMAC", nullptr)};
+    std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx{mac ? EVP_MAC_CTX_new(mac.get()) : nullptr};
+    Context() {
+      char digest_name[] = "SHA256";
+      const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+                                   OSSL_PARAM_construct_end()};
+      if (ctx && EVP_MAC_CTX_set_params(ctx.get(), params) != 1) ctx.reset();
+    }
+  };
+  thread_local Context context;
+  if (!context.ctx) throw std::runtime_error("OpenSSL: HMAC-SHA256 is not available");
+  return context.ctx.get();
+}
+
+// Explicitly fetched digests and one reusable digest context per thread: EVP_sha256() would fetch implicitly on
+// every EVP_DigestInit.
+struct ThreadDigests {
+  std::unique_ptr<EVP_MD, MdDeleter> sha256{EVP_MD_fetch(nullptr, "SHA256", nullptr)};
+  std::unique_ptr<EVP_MD, MdDeleter> sha1{EVP_MD_fetch(nullptr, "SHA1", nullptr)};
+  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx{EVP_MD_CTX_new()};
+};
+
+ThreadDigests& thread_digests() {
+  thread_local ThreadDigests digests;
+  if (!digests.sha256 || !digests.sha1 || !digests.ctx) throw std::runtime_error("OpenSSL: digests are not available");
+  return digests;
 }
 
 }  // namespace
@@ -52,35 +84,42 @@ std::uint32_t random_below(std::uint32_t bound) {
 }
 
 Bytes hmac_sha256(const Bytes& key, std::string_view message) {
-  std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter> ctx{EVP_MAC_CTX_new(hmac_algorithm())};
-  if (!ctx) throw std::runtime_error("OpenSSL: EVP_MAC_CTX_new failed");
-  char digest_name[] = "SHA256";
-  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-                               OSSL_PARAM_construct_end()};
+  EVP_MAC_CTX* ctx = thread_hmac_sha256();
+  // A null key would mean "keep the previous key" to EVP_MAC_init: an empty key must still be a (zero-length) key.
+  static const unsigned char kNoKeyBytes[1] = {0};
+  const unsigned char* key_bytes = key.empty() ? kNoKeyBytes : key.data();
   Bytes out(32);
   std::size_t size = 0;
-  if (EVP_MAC_init(ctx.get(), key.data(), key.size(), params) != 1 ||
-      EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), out.data(), &size, out.size()) != 1 || size != out.size()) {
+  if (EVP_MAC_init(ctx, key_bytes, key.size(), nullptr) != 1 ||
+      EVP_MAC_update(ctx, reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
+      EVP_MAC_final(ctx, out.data(), &size, out.size()) != 1 || size != out.size()) {
     throw std::runtime_error("OpenSSL: HMAC-SHA256 failed");
   }
   return out;
 }
 
 namespace {
-Bytes digest(std::string_view message, const EVP_MD* algorithm, std::size_t digest_size, const char* name) {
+Bytes digest(std::string_view message, const EVP_MD* algorithm, EVP_MD_CTX* ctx, std::size_t digest_size,
+             const char* name) {
   Bytes out(digest_size);
   unsigned int size = 0;
-  if (EVP_Digest(message.data(), message.size(), out.data(), &size, algorithm, nullptr) != 1 || size != digest_size) {
+  if (EVP_DigestInit_ex2(ctx, algorithm, nullptr) != 1 || EVP_DigestUpdate(ctx, message.data(), message.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx, out.data(), &size) != 1 || size != digest_size) {
     throw std::runtime_error(std::string("OpenSSL: ") + name + " failed");
   }
   return out;
 }
 }  // namespace
 
-Bytes sha256(std::string_view message) { return digest(message, EVP_sha256(), 32, "SHA-256"); }
+Bytes sha256(std::string_view message) {
+  ThreadDigests& digests = thread_digests();
+  return digest(message, digests.sha256.get(), digests.ctx.get(), 32, "SHA-256");
+}
 
-Bytes sha1(std::string_view message) { return digest(message, EVP_sha1(), 20, "SHA-1"); }
+Bytes sha1(std::string_view message) {
+  ThreadDigests& digests = thread_digests();
+  return digest(message, digests.sha1.get(), digests.ctx.get(), 20, "SHA-1");
+}
 
 Bytes hkdf_sha256(const Bytes& secret, std::string_view label, std::size_t length) {
   std::unique_ptr<EVP_KDF, decltype(&EVP_KDF_free)> kdf{EVP_KDF_fetch(nullptr, "HKDF", nullptr), &EVP_KDF_free};

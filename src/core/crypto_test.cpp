@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <thread>
+
 namespace sms_auth {
 namespace {
 
@@ -28,6 +30,30 @@ TEST(Base64Url, RefusesForeignCharactersPaddingAndNonCanonicalTails) {
 TEST(HmacSha256, MatchesRfc4231TestCase2) {
   const Bytes mac = hmac_sha256(to_bytes("Jefe"), "what do ya want for nothing?");
   EXPECT_EQ(to_hex(mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+// Each thread re-keys one HMAC context: a key must never leak into the next call, an empty key included.
+TEST(HmacSha256, ReusedContextTakesEachCallsOwnKeyOnEveryThread) {
+  const auto check_all = [] {
+    for (int round = 0; round < 3; ++round) {
+      EXPECT_EQ(to_hex(hmac_sha256(Bytes(20, 0x0b), "Hi There")),
+                "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");  // RFC 4231 case 1
+      EXPECT_EQ(to_hex(hmac_sha256(Bytes{}, "")), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+      EXPECT_EQ(to_hex(hmac_sha256(to_bytes("Jefe"), "what do ya want for nothing?")),
+                "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");  // RFC 4231 case 2
+    }
+  };
+  check_all();
+  std::thread other(check_all);
+  other.join();
+}
+
+TEST(Sha256, MatchesTheFips180ExampleWhenInterleavedWithSha1) {
+  for (int round = 0; round < 2; ++round) {
+    EXPECT_EQ(to_hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    EXPECT_EQ(to_hex(sha1("abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+    EXPECT_EQ(to_hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  }
 }
 
 TEST(Sha1, MatchesTheFips180Example) {
