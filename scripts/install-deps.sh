@@ -16,6 +16,7 @@ test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest openssl sqlite3 procps
   chromium nodejs npm
+  clang libclang-rt-14-dev
 )
 
 # The load test's tools and its baseline (the seed's FastAPI stack).
