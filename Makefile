@@ -1,5 +1,5 @@
 # Front door: `make run` (install, build, start in test mode on SQLite), `make test`, `make build`.
-.PHONY: all build run test deps deps-test debug tsan bench load format clean deb
+.PHONY: all build run test deps deps-test debug tsan fuzz bench load format clean deb
 
 JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
@@ -43,6 +43,10 @@ tsan: deps-test
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS)
 	@ctest --preset tsan -j 1
+
+# Each libFuzzer target (clang, ASan+UBSan) for FUZZ_SECONDS (default 60); `make test` runs them briefly.
+fuzz: deps-test
+	@scripts/fuzz.sh run
 
 # Micro benchmarks (per-request CPU costs) and the side-by-side load test against the original-backend baseline.
 bench:

@@ -17,6 +17,7 @@ test_packages=(
   python3 python3-pytest openssl sqlite3 procps
   chromium nodejs npm
   systemd nginx docker-compose python3-yaml python3-jsonschema
+  clang libclang-rt-14-dev
 )
 
 # The load test's tools and its baseline (the original backend's FastAPI stack); perf for its profiles.
