@@ -3,6 +3,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "auth/sms_locale.hpp"
 #include "auth/sms_text.hpp"
 #include "core/log.hpp"
 
@@ -82,15 +83,17 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   const std::string code = code_for(*phone, issued->seed);
   const long long minutes_left = (out.expires_in + 59) / 60;
   // Named, not a temporary in the co_await expression: g++ 12 destroys such temporaries twice (GCC PR 100611).
-  OutgoingSms sms{phone->e164, render_sms_text(config_.sms_template, code, minutes_left)};
+  const std::string locale =
+      choose_sms_locale(command.locale, command.accept_language, config_.sms_default_locale);
+  OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left)};
   auto sent = co_await sender_.send(std::move(sms));
   if (!sent) {
     repository_.cancel_issue(phone->e164, issued->challenge_id, request.reservation_id, !issued->reused);
-    const bool rejected = sent.error().code == errc::sms_rejected;
+    const bool rejected = sent.error().error.code == errc::sms_rejected;
     metrics_.codes_sent.labels({rejected ? "rejected" : "unavailable"}).inc();
     spdlog::warn("auth.{} failed phone={} ip={} error={}", action, mask_phone(phone->e164),
-                 log_safe(command.client_address), error_name(sent.error().code));
-    co_return sent.error();
+                 log_safe(command.client_address), error_name(sent.error().error.code));
+    co_return sent.error().error;
   }
 
   metrics_.codes_sent.labels({"sent"}).inc();

@@ -48,19 +48,23 @@ SmsDelivery::SmsDelivery(SmsGateway* gateway, SmsMessageLog& log, const TimeSour
                                {"source", "result"})),
       moderation_(metrics.counter("sms_auth_sms_held_for_moderation_total",
                                   "Sent SMS the gateway held for a moderator's check (Mobizon status 1)")),
+      sent_(metrics.counter("sms_auth_sms_sent_total", "SMS a gateway accepted, by gateway (mobizon, http)",
+                            {"gateway"})),
       balance_(metrics.gauge("sms_auth_sms_balance", "The SMS gateway's (Mobizon) account balance, by currency",
                              {"currency"})) {}
 
-awaitable<result<SentSms>> SmsDelivery::send(OutgoingSms sms) {
+awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   if (gateway_ == nullptr) throw std::logic_error("SmsDelivery::send without a gateway");
   const std::string phone = sms.recipient_e164;
   auto sending = gateway_->send(std::move(sms));  // named: GCC PR 100611
   auto sent = co_await std::move(sending);
   if (!sent) co_return sent;
   if (sent->held_for_moderation) moderation_.get().inc();
+  if (sent->gateway.empty()) sent->gateway = std::string(gateway_->name());
+  sent_.labels({sent->gateway}).inc();
   try {
-    log_.record_sent_sms(
-        SentSmsRecord{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation, clock_.now()});
+    log_.record_sent_sms(SentSmsRecord{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation,
+                                       clock_.now(), sent->gateway});
   } catch (const StorageUnavailable& e) {
     // The SMS is out and the user is waiting for it: losing its delivery record is the smaller harm.
     spdlog::error("sms.record failed sms_id={} phone={}: {}", log_safe(sent->message_id), mask_phone(phone), e.what());
@@ -77,7 +81,10 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   if (gateway_ == nullptr) co_return std::size_t{0};
   const TimePoint now = clock_.now();
   const auto since = now - std::chrono::duration_cast<Milliseconds>(options_.track_for);
-  std::vector<std::string> ids = log_.claim_sms_to_check(now, since, gateway_->max_status_batch());
+  // Only the gateway that reports statuses (Mobizon) is asked, and only about its own messages.
+  const std::string source(gateway_->status_source());
+  if (source.empty() || gateway_->max_status_batch() == 0) co_return std::size_t{0};
+  std::vector<std::string> ids = log_.claim_sms_to_check(now, since, gateway_->max_status_batch(), source);
   if (ids.empty()) co_return std::size_t{0};
   const std::size_t asked = ids.size();
   auto asking = gateway_->delivery_statuses(std::move(ids));  // named: GCC PR 100611

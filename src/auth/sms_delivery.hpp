@@ -33,7 +33,7 @@ class SmsDelivery final : public SmsSender {
 
   // Sends through the gateway and records the message. Recording is best effort: a storage failure is logged and
   // the (already sent) message still counts as sent.
-  awaitable<result<SentSms>> send(OutgoingSms sms) override;
+  awaitable<result<SentSms, SendFailure>> send(OutgoingSms sms) override;
 
   // One polling round: the statuses of up to one gateway batch of messages not final yet, least recently checked
   // first. Returns how many messages changed status, or the gateway's error.
@@ -63,6 +63,7 @@ class SmsDelivery final : public SmsSender {
   Family<Counter>& final_statuses_;
   Family<Counter>& reports_;
   Family<Counter>& moderation_;
+  Family<Counter>& sent_;
   Family<Gauge>& balance_;
 };
 

@@ -12,7 +12,7 @@ namespace sms_auth {
 // for. The log is the record tests read the messages from.
 class TestModeSender final : public SmsSender {
  public:
-  awaitable<result<SentSms>> send(OutgoingSms sms) override;
+  awaitable<result<SentSms, SendFailure>> send(OutgoingSms sms) override;
   std::uint64_t messages_logged() const noexcept { return messages_logged_.load(); }
 
  private:

@@ -72,6 +72,7 @@ struct Classified {
 Classified classify_transport(const HttpsError& error, const Settings& settings) {
   Classified out;
   out.failure.kind = FailureKind::unavailable;
+  out.failure.outcome = error.request_sent ? SendOutcome::possibly_sent : SendOutcome::unreached;
   out.failure.retry_after_seconds = kRetryAfterTransient;
   switch (error.kind) {
     case HttpsFailure::timeout:
@@ -164,8 +165,10 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
       outcome.failure.explanation = "Mobizon answered HTTP " + std::to_string(answer->status) + " to " + method +
                                     " instead of 200 with a JSON envelope";
       outcome.retryable = answer->status >= 500;
+      outcome.failure.outcome = SendOutcome::possibly_sent;  // an error page from a proxy says nothing of the SMS
     } else if (auto envelope = parse_envelope(answer->body); !envelope) {
       outcome.failure.reason = "bad_answer";
+      outcome.failure.outcome = SendOutcome::possibly_sent;
       outcome.failure.explanation = "Mobizon's answer to " + method + " is unusable: " + envelope.error() +
                                     " (starts with \"" + log_safe(answer->body, 60) + "\")";
     } else {
@@ -182,6 +185,7 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
       switch (rule.action) {
         case CodeAction::reject:
           outcome.failure.kind = FailureKind::rejected;
+          outcome.failure.outcome = SendOutcome::refused;
           break;
         case CodeAction::retry:
           outcome.failure.retry_after_seconds = envelope->code == 30 ? kRetryAfterRateLimit : kRetryAfterTransient;

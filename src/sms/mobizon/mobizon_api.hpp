@@ -13,6 +13,7 @@
 #include "metrics/metrics.hpp"
 #include "sms/mobizon/https_client.hpp"
 #include "sms/mobizon/mobizon_protocol.hpp"
+#include "sms/sms_sender.hpp"
 
 namespace sms_auth::mobizon {
 
@@ -36,6 +37,8 @@ struct Failure {
   std::int64_t retry_after_seconds = 30;
   bool operator_must_act = false;  // key, whitelist, site, account or certificate: an error, not a hiccup
   int attempts = 1;
+  // Whether the (last) request may have been acted on. For a send, `possibly_sent` means the SMS may go out.
+  SendOutcome outcome = SendOutcome::not_accepted;
 };
 
 // Thread-safe; one per process, built by the composition root (or a CLI command) on its io_context.

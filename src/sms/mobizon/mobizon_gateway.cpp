@@ -27,16 +27,16 @@ Error client_error(const Failure& failure) {
 
 MobizonGateway::MobizonGateway(Api& api) : api_(api) {}
 
-awaitable<result<SentSms>> MobizonGateway::send(OutgoingSms sms) {
+awaitable<result<SentSms, SendFailure>> MobizonGateway::send(OutgoingSms sms) {
   const std::string digits = sms.recipient_e164.size() > 1 ? sms.recipient_e164.substr(1) : sms.recipient_e164;
   const std::string masked = mask_phone(sms.recipient_e164);
   auto sending = api_.send_sms(digits, std::move(sms.text));  // named: GCC PR 100611
   auto sent = co_await std::move(sending);
   if (!sent) {
     const auto level = sent.error().operator_must_act ? spdlog::level::err : spdlog::level::warn;
-    spdlog::log(level, "mobizon.send failed to={} reason={} attempts={}: {}", masked, sent.error().reason,
-                sent.error().attempts, sent.error().explanation);
-    co_return client_error(sent.error());
+    spdlog::log(level, "mobizon.send failed to={} reason={} attempts={} outcome={}: {}", masked, sent.error().reason,
+                sent.error().attempts, send_outcome_name(sent.error().outcome), sent.error().explanation);
+    co_return SendFailure{sent.error().outcome, client_error(sent.error())};
   }
   if (sent->held_for_moderation()) {
     spdlog::warn(
@@ -48,7 +48,7 @@ awaitable<result<SentSms>> MobizonGateway::send(OutgoingSms sms) {
   } else {
     spdlog::info("mobizon.send ok to={} sms_id={}", masked, log_safe(sent->message_id));
   }
-  co_return SentSms{sent->message_id, sent->held_for_moderation()};
+  co_return SentSms{sent->message_id, sent->held_for_moderation(), "mobizon"};
 }
 
 awaitable<result<GatewayBalance>> MobizonGateway::balance() {

@@ -93,6 +93,11 @@ CREATE TABLE rate_totals (
 ) WITHOUT ROWID;
 INSERT INTO rate_totals (bucket, slot, events) SELECT bucket, at_ms / 60000, COUNT(*) FROM rate_events GROUP BY 1, 2;
 )sql"},
+      // Issue 14 (numbered apart from parallel branches' migrations).
+      {9, R"sql(
+-- Which gateway sent the message (mobizon, http): only Mobizon's messages are polled for their status there.
+ALTER TABLE sms_messages ADD COLUMN gateway TEXT NOT NULL DEFAULT 'mobizon';
+)sql"},
   };
   return migrations;
 }
