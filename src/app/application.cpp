@@ -189,7 +189,9 @@ Application::Application(Config config, boost::asio::io_context& io)
       session_service_(config_, tokens_, *repository_, clock_, session_metrics_),
       session_handlers_(session_service_),
       jwks_handlers_(tokens_),
-      web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode, config_.sms_test_fixed_code}),
+      web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode,
+                                         // A test server others can reach must not tell them the code.
+                                         config_.sms_test_mode_public ? std::nullopt : config_.sms_test_fixed_code}),
       router_(metrics_) {
   for (const auto& text : measure_sms_texts(config_)) {
     spdlog::log(text.size.segments > 1 ? spdlog::level::warn : spdlog::level::info, "config: {}",
@@ -207,7 +209,7 @@ Application::Application(Config config, boost::asio::io_context& io)
     router_.add(sms_admin_handlers_->routes());
   }
   if (!config_.mobizon_webhook_secret.empty()) {
-    mobizon_webhook_.emplace(sms_delivery_, config_.mobizon_webhook_secret);
+    mobizon_webhook_.emplace(sms_delivery_, config_.mobizon_webhook_secret, config_.mobizon_webhook_utc_offset);
     router_.add(mobizon_webhook_->routes());
   }
 }

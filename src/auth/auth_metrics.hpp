@@ -8,7 +8,7 @@ namespace sms_auth {
 struct AuthMetrics {
   explicit AuthMetrics(MetricsRegistry& registry)
       : codes_sent(registry.counter("sms_auth_codes_sent_total",
-                                    "Codes handed to the SMS sender, by outcome (sent, rejected, unavailable, "
+                                    "Codes handed to the SMS sender, by outcome (sent, rejected, unavailable, possibly_sent, "
                                     "test_number)",
                                     {"outcome"})),
         verifications(registry.counter("sms_auth_verifications_total",

@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "auth/sms_locale.hpp"
 #include "auth/sms_text.hpp"
 #include "core/log.hpp"
@@ -15,6 +17,19 @@ using std::chrono::duration_cast;
 std::int64_t whole_seconds_left(TimePoint until, TimePoint now) {
   const auto left = duration_cast<Milliseconds>(until - now);
   return left.count() <= 0 ? 0 : ceil_seconds(left);
+}
+
+// The buckets a send refused by the gateway still counts in: the number's (cooldown and caps) and the address's. The
+// gateway saw a request for this number, so these limits bound how often it does; the spend caps, the number range's
+// velocity and the conversion watch count SMS that went out, and this one did not.
+std::vector<std::string> buckets_counting_refusals(const std::vector<WindowLimit>& limits) {
+  std::vector<std::string> buckets;
+  for (const auto& limit : limits) {
+    const bool per_number_or_address = limit.name == limit_name::kCooldown || limit.name == limit_name::kPerNumberHour ||
+                                       limit.name == limit_name::kPerNumberDay || limit.name == limit_name::kPerIpHour;
+    if (limit.count && per_number_or_address) buckets.push_back(limit.bucket);
+  }
+  return buckets;
 }
 
 }  // namespace
@@ -54,6 +69,8 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
     // A code with less than half its life left is not worth sending again: the user gets a fresh one.
     request.reuse_if_remaining = duration_cast<Milliseconds>(config_.otp_ttl) / 2;
   }
+  // An SMS that may have gone out carries its code: send that one again rather than a code it would not match.
+  request.reuse_uncertain_if_remaining = duration_cast<Milliseconds>(config_.otp_ttl) / 2;
   request.new_seed = OtpCodec::new_seed();
   request.new_code_hash = codec_.hash(phone->e164, code_for(*phone, request.new_seed));
   request.new_expires_at = now + duration_cast<Milliseconds>(config_.otp_ttl);
@@ -88,13 +105,31 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left)};
   auto sent = co_await sender_.send(std::move(sms));
   if (!sent) {
-    repository_.cancel_issue(phone->e164, issued->challenge_id, request.reservation_id, !issued->reused);
-    const bool rejected = sent.error().error.code == errc::sms_rejected;
-    metrics_.codes_sent.labels({rejected ? "rejected" : "unavailable"}).inc();
-    spdlog::warn("auth.{} failed phone={} ip={} error={}", action, mask_phone(phone->e164),
-                 log_safe(command.client_address), error_name(sent.error().error.code));
-    co_return sent.error().error;
+    const SendFailure& failure = sent.error();
+    if (failure.surely_not_sent()) {
+      const bool refused = failure.outcome == SendOutcome::refused;
+      // A kept code stays as it was (its earlier SMS went out, or may have); a new one goes.
+      repository_.cancel_issue(phone->e164, issued->challenge_id, request.reservation_id, !issued->reused,
+                               refused ? buckets_counting_refusals(request.limits) : std::vector<std::string>{});
+      metrics_.codes_sent.labels({refused ? "rejected" : "unavailable"}).inc();
+      spdlog::warn("auth.{} failed phone={} ip={} error={} outcome={}", action, mask_phone(phone->e164),
+                   log_safe(command.client_address), error_name(failure.error.code),
+                   send_outcome_name(failure.outcome));
+      co_return failure.error;
+    }
+    // The SMS may arrive (and be billed): no automatic re-send, the code stays live and counted. The next send to
+    // this number, once the cooldown that this send started has passed, sends this same code again.
+    repository_.mark_delivery_uncertain(phone->e164, issued->challenge_id, true);
+    metrics_.codes_sent.labels({"possibly_sent"}).inc();
+    spdlog::warn("auth.{} failed phone={} ip={} error=sms_unavailable outcome=possibly_sent: the code stays valid and "
+                 "the next send repeats it",
+                 action, mask_phone(phone->e164), log_safe(command.client_address));
+    Error error = make_error(errc::sms_unavailable, "The SMS may arrive shortly; if it does not, ask again later");
+    error.retry_after_seconds = std::max<std::int64_t>(failure.error.retry_after_seconds.value_or(0),
+                                                       config_.resend_cooldown.count());
+    co_return error;
   }
+  if (issued->delivery_uncertain) repository_.mark_delivery_uncertain(phone->e164, issued->challenge_id, false);
 
   metrics_.codes_sent.labels({"sent"}).inc();
   spdlog::info("auth.{} phone={} ip={} sms_id={} reused_code={}{}", action, mask_phone(phone->e164),

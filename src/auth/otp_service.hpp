@@ -57,8 +57,10 @@ class OtpService {
              const AccessTokens& tokens, Repository& repository, SmsSender& sender, const TimeSource& clock,
              AuthMetrics& metrics);
 
-  // Fails with invalid_phone_number, rate_limited, sms_rejected or sms_unavailable. A failed send leaves no new code
-  // behind and is not counted against any limit.
+  // Fails with invalid_phone_number, rate_limited, sms_rejected or sms_unavailable. A send that surely did not go out
+  // leaves no new code behind and is refunded (a refused one still counts against the number's and the address's
+  // limits: the gateway saw it). A send that may have gone out (the gateway took the request, its answer was lost) is
+  // a 503 too, but its code stays live and counted, and the next send to the number sends that same code again.
   awaitable<result<CodeSent>> send_code(SendCodeCommand command);
 
   // Fails with invalid_request (code not 6 digits), invalid_phone_number, invalid_code (with attempts_left),

@@ -23,6 +23,8 @@ const char* applied_name(SmsStatusApplied applied) {
       return "became_final";
     case SmsStatusApplied::duplicate_event:
       return "duplicate_event";
+    case SmsStatusApplied::stale_event:
+      return "stale_event";
   }
   return "unknown";
 }
@@ -108,8 +110,21 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   co_return changed;
 }
 
-SmsStatusApplied SmsDelivery::apply_report(const std::string& event_id, const SmsDeliveryStatus& status) {
-  const SmsStatusApplied applied = log_.apply_sms_report(event_id, to_update(status), clock_.now());
+SmsStatusApplied SmsDelivery::apply_report(const std::string& event_id, const SmsDeliveryStatus& status,
+                                           TimePoint event_created_at) {
+  const TimePoint now = clock_.now();
+  const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - event_created_at);
+  if (age > options_.report_max_age || -age > options_.report_max_clock_skew) {
+    count("webhook", SmsStatusApplied::stale_event, status.status);
+    // Every event off by about the same amount means the gateway's clock is in another time zone.
+    spdlog::warn("sms.report ignored event={} sms_id={}: created {}s {} (accepted: up to {}s ago); if every report is "
+                 "off by about the same, set MOBIZON_WEBHOOK_UTC_OFFSET_MINUTES to the gateway clock's offset",
+                 log_safe(event_id), log_safe(status.message_id), age.count() < 0 ? -age.count() : age.count(),
+                 age.count() < 0 ? "in the future" : "ago",
+                 std::chrono::duration_cast<std::chrono::seconds>(options_.report_max_age).count());
+    return SmsStatusApplied::stale_event;
+  }
+  const SmsStatusApplied applied = log_.apply_sms_report(event_id, to_update(status), now);
   count("webhook", applied, status.status);
   if (applied == SmsStatusApplied::unknown_message) {
     spdlog::warn("sms.report ignored event={} sms_id={}: not a message this service sent", log_safe(event_id),

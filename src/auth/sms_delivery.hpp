@@ -20,6 +20,10 @@ struct SmsDeliveryOptions {
   std::chrono::hours track_for{48};                // stop polling a message this long after it was sent
   std::chrono::hours keep_messages_for{24 * 30};   // then forget it (numbers are personal data)
   std::chrono::hours keep_webhook_events_for{48};  // Mobizon retries an event for about an hour
+  // A report is applied only this soon after its event was created (a captured one cannot be replayed later), and
+  // not from further in the future than clocks plausibly disagree. Event ids are kept far longer than this window.
+  std::chrono::minutes report_max_age{10};
+  std::chrono::seconds report_max_clock_skew{60};
 };
 
 // The sender the login flow uses in production: the gateway, plus a record of each message sent. Without a gateway
@@ -39,9 +43,9 @@ class SmsDelivery final : public SmsSender {
   // first. Returns how many messages changed status, or the gateway's error.
   awaitable<result<std::size_t>> poll_statuses();
 
-  // A delivery report whose authenticity the caller checked. Applied only to a message we sent, once per event id,
-  // and never over a final status.
-  SmsStatusApplied apply_report(const std::string& event_id, const SmsDeliveryStatus& status);
+  // A delivery report whose authenticity the caller checked. Applied only within the replay window of its event's
+  // creation time, to a message we sent, once per event id, and never over a final status.
+  SmsStatusApplied apply_report(const std::string& event_id, const SmsDeliveryStatus& status, TimePoint event_created_at);
 
   // The newest messages to a number (E.164), newest first.
   std::vector<SmsMessageRecord> recent_messages(const std::string& e164, std::size_t limit = 50);

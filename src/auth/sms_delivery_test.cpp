@@ -138,7 +138,8 @@ TEST_F(SmsDeliveryTest, PollingAsksOneBatchAtATimeAndCountsFinalStatusesOnce) {
   EXPECT_EQ(gateway_.asked[1], (std::vector<std::string>{c, b}));  // the final one is not asked again
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
   // The webhook reporting the same final status again changes nothing and is not counted twice.
-  EXPECT_EQ(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}), SmsStatusApplied::unchanged);
+  EXPECT_EQ(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}, clock_.at),
+            SmsStatusApplied::unchanged);
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
 }
 
@@ -158,8 +159,20 @@ TEST_F(SmsDeliveryTest, MessagesOlderThanTheTrackingWindowAreNotPolled) {
   EXPECT_TRUE(gateway_.asked.empty());
 }
 
+TEST_F(SmsDeliveryTest, AReportCreatedOutsideTheReplayWindowIsIgnored) {
+  const auto id = send("+77472367503");
+  const SmsDeliveryStatus delivered{id, "DELIVRD", true, 1, ""};
+  EXPECT_EQ(delivery_.apply_report("1", delivered, clock_.at - std::chrono::minutes(11)),
+            SmsStatusApplied::stale_event);
+  EXPECT_EQ(delivery_.apply_report("2", delivered, clock_.at + std::chrono::minutes(5)), SmsStatusApplied::stale_event);
+  EXPECT_EQ(delivery_.recent_messages("+77472367503")[0].status, kSmsStatusSent);
+  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"stale_event\"} 2"));
+  EXPECT_EQ(delivery_.apply_report("3", delivered, clock_.at - std::chrono::minutes(9)),
+            SmsStatusApplied::became_final);
+}
+
 TEST_F(SmsDeliveryTest, AReportForAnUnknownMessageIsIgnored) {
-  EXPECT_EQ(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}),
+  EXPECT_EQ(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}, clock_.at),
             SmsStatusApplied::unknown_message);
   EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"unknown_message\"} 1"));
 }

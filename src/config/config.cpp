@@ -118,6 +118,34 @@ bool looks_like_placeholder_secret(std::string_view secret) {
   return false;
 }
 
+// Why a secret is guessable, or nothing: long is not enough when it is a pattern a person typed.
+std::optional<std::string> guessable_secret(std::string_view secret) {
+  if (secret.empty()) return std::nullopt;
+  if (looks_like_placeholder_secret(secret)) return "it looks like a placeholder";
+  for (std::size_t period = 1; period <= 8 && period * 2 <= secret.size(); ++period) {
+    bool repeats = true;
+    for (std::size_t i = period; i < secret.size() && repeats; ++i) repeats = secret[i] == secret[i - period];
+    if (repeats) return "it repeats a pattern of " + std::to_string(period) + " characters";
+  }
+  std::size_t in_runs = 0;  // characters next to their alphabet or digit neighbour (abc, 321, aab)
+  for (std::size_t i = 1; i < secret.size(); ++i) {
+    const int step = static_cast<unsigned char>(secret[i]) - static_cast<unsigned char>(secret[i - 1]);
+    if (step >= -1 && step <= 1) ++in_runs;
+  }
+  if (in_runs * 2 >= secret.size()) return "it is mostly runs like abcd or 1234";
+  std::string distinct(secret);
+  std::sort(distinct.begin(), distinct.end());
+  distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+  if (distinct.size() < 10) return "it has only " + std::to_string(distinct.size()) + " different characters";
+  return std::nullopt;
+}
+
+bool is_loopback(const IpAddress& address) {
+  static const IpNetwork v4 = *IpNetwork::parse("127.0.0.0/8");
+  static const IpNetwork v6 = *IpNetwork::parse("::1/128");
+  return v4.contains(address) || v6.contains(address);
+}
+
 bool valid_region(std::string_view r) {
   return r.size() == 2 && std::all_of(r.begin(), r.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
@@ -291,6 +319,8 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   if (!IpAddress::parse(c.host)) r.problem("HOST", "must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0");
   r.integer("PORT", c.port, 0, 65535);
   r.integer("WORKER_THREADS", c.worker_threads, 1, 256);
+  r.integer("MAX_CONNECTIONS", c.max_connections, 0, 10000000);
+  r.integer("MAX_CONNECTIONS_PER_CLIENT", c.max_connections_per_client, 0, 10000000);
   if (const auto* v = r.raw("TRUSTED_PROXIES")) {
     for (const auto& item : split_list(*v)) {
       if (auto network = IpNetwork::parse(item)) {
@@ -310,6 +340,14 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   }
 
   r.boolean("SMS_TEST_MODE", c.sms_test_mode);
+  r.boolean("SMS_TEST_MODE_PUBLIC", c.sms_test_mode_public);
+  if (const auto listen = IpAddress::parse(c.host);
+      listen && c.sms_test_mode && !c.sms_test_mode_public && !is_loopback(*listen)) {
+    r.problem("SMS_TEST_MODE", "is true while HOST=" + c.host +
+                                   " can be reached from other machines: codes are written to the log and anyone "
+                                   "could log in as anyone; listen on HOST=127.0.0.1, or set "
+                                   "SMS_TEST_MODE_PUBLIC=true if this test server is meant to be reachable");
+  }
   read_sms_gateways(r, c);
   const bool uses_mobizon =
       std::find(c.sms_gateways.begin(), c.sms_gateways.end(), "mobizon") != c.sms_gateways.end();
@@ -354,6 +392,15 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   if (!c.mobizon_webhook_secret.empty() && c.mobizon_webhook_secret.size() < 16) {
     r.problem("MOBIZON_WEBHOOK_SECRET",
               "must be at least 16 characters (the secret set on the webhook in the Mobizon panel)");
+  } else if (const auto weak = guessable_secret(c.mobizon_webhook_secret)) {
+    r.problem("MOBIZON_WEBHOOK_SECRET", "is guessable: " + *weak +
+                                            "; set a random one here and in the Mobizon panel (try: openssl rand "
+                                            "-hex 24)");
+  }
+  {
+    long long offset_minutes = c.mobizon_webhook_utc_offset.count();
+    r.integer("MOBIZON_WEBHOOK_UTC_OFFSET_MINUTES", offset_minutes, -720, 840);
+    c.mobizon_webhook_utc_offset = std::chrono::minutes{offset_minutes};
   }
   r.seconds("SMS_STATUS_POLL_SECONDS", c.sms_status_poll_interval, 1, 3600);
   r.seconds("SMS_BALANCE_CHECK_SECONDS", c.sms_balance_check_interval, 1, 86400);
@@ -384,7 +431,11 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
     }
   }
   r.string("OTP_SECRET", c.otp_secret);
-  if (!c.otp_secret.empty() && c.otp_secret.size() < 32) r.problem("OTP_SECRET", "must be at least 32 bytes");
+  if (!c.otp_secret.empty() && c.otp_secret.size() < 32) {
+    r.problem("OTP_SECRET", "must be at least 32 bytes (try: openssl rand -base64 48)");
+  } else if (const auto weak = guessable_secret(c.otp_secret)) {
+    r.problem("OTP_SECRET", "is guessable: " + *weak + " (make a random one: openssl rand -base64 48)");
+  }
 
   if (const auto* v = r.raw("ALLOWED_COUNTRIES")) {
     c.allowed_countries.clear();
@@ -426,6 +477,8 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
       r.problem("JWT_SECRET", "must be at least 32 bytes (try: openssl rand -base64 48)");
     } else if (looks_like_placeholder_secret(c.jwt_secret)) {
       r.problem("JWT_SECRET", "looks like a placeholder, not a random secret (try: openssl rand -base64 48)");
+    } else if (const auto weak = guessable_secret(c.jwt_secret)) {
+      r.problem("JWT_SECRET", "is guessable: " + *weak + " (make a random one: openssl rand -base64 48)");
     }
   }
   if (!c.jwt_secret.empty() && !c.jwt_private_key_file.empty()) {
@@ -448,6 +501,8 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   r.string("ADMIN_TOKEN", c.admin_token);
   if (!c.admin_token.empty() && (c.admin_token.size() < 32 || looks_like_placeholder_secret(c.admin_token))) {
     r.problem("ADMIN_TOKEN", "must be a random string of at least 32 characters (try: openssl rand -hex 32)");
+  } else if (const auto weak = guessable_secret(c.admin_token)) {
+    r.problem("ADMIN_TOKEN", "is guessable: " + *weak + " (make a random one: openssl rand -hex 32)");
   }
   r.string("LOG_LEVEL", c.log_level);
   if (c.log_level != "trace" && c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

@@ -21,12 +21,15 @@ struct Config {
   std::uint16_t port = 8000;
   int worker_threads = 1;  // defaults to the number of cores
   std::vector<IpNetwork> trusted_proxies;
+  std::size_t max_connections = 0;               // 0: sized from the file-descriptor limit at start-up
+  std::size_t max_connections_per_client = 256;  // per socket peer (IPv6: per /64); 0: no per-peer cap
 
   // Storage
   std::string database_url = "sqlite:data/sms-auth.db";
 
   // SMS and Mobizon
   bool sms_test_mode = false;
+  bool sms_test_mode_public = false;  // test mode on a HOST other machines can reach, said explicitly
   std::string mobizon_api_key;  // secret: never logged, never in an error
   std::string mobizon_api_url = "https://api.mobizon.kz/service";
   std::string mobizon_ca_file;
@@ -35,6 +38,7 @@ struct Config {
   std::string sms_template;
   std::optional<double> sms_balance_warn_below;
   std::string mobizon_webhook_secret;
+  std::chrono::minutes mobizon_webhook_utc_offset{0};  // how far the clock of eventCreateTs is ahead of UTC
   std::chrono::seconds sms_status_poll_interval{60};     // delivery-status polling of messages not final yet
   std::chrono::seconds sms_balance_check_interval{300};  // balance gauge refresh and low-balance warning
 

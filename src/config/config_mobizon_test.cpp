@@ -35,7 +35,7 @@ TEST(LoadMobizonConfig, AShortWebhookSecretIsRefusedWithoutEchoingIt) {
   ASSERT_FALSE(config);
   ASSERT_TRUE(names(config.error(), "MOBIZON_WEBHOOK_SECRET"));
   for (const auto& problem : config.error()) EXPECT_EQ(problem.reason.find("s3cr3t"), std::string::npos);
-  EXPECT_TRUE(load_config({{"SMS_TEST_MODE", "true"}, {"MOBIZON_WEBHOOK_SECRET", "0123456789abcdefXYZ"}}));
+  EXPECT_TRUE(load_config({{"SMS_TEST_MODE", "true"}, {"MOBIZON_WEBHOOK_SECRET", "q8Zr2Lm4Vx7Tn1Kp"}}));
 }
 
 }  // namespace

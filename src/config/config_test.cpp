@@ -79,6 +79,56 @@ TEST(LoadConfig, PlaceholderJwtSecretsAreRefused) {
   EXPECT_FALSE(repeated);
 }
 
+TEST(LoadConfig, GuessableSecretsAreRefusedWithHowToMakeAGoodOne) {
+  for (const std::string weak : {"abcdefghijklmnopqrstuvwxyz123456", std::string(32, 'a'),
+                                 "abababababababababababababababab", "qwe1qwe1qwe1qwe1qwe1qwe1qwe1qwe1",
+                                 "aabbaabbccddccddaabbaabbccddccdd11", "98765432109876543210zyxwvutsrqpo"}) {
+    for (const char* name : {"JWT_SECRET", "OTP_SECRET", "ADMIN_TOKEN", "MOBIZON_WEBHOOK_SECRET"}) {
+      const auto config = load_config({{"SMS_TEST_MODE", "true"}, {name, weak}});
+      ASSERT_FALSE(config) << name << "=" << weak;
+      ASSERT_TRUE(names(config.error(), name)) << name << "=" << weak;
+      for (const auto& p : config.error()) {
+        EXPECT_NE(p.reason.find("openssl rand"), std::string::npos) << p.reason;
+        EXPECT_EQ(p.reason.find(weak), std::string::npos);  // the secret is never echoed
+      }
+    }
+  }
+  // What `openssl rand` makes passes.
+  for (const char* name : {"JWT_SECRET", "OTP_SECRET", "ADMIN_TOKEN", "MOBIZON_WEBHOOK_SECRET"}) {
+    EXPECT_TRUE(load_config({{"SMS_TEST_MODE", "true"},
+                             {name, "kR0x9v2QmZ4tB7LwN1cY8sE3uH6pJ5aG0dF2iK9oT4rW7yX1"}}))
+        << name;
+    EXPECT_TRUE(load_config({{"SMS_TEST_MODE", "true"},
+                             {name, "3f9c1a7e5b2d8f40c6e1a9b7d3f5e2c8a4b6d0f1e7c9a3b5"}}))
+        << name;
+  }
+}
+
+TEST(LoadConfig, TestModeOnAnAddressOthersCanReachNeedsToBeSaidExplicitly) {
+  for (const char* host : {"0.0.0.0", "::", "192.168.1.10"}) {
+    const auto refused = load_config({{"SMS_TEST_MODE", "true"}, {"HOST", host}});
+    ASSERT_FALSE(refused) << host;
+    EXPECT_TRUE(names(refused.error(), "SMS_TEST_MODE"));
+    const auto with_code =
+        load_config({{"SMS_TEST_MODE", "true"}, {"HOST", host}, {"SMS_TEST_FIXED_CODE", "123456"}});
+    EXPECT_FALSE(with_code) << host;
+    const auto said = load_config({{"SMS_TEST_MODE", "true"}, {"HOST", host}, {"SMS_TEST_MODE_PUBLIC", "true"}});
+    ASSERT_TRUE(said) << host;
+    EXPECT_TRUE(said->sms_test_mode_public);
+  }
+  EXPECT_TRUE(load_config({{"SMS_TEST_MODE", "true"}, {"HOST", "127.0.0.1"}}));
+  EXPECT_TRUE(load_config({{"SMS_TEST_MODE", "true"}, {"HOST", "::1"}}));
+}
+
+TEST(LoadConfig, ConnectionCapsAreRead) {
+  const auto config = load_config({{"SMS_TEST_MODE", "true"}, {"MAX_CONNECTIONS", "500"},
+                                   {"MAX_CONNECTIONS_PER_CLIENT", "0"}});
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->max_connections, 500u);
+  EXPECT_EQ(config->max_connections_per_client, 0u);
+  EXPECT_FALSE(load_config({{"SMS_TEST_MODE", "true"}, {"MAX_CONNECTIONS", "-1"}}));
+}
+
 TEST(LoadConfig, FixedTestCodeIsRefusedOutsideTestMode) {
   const auto config = load_config({{"MOBIZON_API_KEY", std::string(40, 'k')},
                                    {"JWT_SECRET", kSecret},

@@ -22,6 +22,11 @@ bool ClientAddressResolver::trusted(const IpAddress& address) const {
   return false;
 }
 
+bool ClientAddressResolver::is_trusted_proxy(std::string_view peer_address) const {
+  const auto peer = IpAddress::parse(peer_address);
+  return peer && trusted(*peer);
+}
+
 std::string ClientAddressResolver::resolve(std::string_view peer_address, std::string_view forwarded_for) const {
   const auto peer = IpAddress::parse(peer_address);
   if (!peer) return std::string(peer_address);

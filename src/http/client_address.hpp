@@ -15,7 +15,11 @@ class ClientAddressResolver {
 
   // With an untrusted peer, the peer (a forged X-Forwarded-For changes nothing). With a trusted peer, the right-most
   // X-Forwarded-For entry that is not itself a trusted proxy: the last hop no trusted party could have forged.
+  // `forwarded_for` is every X-Forwarded-For line, joined in order (join_field_lines): a proxy that appends a line of
+  // its own instead of extending the client's must not leave the client's line to be read as the last hop.
   std::string resolve(std::string_view peer_address, std::string_view forwarded_for) const;
+  // The socket peer is one of TRUSTED_PROXIES (its connections carry many clients).
+  bool is_trusted_proxy(std::string_view peer_address) const;
 
  private:
   bool trusted(const IpAddress& address) const;

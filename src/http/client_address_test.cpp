@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/request_checks.hpp"
+
 namespace sms_auth {
 namespace {
 
@@ -24,6 +26,16 @@ TEST(ClientAddressResolver, TrustedProxyGivesTheRightMostUntrustedEntry) {
   EXPECT_EQ(resolver.resolve("10.1.2.3", ""), "10.1.2.3");
   EXPECT_EQ(resolver.resolve("10.1.2.3", "garbage, 198.51.100.9"), "198.51.100.9");
   EXPECT_EQ(resolver.resolve("10.1.2.3", "198.51.100.9, garbage"), "10.1.2.3");
+}
+
+TEST(ClientAddressResolver, AClientsOwnHeaderLineBeforeTheProxysLineIsNotTheClient) {
+  const ClientAddressResolver resolver({*IpNetwork::parse("127.0.0.1")});
+  // The client sent "X-Forwarded-For: 1.2.3.4"; the proxy added a second line with the real address.
+  EXPECT_EQ(resolver.resolve("127.0.0.1", join_field_lines({"1.2.3.4", "198.51.100.9"})), "198.51.100.9");
+  EXPECT_EQ(resolver.resolve("127.0.0.1", join_field_lines({"5.6.7.8, 1.2.3.4", "198.51.100.9"})), "198.51.100.9");
+  EXPECT_TRUE(resolver.is_trusted_proxy("127.0.0.1"));
+  EXPECT_FALSE(resolver.is_trusted_proxy("198.51.100.9"));
+  EXPECT_FALSE(resolver.is_trusted_proxy("not an address"));
 }
 
 TEST(IpNetwork, ContainsAddressesOfItsBlockOnly) {

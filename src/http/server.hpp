@@ -28,7 +28,19 @@ struct ServerOptions {
   std::chrono::seconds write_timeout{15};
   std::size_t body_limit = 16 * 1024;   // over it: 413
   std::size_t header_limit = 8 * 1024;  // over it: 431
+  // Connections open at once, and from one socket peer (TRUSTED_PROXIES exempt; 0: no per-peer cap). One over either
+  // is answered 503 at once and closed, never kept.
+  std::size_t max_connections = 1024;
+  std::size_t max_connections_per_client = 256;
+  // After a refused request, what the client still sends is read and dropped for this long at most, in all.
+  std::chrono::milliseconds drain_time{2000};
 };
+
+// The default MAX_CONNECTIONS: what the process's file-descriptor limit leaves after a reserve for the database, the
+// gateway's connections, logs and the refusals themselves.
+std::size_t connections_for_descriptor_limit(std::size_t descriptors);
+// The soft RLIMIT_NOFILE of this process.
+std::size_t descriptor_limit();
 
 class HttpServer {
  public:
@@ -51,6 +63,10 @@ class HttpServer {
  private:
   awaitable<void> accept_loop();
   awaitable<void> run_session(std::shared_ptr<Connection> connection);
+  // Takes a connection in if the caps allow; false: it must be refused.
+  bool admit(const std::shared_ptr<Connection>& connection);
+  // One warning per interval for a repeating accept-side event, with how often it happened meanwhile.
+  void warn_throttled(const char* event, const std::string& detail);
 
   boost::asio::io_context& io_;
   ServerOptions options_;
@@ -63,6 +79,14 @@ class HttpServer {
 
   std::mutex connections_mutex_;
   std::unordered_map<Connection*, std::weak_ptr<Connection>> connections_;
+  std::unordered_map<std::string, std::size_t> connections_per_peer_;
+
+  // Accept-side warnings (only touched on the acceptor's strand).
+  struct Throttle {
+    std::chrono::steady_clock::time_point last{};
+    std::size_t suppressed = 0;
+  };
+  std::unordered_map<std::string, Throttle> warnings_;
 };
 
 }  // namespace sms_auth

@@ -71,6 +71,9 @@ struct IssueCodeRequest {
   TimePoint now;
   // resend-code: keep the number's live code (same code, same attempts) if it has at least this much life left.
   std::optional<std::chrono::milliseconds> reuse_if_remaining;
+  // send-code and resend-code: keep a live code whose SMS may have gone out (see mark_delivery_uncertain) if it has
+  // at least this much life left, so that the SMS that may arrive carries the code that works.
+  std::optional<std::chrono::milliseconds> reuse_uncertain_if_remaining;
   // The new code, used when no live code is kept.
   Bytes new_seed;
   Bytes new_code_hash;
@@ -88,6 +91,7 @@ struct IssuedCode {
   Bytes seed;  // of the code to send (the kept one on reuse)
   TimePoint expires_at;
   bool reused = false;
+  bool delivery_uncertain = false;  // the kept code's earlier SMS may or may not have gone out
 };
 
 // ---- verifying a code (verify-code) ----
@@ -165,10 +169,17 @@ class Repository : public SessionStore, public LimitStatistics, public SmsMessag
   // with the new one. Only the newest code of a number can ever be verified.
   virtual result<IssuedCode, LimitExceeded> issue_code(const IssueCodeRequest& request) = 0;
 
-  // Undoes issue_code after the SMS could not be sent: refunds the events counted under `reservation_id` and, if the
-  // code was new, removes it (no live code is left behind).
+  // Undoes issue_code after the SMS surely was not sent: refunds the events counted under `reservation_id`, except
+  // those in `keep_buckets`, and, if asked (the code was new), removes the code (no live code is left behind).
   virtual void cancel_issue(const std::string& phone_number, const std::string& challenge_id,
-                            const std::string& reservation_id, bool remove_code) = 0;
+                            const std::string& reservation_id, bool remove_code,
+                            const std::vector<std::string>& keep_buckets) = 0;
+
+  // Marks the number's code `challenge_id` as one whose SMS may or may not have gone out (the gateway took the request
+  // and its answer was lost), or clears the mark once an SMS with it surely went out. A marked code is kept by the
+  // next issue_code (reuse_uncertain_if_remaining). Nothing happens if the code was replaced meanwhile.
+  virtual void mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
+                                       bool uncertain) = 0;
 
   // Counts the attempt, then checks the code and, if right, consumes it, upserts the user and opens the session:
   // all in one transaction.

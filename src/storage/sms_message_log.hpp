@@ -47,6 +47,7 @@ enum class SmsStatusApplied {
   changed,          // a new non-final status
   became_final,     // the message reached a final status now (count it once)
   duplicate_event,  // this webhook event id was applied before: ignored
+  stale_event,      // (decided before storage) the event was created outside the replay window: ignored
 };
 
 class SmsMessageLog {

@@ -41,7 +41,8 @@ class Response:
 class Server:
     """One sms-auth process. Started in a working directory of its own so that no .env of the checkout leaks in."""
 
-    def __init__(self, workdir: Path, env: dict):
+    def __init__(self, workdir: Path, env: dict, command_prefix=()):
+        self.command_prefix = list(command_prefix)  # e.g. ["prlimit", "--nofile=64:64", "--"]
         self.workdir = workdir
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -67,7 +68,7 @@ class Server:
     # ---- lifecycle ----
     def start(self):
         self._log_file = open(self.log_path, "ab")
-        self.process = subprocess.Popen([BINARY, "serve"], cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
+        self.process = subprocess.Popen([*self.command_prefix, BINARY, "serve"], cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
                                         stdout=self._log_file, stderr=subprocess.STDOUT)
         deadline = time.time() + START_TIMEOUT_S
         while time.time() < deadline:
@@ -156,8 +157,8 @@ def make_server(tmp_path):
     """Factory: make_server(**env) starts a server; all are stopped at the end of the test."""
     servers = []
 
-    def factory(name="server", **env):
-        server = Server(tmp_path / f"{name}-{len(servers)}", env)
+    def factory(name="server", command_prefix=(), **env):
+        server = Server(tmp_path / f"{name}-{len(servers)}", env, command_prefix)
         servers.append(server)
         return server.start()
 

@@ -1,5 +1,6 @@
 """Fixtures for the tests against the fake Mobizon: a throw-away PKI made with the openssl CLI, the fake server, and
 sms-auth servers configured to send through it with a canary API key that must never show up in any output."""
+import datetime
 import hashlib
 import os
 import secrets
@@ -152,9 +153,17 @@ def run_cli(args, env, cwd, timeout=60):
                           stdin=subprocess.DEVNULL)
 
 
-def webhook_event(message_id, status, event_id="26", attempt=1, secret=WEBHOOK_SECRET, sign=None):
-    """A delivery report as Mobizon posts it (integers as integers, like the docs' example), signed with `secret`."""
-    created = "2026-01-15 11:42:28"
+def gateway_time(seconds_from_now=0, utc_offset_minutes=0):
+    """A time as Mobizon writes eventCreateTs ("2026-01-15 11:42:28"), on a clock utc_offset_minutes ahead of UTC."""
+    moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+        seconds=seconds_from_now, minutes=utc_offset_minutes)
+    return moment.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def webhook_event(message_id, status, event_id="26", attempt=1, secret=WEBHOOK_SECRET, sign=None, created=None):
+    """A delivery report as Mobizon posts it (integers as integers, like the docs' example), signed with `secret`,
+    created now unless `created` (gateway_time) says otherwise."""
+    created = created if created is not None else gateway_time()
     event = {
         "eventId": int(event_id) if str(event_id).isdigit() else event_id,
         "eventType": "sms-delivery-report",
@@ -170,4 +179,4 @@ def webhook_event(message_id, status, event_id="26", attempt=1, secret=WEBHOOK_S
 
 
 __all__ = ["Answer", "ADMIN_TOKEN", "CANARY_KEY", "RELAY_SECRET", "SENDER", "WEBHOOK_SECRET", "fake", "make_fake",
-           "make_relay", "mobizon_env", "mobizon_server", "pki", "relay_env", "run_cli", "webhook_event"]
+           "make_relay", "mobizon_env", "mobizon_server", "pki", "relay_env", "run_cli", "webhook_event", "gateway_time"]

@@ -163,13 +163,13 @@ def test_the_timeout_is_honoured_when_mobizon_hangs(fake, mobizon_server):
     assert server.stop() == 0
 
 
-def test_dropped_connections_are_retried_then_503(fake, mobizon_server):
+def test_a_connection_dropped_after_the_request_is_not_retried_and_503(fake, mobizon_server):
     server = mobizon_server(fake)
     fake.mode = "drop"
     fake.requests.clear()
     r = server.send_code(PHONE)
     assert r.status == 503, r
-    assert 2 <= len(fake.calls("message/sendsmsmessage")) <= 6
+    assert len(fake.calls("message/sendsmsmessage")) == 1  # Mobizon may have sent it: once is all
     assert "reason=network" in server.log()
 
 
@@ -304,7 +304,7 @@ def test_send_test_refuses_in_test_mode(fake, pki, tmp_path):
 
 
 def test_check_config_accepts_a_production_configuration(fake, pki, tmp_path):
-    r = run_cli(["check-config"], mobizon_env(fake, pki, JWT_SECRET="x" * 16 + "y" * 16 + "z"), tmp_path)
+    r = run_cli(["check-config"], mobizon_env(fake, pki, JWT_SECRET="Q7vLr2Xk9Tz4Wm1Nb8Hc3Jd6Fs5Gp0Ay"), tmp_path)
     assert r.returncode == 0, r.stderr
     assert "sending through Mobizon" in r.stdout
     assert fake.requests == []  # checking sends nothing
@@ -312,7 +312,7 @@ def test_check_config_accepts_a_production_configuration(fake, pki, tmp_path):
 
 def test_check_config_refuses_a_url_with_a_query(tmp_path):
     r = run_cli(["check-config"], {"SMS_TEST_MODE": "false", "MOBIZON_API_KEY": CANARY_KEY,
-                                   "JWT_SECRET": "x" * 16 + "y" * 16 + "z",
+                                   "JWT_SECRET": "Q7vLr2Xk9Tz4Wm1Nb8Hc3Jd6Fs5Gp0Ay",
                                    "MOBIZON_API_URL": "https://api.mobizon.kz/service?apiKey=" + CANARY_KEY}, tmp_path)
     assert r.returncode == 2
     assert "MOBIZON_API_URL" in r.stderr

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from mobizon_support import (ADMIN_TOKEN, WEBHOOK_SECRET, fake, make_fake, mobizon_server, pki,  # noqa: F401
-                             webhook_event)
+from mobizon_support import (ADMIN_TOKEN, WEBHOOK_SECRET, fake, gateway_time, make_fake, mobizon_server,  # noqa: F401
+                             pki, webhook_event)
 
 PHONE = "+77472367503"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -84,6 +84,43 @@ def test_a_replayed_signature_cannot_rewrite_a_message(tracked):
     assert server.post(WEBHOOK, forged).json()["ignored"] == "event already applied"
     # A final status is never replaced, even by a new, validly signed event.
     assert server.post(WEBHOOK, webhook_event(sms_id, "EXPIRED", event_id="41")).status == 200
+    assert messages(server)[0]["status"] == "DELIVRD"
+
+
+def test_a_captured_event_replayed_after_the_replay_window_with_other_data_changes_nothing(tracked):
+    server, sms_id = tracked
+    captured = webhook_event(sms_id, "DELIVRD", event_id="80", created=gateway_time(-11 * 60))
+    r = server.post(WEBHOOK, captured)
+    assert r.status == 200 and r.json()["ignored"] == "event too old or from the future"
+    assert messages(server)[0]["status"] == "SENT"
+    assert "set MOBIZON_WEBHOOK_UTC_OFFSET_MINUTES" in server.log()
+
+
+def test_an_event_created_in_the_future_is_ignored(tracked):
+    server, sms_id = tracked
+    r = server.post(WEBHOOK, webhook_event(sms_id, "UNDELIV", event_id="81", created=gateway_time(10 * 60)))
+    assert r.status == 200 and r.json()["ignored"] == "event too old or from the future"
+    assert messages(server)[0]["status"] == "SENT"
+
+
+def test_an_event_for_an_unknown_message_cannot_be_replayed_onto_a_real_one(tracked):
+    # The envelope of a report about some other message is signed; only `data` would change.
+    server, sms_id = tracked
+    captured = webhook_event("999999", "UNDELIV", event_id="82")
+    assert server.post(WEBHOOK, captured).json()["ignored"] == "unknown message"
+    replayed = {**captured, "data": {**captured["data"], "messageId": int(sms_id)}}
+    r = server.post(WEBHOOK, replayed)
+    assert r.status == 200 and r.json()["ignored"] == "event already applied"
+    assert messages(server)[0]["status"] == "SENT"
+
+
+def test_the_gateway_clocks_offset_is_configurable(fake, mobizon_server):
+    server = mobizon_server(fake, ADMIN_TOKEN=ADMIN_TOKEN, MOBIZON_WEBHOOK_SECRET=WEBHOOK_SECRET,
+                            MOBIZON_WEBHOOK_UTC_OFFSET_MINUTES=300)
+    sms_id = server.send_code(PHONE).json()["sms_id"]
+    r = server.post(WEBHOOK, webhook_event(sms_id, "DELIVRD", event_id="83",
+                                           created=gateway_time(utc_offset_minutes=300)))
+    assert r.status == 200 and r.json() == {"success": True}, r
     assert messages(server)[0]["status"] == "DELIVRD"
 
 

@@ -72,11 +72,15 @@ int serve() {
   Application application(*config, io);
   application.repository().migrate();
 
-  HttpServer server(io, ServerOptions{config->host, config->port}, application.router(),
-                    application.client_addresses());
+  ServerOptions server_options{config->host, config->port};
+  server_options.max_connections = config->max_connections > 0
+                                       ? config->max_connections
+                                       : connections_for_descriptor_limit(descriptor_limit());
+  server_options.max_connections_per_client = config->max_connections_per_client;
+  HttpServer server(io, server_options, application.router(), application.client_addresses());
   server.start();
-  spdlog::info("sms-auth listening on http://{}:{} ({} threads, database {}, {})", config->host, server.port(),
-               config->worker_threads, config->database_url.substr(0, config->database_url.find(':')),
+  spdlog::info("sms-auth listening on http://{}:{} ({} threads, at most {} connections, database {}, {})",
+               config->host, server.port(), config->worker_threads, server_options.max_connections, config->database_url.substr(0, config->database_url.find(':')),
                config->sms_test_mode ? "SMS TEST MODE: codes are written to this log, nothing is sent"
                                      : "sending through Mobizon");
 

@@ -10,8 +10,9 @@
 
 namespace sms_auth {
 
-MobizonWebhookHandler::MobizonWebhookHandler(SmsDelivery& delivery, std::string secret)
-    : delivery_(delivery), secret_(std::move(secret)) {}
+MobizonWebhookHandler::MobizonWebhookHandler(SmsDelivery& delivery, std::string secret,
+                                             std::chrono::minutes gateway_utc_offset)
+    : delivery_(delivery), secret_(std::move(secret)), gateway_utc_offset_(gateway_utc_offset) {}
 
 std::vector<Route> MobizonWebhookHandler::routes() {
   return {{"POST", "/api/v1/webhooks/mobizon", std::bind_front(&MobizonWebhookHandler::delivery_report, this)}};
@@ -25,22 +26,24 @@ awaitable<HttpResponse> MobizonWebhookHandler::delivery_report(HttpRequest reque
   const auto event = parse_json_object(as_json);
   if (!event) co_return error_response(event.error());
 
-  auto report = mobizon::verify_delivery_report(*event, secret_);
+  auto report = mobizon::verify_delivery_report(*event, secret_, gateway_utc_offset_);
   if (!report && report.error() == mobizon::WebhookRefusal::not_a_report) {
     co_return json_response(200, {{"success", true}, {"ignored", "not a delivery report"}});
   }
   if (!report && report.error() == mobizon::WebhookRefusal::malformed) {
     spdlog::warn("webhook.mobizon refused ip={} reason=malformed_report", log_safe(as_json.client_address));
-    co_return error_response(make_error(errc::invalid_request, "The delivery report has no message id or status"));
+    co_return error_response(make_error(errc::invalid_request, "The delivery report has no message id, status or "
+                                                               "eventCreateTs"));
   }
   if (!report) {
     spdlog::warn("webhook.mobizon refused ip={} reason=bad_signature", log_safe(as_json.client_address));
     co_return error_response(make_error(errc::invalid_signature, "The request signature is missing or wrong"));
   }
-  const SmsStatusApplied applied = delivery_.apply_report(report->event_id, report->status);
+  const SmsStatusApplied applied = delivery_.apply_report(report->event_id, report->status, report->created_at);
   nlohmann::json body = {{"success", true}};
   if (applied == SmsStatusApplied::unknown_message) body["ignored"] = "unknown message";
   if (applied == SmsStatusApplied::duplicate_event) body["ignored"] = "event already applied";
+  if (applied == SmsStatusApplied::stale_event) body["ignored"] = "event too old or from the future";
   co_return json_response(200, body);
 }
 

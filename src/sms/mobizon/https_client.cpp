@@ -2,6 +2,7 @@
 #include "sms/mobizon/https_client.hpp"
 
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <openssl/x509v3.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -48,8 +49,17 @@ struct ExchangeOutcome {
   std::optional<HttpsResponse> response;
   HttpsError error;
   bool keep_alive = false;
-  bool stale = false;  // a reused connection failed before any byte of an answer: the server had closed it
+  bool stale = false;  // a reused connection broke while the request was written: the server had closed it
 };
+
+// An idle kept-alive connection must have nothing to read: readable means the server closed it (EOF, a TLS
+// close_notify) or sent something unasked. Either way it is not safe to write a request on it.
+bool is_quiet(Connection& connection) {
+  pollfd probe{};
+  probe.fd = beast::get_lowest_layer(connection.stream).socket().native_handle();
+  probe.events = POLLIN;
+  return ::poll(&probe, 1, 0) == 0;
+}
 
 bool is_closed_by_peer(const beast::error_code& ec) {
   return ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -85,8 +95,8 @@ struct HttpsClient::Impl {
     while (!idle.empty()) {
       auto connection = std::move(idle.back());
       idle.pop_back();
-      if (now - connection->idle_since < options.max_idle_time) return connection;
-      // Too old: the server has probably closed it. Dropping the last reference closes the socket.
+      if (now - connection->idle_since < options.max_idle_time && is_quiet(*connection)) return connection;
+      // Too old (the server has probably closed it) or closed: dropping the last reference closes the socket.
     }
     return nullptr;
   }
@@ -208,10 +218,11 @@ awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std
   beast::error_code ec;
   co_await http::async_write(connection->stream, request, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
+    // The write did not complete, so the server cannot have read a whole request (its length is in the header).
     outcome.stale = reused && is_closed_by_peer(ec);
     outcome.error = ec == beast::error::timeout
-                        ? failure(HttpsFailure::timeout, "sending to " + where + " timed out", true)
-                        : failure(HttpsFailure::network, "sending to " + where + " failed: " + ec.message(), true);
+                        ? failure(HttpsFailure::timeout, "sending to " + where + " timed out")
+                        : failure(HttpsFailure::network, "sending to " + where + " failed: " + ec.message());
     co_return outcome;
   }
 
@@ -220,7 +231,7 @@ awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std
   co_await http::async_read(connection->stream, connection->buffer, parser,
                             asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    outcome.stale = reused && !parser.got_some() && is_closed_by_peer(ec);
+    // From here on the request was written: whatever broke, the server may have acted on it.
     if (ec == beast::error::timeout) {
       outcome.error = failure(HttpsFailure::timeout, where + " did not answer in time", true);
     } else if (ec == http::error::body_limit) {
@@ -280,7 +291,7 @@ awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string targe
     if (outcome.keep_alive) impl->give_back(std::move(connection));
     co_return std::move(*outcome.response);
   }
-  co_return failure(HttpsFailure::network, "the connection to " + impl->options.host + " closed twice", true);
+  co_return failure(HttpsFailure::network, "the connection to " + impl->options.host + " closed twice");
 }
 
 }  // namespace sms_auth

@@ -48,7 +48,9 @@ enum class HttpsFailure {
 struct HttpsError {
   HttpsFailure kind = HttpsFailure::network;
   std::string detail;         // for logs: names the host, never the request target (which carries the API key)
-  bool request_sent = false;  // the request may have reached the server (it could have acted on it)
+  // The whole request was written: the server may have acted on it even though no answer came back. False when the
+  // failure came first (resolving, connecting, TLS, or a write that did not complete).
+  bool request_sent = false;
 };
 
 struct HttpsResponse {
@@ -70,7 +72,9 @@ class HttpsClient {
 
   // POSTs `body` (application/x-www-form-urlencoded) to `target` and reads the answer, all before `deadline`.
   // Certificate chain and host name are always verified (TLS 1.2+); there is no way to turn that off. A kept-alive
-  // connection the server already closed is replaced by a fresh one once, transparently.
+  // connection is reused only while the server has not closed it (checked just before); one that turns out closed
+  // while the request is being written is replaced by a fresh one once. A request that was written is never sent
+  // again here: a POST may have been acted on.
   awaitable<result<HttpsResponse, HttpsError>> post(std::string target, std::string body,
                                                     std::chrono::steady_clock::time_point deadline);
   // The same, with extra headers (body of options.content_type).

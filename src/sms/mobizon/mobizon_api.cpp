@@ -19,7 +19,7 @@ namespace {
 namespace asio = boost::asio;
 
 // The `data` of a call's answer, parsed by `parse`; an answer whose `data` is unusable becomes a `bad_answer` failure,
-// which is reported and never retried (for a send, the message may well have gone out).
+// which is reported and never retried (Mobizon said it succeeded: for a send, the message may well have gone out).
 template <class T>
 result<T, Failure> parsed_data(result<Envelope, Failure> answer,
                                result<T, std::string> (*parse)(const nlohmann::json&), const std::string& method) {
@@ -29,6 +29,7 @@ result<T, Failure> parsed_data(result<Envelope, Failure> answer,
     Failure failure;
     failure.reason = "bad_answer";
     failure.explanation = "Mobizon's answer to " + method + " is unusable: " + data.error();
+    failure.outcome = SendOutcome::possibly_sent;
     return failure;
   }
   return std::move(*data);
@@ -36,7 +37,6 @@ result<T, Failure> parsed_data(result<Envelope, Failure> answer,
 using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-constexpr int kMaxAttempts = 4;
 constexpr milliseconds kFirstBackoff{250};
 constexpr milliseconds kMaxBackoff{4000};
 // Not worth starting another attempt with less time than this left before the deadline.
@@ -72,15 +72,16 @@ struct Classified {
 Classified classify_transport(const HttpsError& error, const Settings& settings) {
   Classified out;
   out.failure.kind = FailureKind::unavailable;
-  out.failure.outcome = error.request_sent ? SendOutcome::possibly_sent : SendOutcome::unreached;
   out.failure.retry_after_seconds = kRetryAfterTransient;
+  // Once the request was written, Mobizon may have acted on it: the call ends here, whatever broke.
+  out.failure.outcome = error.request_sent ? SendOutcome::possibly_sent : SendOutcome::unreached;
   switch (error.kind) {
     case HttpsFailure::timeout:
       out.failure.reason = "timeout";
       out.failure.explanation =
           "Mobizon did not answer within MOBIZON_TIMEOUT_MS=" + std::to_string(settings.timeout.count()) + " ms (" +
           error.detail + ")";
-      out.retryable = true;
+      out.retryable = !error.request_sent;
       break;
     case HttpsFailure::resolve:
     case HttpsFailure::connect:
@@ -88,7 +89,7 @@ Classified classify_transport(const HttpsError& error, const Settings& settings)
       out.failure.reason = error.kind == HttpsFailure::network ? "network" : "connect";
       out.failure.explanation =
           "cannot reach Mobizon: " + error.detail + ". Check this server's outbound HTTPS and DNS, and MOBIZON_API_URL";
-      out.retryable = true;
+      out.retryable = !error.request_sent;
       break;
     case HttpsFailure::tls_verify:
       out.failure.reason = "tls_verify";
@@ -164,11 +165,11 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
       outcome.failure.reason = "http_" + std::to_string(answer->status);
       outcome.failure.explanation = "Mobizon answered HTTP " + std::to_string(answer->status) + " to " + method +
                                     " instead of 200 with a JSON envelope";
-      outcome.retryable = answer->status >= 500;
-      outcome.failure.outcome = SendOutcome::possibly_sent;  // an error page from a proxy says nothing of the SMS
+      // A proxy's 5xx may come after Mobizon acted (a 502/504 on a lost answer); a 4xx is the proxy refusing.
+      outcome.failure.outcome = answer->status >= 500 ? SendOutcome::possibly_sent : SendOutcome::not_accepted;
     } else if (auto envelope = parse_envelope(answer->body); !envelope) {
-      outcome.failure.reason = "bad_answer";
       outcome.failure.outcome = SendOutcome::possibly_sent;
+      outcome.failure.reason = "bad_answer";
       outcome.failure.explanation = "Mobizon's answer to " + method + " is unusable: " + envelope.error() +
                                     " (starts with \"" + log_safe(answer->body, 60) + "\")";
     } else {
@@ -196,6 +197,8 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
           outcome.failure.retry_after_seconds = rule.operator_must_act ? kRetryAfterOperator : kRetryAfterRateLimit;
           break;
       }
+      // "Partly done": for one message, it may have gone out.
+      if (envelope->code == 98) outcome.failure.outcome = SendOutcome::possibly_sent;
     }
     requests_.labels({method, outcome.metric_label.empty() ? outcome.failure.reason : outcome.metric_label}).inc();
     outcome.failure.attempts = attempt;

@@ -36,10 +36,15 @@ struct Failure {
   std::string explanation;  // operator-facing: cause and fix, one line; never the key
   std::int64_t retry_after_seconds = 30;
   bool operator_must_act = false;  // key, whitelist, site, account or certificate: an error, not a hiccup
-  int attempts = 1;
+  int attempts = 1;                // requests made, at most kMaxAttempts
   // Whether the (last) request may have been acted on. For a send, `possibly_sent` means the SMS may go out.
   SendOutcome outcome = SendOutcome::not_accepted;
 };
+
+// Requests per call, first one included. A request is repeated only when it surely was not acted on: it never left
+// (no connection, TLS), or Mobizon answered that it did not act (code 10, 30, 999). Anything after the request was
+// written without a usable answer is final: a send may have gone out, and sending again could bill it twice.
+inline constexpr int kMaxAttempts = 3;
 
 // Thread-safe; one per process, built by the composition root (or a CLI command) on its io_context.
 class Api {

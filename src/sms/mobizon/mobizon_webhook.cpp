@@ -1,6 +1,7 @@
 // Delivery-report webhook: SHA-1 signature (OpenSSL) compared in constant time, then the report's fields.
 #include "sms/mobizon/mobizon_webhook.hpp"
 
+#include <ctime>
 #include <optional>
 #include <stdexcept>
 
@@ -54,7 +55,38 @@ std::string webhook_signature(std::string_view event_id, std::string_view attemp
   return to_hex(sha1(signed_string));
 }
 
-result<DeliveryReport, WebhookRefusal> verify_delivery_report(const nlohmann::json& event, std::string_view secret) {
+std::optional<TimePoint> parse_event_time(std::string_view text, std::chrono::minutes gateway_utc_offset) {
+  // Exactly "YYYY-MM-DD HH:MM:SS".
+  if (text.size() != 19 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':') {
+    return std::nullopt;
+  }
+  auto number = [&](std::size_t at, std::size_t length) -> int {
+    int value = 0;
+    for (std::size_t i = at; i < at + length; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  std::tm fields{};
+  fields.tm_year = number(0, 4) - 1900;
+  fields.tm_mon = number(5, 2) - 1;
+  fields.tm_mday = number(8, 2);
+  fields.tm_hour = number(11, 2);
+  fields.tm_min = number(14, 2);
+  fields.tm_sec = number(17, 2);
+  if (fields.tm_year < 70 || fields.tm_mon < 0 || fields.tm_mon > 11 || fields.tm_mday < 1 || fields.tm_mday > 31 ||
+      fields.tm_hour < 0 || fields.tm_hour > 23 || fields.tm_min < 0 || fields.tm_min > 59 || fields.tm_sec < 0 ||
+      fields.tm_sec > 60) {
+    return std::nullopt;
+  }
+  const std::time_t as_if_utc = timegm(&fields);
+  if (as_if_utc == static_cast<std::time_t>(-1)) return std::nullopt;
+  return from_unix_ms((static_cast<std::int64_t>(as_if_utc) - gateway_utc_offset.count() * 60) * 1000);
+}
+
+result<DeliveryReport, WebhookRefusal> verify_delivery_report(const nlohmann::json& event, std::string_view secret,
+                                                              std::chrono::minutes gateway_utc_offset) {
   if (!event.is_object() || secret.empty()) return WebhookRefusal::bad_signature;
   const auto event_id = signed_text(event, "eventId");
   const auto attempt = signed_text(event, "attempt");
@@ -76,6 +108,9 @@ result<DeliveryReport, WebhookRefusal> verify_delivery_report(const nlohmann::js
   if (event_id->empty() || event_id->size() > 128) return WebhookRefusal::malformed;
   DeliveryReport report;
   report.event_id = *event_id;
+  const auto created_at = parse_event_time(*created, gateway_utc_offset);
+  if (!created_at) return WebhookRefusal::malformed;
+  report.created_at = *created_at;
   const auto message_id = data->find("messageId");
   const auto status = data->find("status");
   if (message_id == data->end() || status == data->end() || !status->is_string()) return WebhookRefusal::malformed;

@@ -35,6 +35,16 @@ TEST(VerifyDeliveryReport, AcceptsAWellSignedReport) {
   EXPECT_TRUE(report->status.final);
   EXPECT_EQ(report->status.segments, 3);
   EXPECT_EQ(report->status.gateway_updated_at, "2026-01-15 11:42:08");
+  EXPECT_EQ(to_unix_ms(report->created_at), 1768477348000);  // 2026-01-15 11:42:28 UTC
+}
+
+TEST(ParseEventTime, ReadsTheGatewaysClockWithItsOffset) {
+  EXPECT_EQ(to_unix_ms(*parse_event_time("2026-01-15 11:42:28", std::chrono::minutes{0})), 1768477348000);
+  EXPECT_EQ(to_unix_ms(*parse_event_time("2026-01-15 16:42:28", std::chrono::minutes{300})), 1768477348000);
+  EXPECT_FALSE(parse_event_time("2026-01-15T11:42:28", std::chrono::minutes{0}));
+  EXPECT_FALSE(parse_event_time("2026-13-15 11:42:28", std::chrono::minutes{0}));
+  EXPECT_FALSE(parse_event_time("2026-01-15 11:42", std::chrono::minutes{0}));
+  EXPECT_FALSE(parse_event_time("", std::chrono::minutes{0}));
 }
 
 TEST(VerifyDeliveryReport, AcceptsStringFieldsAndUpperCaseHex) {

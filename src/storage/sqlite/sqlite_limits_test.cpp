@@ -115,7 +115,7 @@ TEST_F(SqliteLimits, AFailedSendIsRefundedWithItsTallies) {
   ASSERT_TRUE(issued);
   EXPECT_EQ(events("b"), 1);
   EXPECT_EQ(events("sms:country:KZ"), 1);
-  repository_->cancel_issue("+77000000001", issued->challenge_id, request.reservation_id, true);
+  repository_->cancel_issue("+77000000001", issued->challenge_id, request.reservation_id, true, {});
   EXPECT_EQ(events("b"), 0);
   EXPECT_EQ(events("sms:country:KZ"), 0);
   EXPECT_TRUE(send("+77000000001", kStart, {per_hour("b", 1)}));
@@ -248,7 +248,7 @@ TEST_F(SqliteLimits, LargeLimitsAreEnforcedFromMinuteTotalsAndFollowRefunds) {
   auto issued = repository_->issue_code(request);
   ASSERT_TRUE(issued);
   EXPECT_FALSE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
-  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true);
+  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true, {});
   EXPECT_TRUE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
 
   // An hour after the first sends, the window has room again.

@@ -194,30 +194,38 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
     ImmediateTransaction tx(db, Durability::crash_safe);
     if (auto refused = check_limits(db, request.limits, request.now)) return *refused;
 
-    if (request.reuse_if_remaining) {
+    if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
       SQLite::Statement live(db,
-                             "SELECT challenge_id, seed, expires_at FROM otp_codes WHERE phone_number = ? AND "
-                             "consumed_at IS NULL AND attempts < max_attempts AND expires_at >= ?");
+                             "SELECT challenge_id, seed, expires_at, delivery_uncertain FROM otp_codes WHERE "
+                             "phone_number = ? AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > ?");
       live.bind(1, request.phone_number);
-      live.bind(2, to_unix_ms(request.now) + request.reuse_if_remaining->count());
+      live.bind(2, to_unix_ms(request.now));
       if (live.executeStep()) {
-        IssuedCode kept{live.getColumn(0).getString(), column_blob(live.getColumn(1)),
-                        from_unix_ms(live.getColumn(2).getInt64()), true};
-        count_limits(db, request.limits, request.now, request.reservation_id);
-        count_buckets(db, request.tallies, request.now, request.reservation_id);
-        tx.commit();
-        return kept;
+        const auto expires_at_ms = live.getColumn(2).getInt64();
+        const bool uncertain = live.getColumn(3).getInt() != 0;
+        const auto has_left = [&](const std::optional<std::chrono::milliseconds>& least) {
+          return least && expires_at_ms >= to_unix_ms(request.now) + least->count();
+        };
+        if (has_left(request.reuse_if_remaining) || (uncertain && has_left(request.reuse_uncertain_if_remaining))) {
+          IssuedCode kept{live.getColumn(0).getString(), column_blob(live.getColumn(1)), from_unix_ms(expires_at_ms),
+                          true, uncertain};
+          live.reset();
+          count_limits(db, request.limits, request.now, request.reservation_id);
+          count_buckets(db, request.tallies, request.now, request.reservation_id);
+          tx.commit();
+          return kept;
+        }
       }
     }
 
-    IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false};
+    IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false, false};
     SQLite::Statement replace(db,
                               "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, "
                               "expires_at, attempts, max_attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) "
                               "ON CONFLICT (phone_number) DO UPDATE SET challenge_id = excluded.challenge_id, "
                               "seed = excluded.seed, code_hash = excluded.code_hash, created_at = excluded.created_at, "
                               "expires_at = excluded.expires_at, attempts = 0, max_attempts = excluded.max_attempts, "
-                              "consumed_at = NULL");
+                              "consumed_at = NULL, delivery_uncertain = 0");
     replace.bind(1, request.phone_number);
     replace.bind(2, fresh.challenge_id);
     bind_blob(replace, 3, request.new_seed);
@@ -234,10 +242,20 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
 }
 
 void SqliteRepository::cancel_issue(const std::string& phone_number, const std::string& challenge_id,
-                                    const std::string& reservation_id, bool remove_code) {
+                                    const std::string& reservation_id, bool remove_code,
+                                    const std::vector<std::string>& keep_buckets) {
   with_database([&](SQLite::Database& db) {
     ImmediateTransaction tx(db, Durability::crash_safe);
-    forget_events(db, "reservation = ?", [&](SQLite::Statement& statement) { statement.bind(1, reservation_id); });
+    std::string where = "reservation = ?";
+    if (!keep_buckets.empty()) {
+      where += " AND bucket NOT IN (?";
+      for (std::size_t i = 1; i < keep_buckets.size(); ++i) where += ", ?";
+      where += ")";
+    }
+    forget_events(db, where, [&](SQLite::Statement& statement) {
+      statement.bind(1, reservation_id);
+      for (std::size_t i = 0; i < keep_buckets.size(); ++i) statement.bind(static_cast<int>(i) + 2, keep_buckets[i]);
+    });
     if (remove_code) {
       SQLite::Statement remove(db, "DELETE FROM otp_codes WHERE phone_number = ? AND challenge_id = ?");
       remove.bind(1, phone_number);
@@ -245,6 +263,18 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
       remove.exec();
     }
     tx.commit();
+  });
+}
+
+void SqliteRepository::mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
+                                               bool uncertain) {
+  with_database([&](SQLite::Database& db) {
+    SQLite::Statement mark(db,
+                           "UPDATE otp_codes SET delivery_uncertain = ? WHERE phone_number = ? AND challenge_id = ?");
+    mark.bind(1, uncertain ? 1 : 0);
+    mark.bind(2, phone_number);
+    mark.bind(3, challenge_id);
+    mark.exec();
   });
 }
 

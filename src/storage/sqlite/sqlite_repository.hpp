@@ -26,7 +26,10 @@ class SqliteRepository final : public Repository {
 
   result<IssuedCode, LimitExceeded> issue_code(const IssueCodeRequest& request) override;
   void cancel_issue(const std::string& phone_number, const std::string& challenge_id,
-                    const std::string& reservation_id, bool remove_code) override;
+                    const std::string& reservation_id, bool remove_code,
+                    const std::vector<std::string>& keep_buckets) override;
+  void mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
+                               bool uncertain) override;
   VerifyCodeResult verify_code(const VerifyCodeRequest& request) override;
 
   std::optional<UserRecord> find_user_by_id(const std::string& user_id) override;

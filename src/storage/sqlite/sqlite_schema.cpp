@@ -93,6 +93,12 @@ CREATE TABLE rate_totals (
 ) WITHOUT ROWID;
 INSERT INTO rate_totals (bucket, slot, events) SELECT bucket, at_ms / 60000, COUNT(*) FROM rate_events GROUP BY 1, 2;
 )sql"},
+      // Issue 13 (numbered apart from parallel branches' migrations).
+      {7, R"sql(
+-- 1: the gateway took the request for this code's SMS and its answer was lost: the SMS may arrive, so the next send
+-- sends this same code again instead of a new one that the arriving SMS would not match.
+ALTER TABLE otp_codes ADD COLUMN delivery_uncertain INTEGER NOT NULL DEFAULT 0;
+)sql"},
       // Issue 14 (numbered apart from parallel branches' migrations).
       {9, R"sql(
 -- Which gateway sent the message (mobizon, http): only Mobizon's messages are polled for their status there.

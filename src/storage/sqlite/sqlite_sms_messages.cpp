@@ -105,8 +105,8 @@ SmsStatusApplied SqliteRepository::apply_sms_report(const std::string& event_id,
     seen.bind(1, event_id);
     if (seen.executeStep()) return SmsStatusApplied::duplicate_event;
     seen.reset();
+    // Every event id is remembered, also one for a message we do not know: a replay of it must not count later.
     const SmsStatusApplied applied = apply_status(db, update, now);
-    if (applied == SmsStatusApplied::unknown_message) return applied;  // rolled back: nothing to remember
     SQLite::Statement remember(db, "INSERT INTO sms_webhook_events (event_id, received_at) VALUES (?, ?)");
     remember.bind(1, event_id);
     remember.bind(2, to_unix_ms(now));

@@ -105,12 +105,13 @@ TEST_F(SqliteSmsMessages, AWebhookEventAppliesOnce) {
   const SmsStatusUpdate delivered{"1", "DELIVRD", true, 1, ""};
   EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(2000)), SmsStatusApplied::became_final);
   EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(3000)), SmsStatusApplied::duplicate_event);
-  // Unknown messages leave no trace: the same event id still works once the message exists.
-  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(3000)),
+  // An event for a message we do not know is remembered too: replayed with other data, it changes nothing.
+  EXPECT_EQ(repository_->apply_sms_report("27", {"999", "DELIVRD", true, 1, ""}, from_unix_ms(3000)),
             SmsStatusApplied::unknown_message);
-  sent("2", "+77472367503", 3500);
-  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(4000)),
-            SmsStatusApplied::became_final);
+  sent("2", "+77012345678", 3500);
+  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "UNDELIV", true, 1, ""}, from_unix_ms(4000)),
+            SmsStatusApplied::duplicate_event);
+  EXPECT_EQ(only("+77012345678").status, "SENT");
 }
 
 TEST_F(SqliteSmsMessages, PruneForgetsOldMessagesAndEvents) {
