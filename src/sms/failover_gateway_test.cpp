@@ -5,8 +5,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 #include <deque>
+#include <optional>
 
 namespace sms_auth {
 namespace {
@@ -55,11 +55,23 @@ class ScriptedGateway final : public SmsGateway {
 };
 
 template <class T>
-T run(awaitable<T> task) {
+awaitable<std::optional<T>> as_optional(awaitable<T> work) {
+  co_return co_await std::move(work);
+}
+
+// Runs a coroutine to completion on a private io_context (results have no default constructor: no use_future).
+template <class T>
+T run(awaitable<T> work) {
   boost::asio::io_context io;
-  auto future = boost::asio::co_spawn(io, std::move(task), boost::asio::use_future);
+  std::optional<T> out;
+  std::exception_ptr failure;
+  boost::asio::co_spawn(io, as_optional(std::move(work)), [&](std::exception_ptr error, std::optional<T> value) {
+    failure = error;
+    out = std::move(value);
+  });
   io.run();
-  return future.get();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*out);
 }
 
 class Failover : public ::testing::Test {
