@@ -34,9 +34,8 @@ awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) 
     co_return error_response(make_error(errc::invalid_request, "locale must be a language tag such as kk or ru-KZ"));
   }
 
-  SendCodeCommand command{std::move(*phone), request.client_address, resend};  // named: GCC PR 100611
-  command.locale = std::move(*locale);
-  command.accept_language = std::string(request.header("accept-language"));
+  SendCodeCommand command{std::move(*phone), request.client_address, resend, std::move(*locale),
+                          std::string(request.header("accept-language"))};  // named: GCC PR 100611
   auto sent = co_await service_.send_code(std::move(command));
   if (!sent) co_return error_response(sent.error());
   co_return json_response(200, {
