@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace sms_auth {
 namespace {
 
@@ -80,9 +83,10 @@ TEST(LoadConfig, PlaceholderJwtSecretsAreRefused) {
 }
 
 TEST(LoadConfig, GuessableSecretsAreRefusedWithHowToMakeAGoodOne) {
-  for (const std::string weak : {"abcdefghijklmnopqrstuvwxyz123456", std::string(32, 'a'),
-                                 "abababababababababababababababab", "qwe1qwe1qwe1qwe1qwe1qwe1qwe1qwe1",
-                                 "aabbaabbccddccddaabbaabbccddccdd11", "98765432109876543210zyxwvutsrqpo"}) {
+  const std::vector<std::string> guessable{"abcdefghijklmnopqrstuvwxyz123456", std::string(32, 'a'),
+                                           "abababababababababababababababab", "qwe1qwe1qwe1qwe1qwe1qwe1qwe1qwe1",
+                                           "aabbaabbccddccddaabbaabbccddccdd11", "98765432109876543210zyxwvutsrqpo"};
+  for (const auto& weak : guessable) {
     for (const char* name : {"JWT_SECRET", "OTP_SECRET", "ADMIN_TOKEN", "MOBIZON_WEBHOOK_SECRET"}) {
       const auto config = load_config({{"SMS_TEST_MODE", "true"}, {name, weak}});
       ASSERT_FALSE(config) << name << "=" << weak;
