@@ -16,6 +16,9 @@
   // sessionStorage: the number waiting for its code. A phone browser often discards the tab while the user reads the
   // SMS in another app; on return the page reloads and must still be at the code step.
   const PENDING_KEY = 'sms-auth.pending';
+  // localStorage: the language the person picked on the switch, for this and later visits.
+  const LANGUAGE_KEY = 'sms-auth.lang';
+  const LANGUAGES = ['ru', 'kk', 'en'];
   const CODE_LENGTH = 6;
   const NATIONAL_DIGITS = 10;
   // Refresh a little before the access token expires: a fifth of its life, at least 1 s and at most a minute early.
@@ -73,6 +76,48 @@
       'banner.test_mode': 'Тестовый режим: SMS не отправляются, код записан в журнал сервера.',
       'banner.fixed_code': 'Тестовый режим: SMS не отправляются. Код для любого номера:',
     },
+    kk: {
+      'page.title': 'Телефон нөмірі арқылы кіру',
+      'phone.title': 'Кіру',
+      'phone.lead': 'Телефон нөміріңізді енгізіңіз — кодты SMS арқылы жібереміз.',
+      'phone.label': 'Телефон нөмірі',
+      'phone.submit': 'Код алу',
+      'phone.incomplete': '+7-ден кейін нөмірдің 10 цифрын енгізіңіз.',
+      'phone.invalid': 'Бұл нөмір жарамайды: ұялы телефон нөмірі қажет.',
+      'code.title': 'SMS-тегі код',
+      'code.sent_to': 'Код мына нөмірге жіберілді:',
+      'code.legend': '6 цифрлы код',
+      'code.digit': '{n}-цифр, барлығы 6',
+      'code.submit': 'Кіру',
+      'code.incomplete': 'Кодтың барлық 6 цифрын енгізіңіз.',
+      'code.wrong': 'Код қате.',
+      // Kazakh nouns do not change after a numeral: one form for every count.
+      'code.attempts_left': { one: '{n} әрекет қалды.', other: '{n} әрекет қалды.' },
+      'code.no_attempts': 'Код қате, бұл код үшін әрекет қалмады. Жаңа код сұраңыз.',
+      'code.expired': 'Кодтың мерзімі өтті. Жаңа код сұраңыз.',
+      'code.too_many': 'Қате әрекеттер тым көп. {time} кейін қайталаңыз.',
+      'code.try_again': 'Қайта көруге болады.',
+      'code.resend': 'Кодты қайта жіберу',
+      'code.resend_in': 'Кодты {time} кейін қайта жіберуге болады',
+      'code.resent': 'Жаңа SMS жіберілді.',
+      'code.change_phone': 'Нөмірді өзгерту',
+      'signed_in.title': 'Сіз кірдіңіз',
+      'signed_in.phone': 'Нөмір',
+      'signed_in.expires': 'Сессия мерзімі',
+      'signed_in.renews': 'өздігінен ұзартылады',
+      'signed_in.logout': 'Шығу',
+      'signed_in.refresh_retry': 'Сессияны ұзарту мүмкін болмады. {time} кейін қайталаймыз.',
+      'session.ended': 'Сессия аяқталды. Қайта кіріңіз.',
+      'session.logged_out': 'Сіз шықтыңыз.',
+      'error.rate_limited': 'Сұраулар тым көп. {time} кейін қайталаңыз.',
+      'error.network': 'Сервермен байланыс жоқ. Интернетті тексеріп, қайта көріңіз.',
+      'error.unavailable': 'Қызмет уақытша қолжетімсіз. {time} кейін қайталаңыз.',
+      'error.sms_rejected': 'Бұл нөмірге SMS жіберу мүмкін болмады.',
+      'error.blocked': 'Бұл аккаунт бұғатталған.',
+      'error.generic': 'Бірдеңе дұрыс болмады. Қайта көріңіз.',
+      'banner.test_mode': 'Тест режимі: SMS жіберілмейді, код сервер журналына жазылады.',
+      'banner.fixed_code': 'Тест режимі: SMS жіберілмейді. Кез келген нөмірге арналған код:',
+    },
     en: {
       'page.title': 'Sign in with your phone number',
       'phone.title': 'Sign in',
@@ -116,10 +161,25 @@
     },
   };
 
-  // Russian unless the browser's first language is English (the original app's users read Russian).
-  const preferred = (navigator.languages && navigator.languages[0]) || navigator.language || '';
-  const lang = /^en\b/i.test(preferred) ? 'en' : 'ru';
-  const pluralRules = new Intl.PluralRules(lang);
+  // The language picked on the switch; else the browser's first language the page has; else Russian (the original
+  // app's users read Russian). The SMS is written in the same language (the `locale` of send and resend).
+  function initialLanguage() {
+    try {
+      const saved = localStorage.getItem(LANGUAGE_KEY);
+      if (LANGUAGES.includes(saved)) return saved;
+    } catch {
+      // storage refused (privacy mode): the browser's languages decide
+    }
+    const preferred = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+    for (const tag of preferred) {
+      const primary = String(tag || '').toLowerCase().split('-')[0];
+      if (LANGUAGES.includes(primary)) return primary;
+    }
+    return 'ru';
+  }
+
+  let lang = initialLanguage();
+  let pluralRules = new Intl.PluralRules(lang);
 
   function t(key, params = {}) {
     const text = MESSAGES[lang][key] ?? MESSAGES.ru[key] ?? key;
@@ -185,6 +245,7 @@
   }
 
   function showStep(name) {
+    if (name !== 'code') stopListeningForSmsCode();
     for (const [key, section] of Object.entries(steps)) section.hidden = key !== name;
     document.body.dataset.step = name;  // lets tests and styles know the step without reading text
   }
@@ -368,7 +429,7 @@
     const phone = `+7${digits}`;
     setBusy(phoneSubmit, true);
     setMessage(phoneMessage, '', '');
-    const result = await callApi(API.sendCode, { body: { phone_number: phone } });
+    const result = await callApi(API.sendCode, { body: { phone_number: phone, locale: lang } });
     setBusy(phoneSubmit, false);
     if (result.ok) {
       startCodeStep(phone, result.data.resend_after);
@@ -451,7 +512,6 @@
   }
 
   codeBoxes.forEach((box, index) => {
-    box.setAttribute('aria-label', t('code.digit', { n: index + 1 }));
     box.addEventListener('focus', () => box.select());
     box.addEventListener('input', (event) => {
       if (event.inputType && event.inputType.startsWith('delete')) {
@@ -502,11 +562,41 @@
     enterCodeStep();
   }
 
-  function enterCodeStep() {
+  function renderCodeSentTo() {
     codeSentTo.replaceChildren(`${t('code.sent_to')} `);
     const strong = document.createElement('strong');
     strong.textContent = formatPhone(pending.phone);
     codeSentTo.append(strong, '.');
+  }
+
+  // WebOTP (Chrome on Android): the browser offers the code of an SMS whose last line is "@<this host> #<code>"
+  // (SMS_WEBOTP_DOMAIN on the server). One request at a time, aborted when the code step is left.
+  let smsCodeRequest = null;
+
+  function listenForSmsCode() {
+    stopListeningForSmsCode();
+    if (!('OTPCredential' in window) || !navigator.credentials || typeof AbortController !== 'function') return;
+    const controller = new AbortController();
+    smsCodeRequest = controller;
+    navigator.credentials.get({ otp: { transport: ['sms'] }, signal: controller.signal }).then((credential) => {
+      if (smsCodeRequest !== controller) return;
+      smsCodeRequest = null;
+      if (credential && typeof credential.code === 'string' && document.body.dataset.step === 'code' && !verifying) {
+        enterDigits(credential.code, 0);
+      }
+    }).catch(() => {
+      // aborted, dismissed by the person, or no SMS came: the code is typed instead
+    });
+  }
+
+  function stopListeningForSmsCode() {
+    if (!smsCodeRequest) return;
+    smsCodeRequest.abort();
+    smsCodeRequest = null;
+  }
+
+  function enterCodeStep() {
+    renderCodeSentTo();
     clearCode();
     codeFieldset.classList.remove('invalid');
     setMessage(codeMessage, '', '');
@@ -514,6 +604,7 @@
     showStep('code');
     runResendCountdown();
     focusBox(0);
+    listenForSmsCode();
   }
 
   function runResendCountdown() {
@@ -596,7 +687,7 @@
   resendButton.addEventListener('click', async () => {
     if (!pending || resendButton.disabled) return;
     setBusy(resendButton, true);
-    const result = await callApi(API.resendCode, { body: { phone_number: pending.phone } });
+    const result = await callApi(API.resendCode, { body: { phone_number: pending.phone, locale: lang } });
     resendButton.setAttribute('aria-busy', 'false');
     if (result.ok) {
       pending.resendAt = Date.now() + Math.max(0, Number(result.data.resend_after) || 0) * 1000;
@@ -855,6 +946,33 @@
     document.documentElement.lang = lang;
     document.title = t('page.title');
     for (const element of document.querySelectorAll('[data-i18n]')) element.textContent = t(element.dataset.i18n);
+    codeBoxes.forEach((box, index) => box.setAttribute('aria-label', t('code.digit', { n: index + 1 })));
+    for (const button of document.querySelectorAll('#language-switch [data-lang]')) {
+      button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+    }
+  }
+
+  // The switch changes the page at once (texts shown by an earlier answer keep their language until the next one)
+  // and is remembered for later visits.
+  function switchLanguage(next) {
+    if (!LANGUAGES.includes(next) || next === lang) return;
+    lang = next;
+    pluralRules = new Intl.PluralRules(lang);
+    try {
+      localStorage.setItem(LANGUAGE_KEY, lang);
+    } catch {
+      // not remembered, still switched
+    }
+    applyLanguage();
+    showTestBanner();
+    if (pending && document.body.dataset.step === 'code') {
+      renderCodeSentTo();
+      if (!resendButton.disabled) resendButton.textContent = t('code.resend');
+    }
+  }
+
+  for (const button of document.querySelectorAll('#language-switch [data-lang]')) {
+    button.addEventListener('click', () => switchLanguage(button.dataset.lang));
   }
 
   function showTestBanner() {

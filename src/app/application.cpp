@@ -7,7 +7,10 @@
 
 #include "app/key_files.hpp"
 #include "app/startup_error.hpp"
+#include "auth/sms_text.hpp"
 #include "http/web_assets.hpp"
+#include "sms/failover_gateway.hpp"
+#include "sms/http/http_gateway.hpp"
 #include "sms/mobizon/mobizon_gateway.hpp"
 #include "sms/test_mode_sender.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
@@ -21,15 +24,47 @@ std::unique_ptr<SmsSender> make_test_mode_sender(const Config& config) {
   return std::make_unique<TestModeSender>();
 }
 
+bool lists_gateway(const Config& config, std::string_view name) {
+  return std::find(config.sms_gateways.begin(), config.sms_gateways.end(), name) != config.sms_gateways.end();
+}
+
 std::unique_ptr<mobizon::Api> make_mobizon_api(const Config& config, boost::asio::io_context& io,
                                                MetricsRegistry& metrics) {
-  if (config.sms_test_mode) return nullptr;
+  if (config.sms_test_mode || !lists_gateway(config, "mobizon")) return nullptr;
   return open_mobizon(config, io, metrics);
 }
 
-std::unique_ptr<SmsGateway> make_gateway(mobizon::Api* api) {
-  if (api == nullptr) return nullptr;
-  return std::make_unique<mobizon::MobizonGateway>(*api);
+// The gateways of SMS_GATEWAYS, in its order.
+std::vector<std::unique_ptr<SmsGateway>> make_gateway_members(const Config& config, boost::asio::io_context& io,
+                                                              mobizon::Api* api, const TimeSource& clock) {
+  std::vector<std::unique_ptr<SmsGateway>> members;
+  if (config.sms_test_mode) return members;
+  for (const auto& name : config.sms_gateways) {
+    if (name == "mobizon" && api != nullptr) {
+      members.push_back(std::make_unique<mobizon::MobizonGateway>(*api));
+    } else if (name == "http") {
+      relay::Settings settings{config.sms_http_url, config.sms_http_secret, config.sms_http_ca_file,
+                               config.sms_http_timeout, config.sms_sender};
+      try {
+        members.push_back(std::make_unique<relay::HttpGateway>(io, std::move(settings), clock));
+      } catch (const std::invalid_argument& e) {
+        throw ConfigurationError("SMS_HTTP_URL", e.what());
+      } catch (const std::runtime_error& e) {
+        throw ConfigurationError("SMS_HTTP_CA_FILE", e.what());
+      }
+    }
+  }
+  return members;
+}
+
+std::unique_ptr<SmsGateway> make_gateway(const std::vector<std::unique_ptr<SmsGateway>>& members,
+                                         const Config& config, const TimeSource& clock, MetricsRegistry& metrics) {
+  if (members.empty()) return nullptr;
+  std::vector<SmsGateway*> ordered;
+  for (const auto& member : members) ordered.push_back(member.get());
+  return std::make_unique<FailoverGateway>(
+      std::move(ordered), FailoverOptions{config.sms_gateway_breaker_failures, config.sms_gateway_breaker_pause},
+      clock, metrics);
 }
 
 // The configuration, once check_startup has found nothing wrong with it as a whole.
@@ -66,7 +101,12 @@ void check_startup(const Config& config) {
     (void)read_signing_key_file(config.jwt_private_key_file);  // throws ConfigurationError naming the variable
   }
   for (const auto& path : config.jwt_previous_public_key_files) (void)read_verification_key_file(path);
-  if (!config.sms_test_mode) {
+  if (!config.sms_test_mode && !config.sms_http_url.empty()) {
+    if (auto endpoint = mobizon::parse_api_url(config.sms_http_url); !endpoint) {
+      throw ConfigurationError("SMS_HTTP_URL", endpoint.error());
+    }
+  }
+  if (!config.sms_test_mode && lists_gateway(config, "mobizon")) {
     if (config.mobizon_api_key.empty()) {
       throw ConfigurationError("MOBIZON_API_KEY", "is required when SMS_TEST_MODE=false");
     }
@@ -150,7 +190,8 @@ Application::Application(Config config, boost::asio::io_context& io)
       limits_(config_),
       tokens_(keys_.jwt_keys, config_.jwt_issuer, config_.jwt_audience, config_.access_token_ttl),
       mobizon_api_(make_mobizon_api(config_, io, metrics_)),
-      sms_gateway_(make_gateway(mobizon_api_.get())),
+      sms_gateway_members_(make_gateway_members(config_, io, mobizon_api_.get(), clock_)),
+      sms_gateway_(make_gateway(sms_gateway_members_, config_, clock_, metrics_)),
       sms_delivery_(sms_gateway_.get(), *storage_, clock_, metrics_, delivery_options(config_)),
       sender_(make_test_mode_sender(config_)),
       auth_metrics_(metrics_),
@@ -169,6 +210,10 @@ Application::Application(Config config, boost::asio::io_context& io)
                                          config_.sms_test_mode_public ? std::nullopt : config_.sms_test_fixed_code}),
       openapi_handlers_(openapi_switches(config_)),
       router_(metrics_) {
+  for (const auto& text : measure_sms_texts(config_)) {
+    spdlog::log(text.size.segments > 1 ? spdlog::level::warn : spdlog::level::info, "config: {}",
+                describe_sms_text_size(text));
+  }
   router_.add(health_handlers_.routes());
   router_.add(sms_auth_handlers_.routes());
   router_.add(session_handlers_.routes());

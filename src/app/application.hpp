@@ -88,7 +88,8 @@ class Application {
   LimitPolicy limits_;
   AccessTokens tokens_;
   std::unique_ptr<mobizon::Api> mobizon_api_;   // null in SMS test mode
-  std::unique_ptr<SmsGateway> sms_gateway_;     // null in SMS test mode
+  std::vector<std::unique_ptr<SmsGateway>> sms_gateway_members_;  // SMS_GATEWAYS in order; empty in test mode
+  std::unique_ptr<SmsGateway> sms_gateway_;     // the failover list over them; null in SMS test mode
   SmsDelivery sms_delivery_;                     // the production sender: gateway + delivery record
   std::unique_ptr<SmsSender> sender_;           // the test-mode sender; null in production
   AuthMetrics auth_metrics_;

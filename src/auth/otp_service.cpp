@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "auth/sms_locale.hpp"
 #include "auth/sms_text.hpp"
 #include "core/log.hpp"
 
@@ -101,7 +102,9 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   const std::string code = code_for(*phone, issued->seed);
   const long long minutes_left = (out.expires_in + 59) / 60;
   // Named, not a temporary in the co_await expression: g++ 12 destroys such temporaries twice (GCC PR 100611).
-  OutgoingSms sms{phone->e164, render_sms_text(config_.sms_template, code, minutes_left)};
+  const std::string locale =
+      choose_sms_locale(command.locale, command.accept_language, config_.sms_default_locale);
+  OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left)};
   auto sent = co_await sender_.send(std::move(sms));
   if (!sent) {
     const SendFailure& failure = sent.error();

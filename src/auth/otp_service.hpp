@@ -21,6 +21,8 @@ struct SendCodeCommand {
   std::string phone_input;     // as typed
   std::string client_address;  // for per-address limits
   bool resend = false;         // resend-code: the live code again, when there is one
+  std::string locale;           // the body's `locale` (a well-formed tag) or empty
+  std::string accept_language;  // the request's Accept-Language header, or empty
 };
 
 struct CodeSent {

@@ -49,6 +49,8 @@ SmsDelivery::SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const Time
                                {"source", "result"})),
       moderation_(metrics.counter("sms_auth_sms_held_for_moderation_total",
                                   "Sent SMS the gateway held for a moderator's check (Mobizon status 1)")),
+      sent_(metrics.counter("sms_auth_sms_sent_total", "SMS a gateway accepted, by gateway (mobizon, http)",
+                            {"gateway"})),
       balance_(metrics.gauge("sms_auth_sms_balance", "The SMS gateway's (Mobizon) account balance, by currency",
                              {"currency"})) {}
 
@@ -59,8 +61,11 @@ awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   auto sent = co_await std::move(sending);
   if (!sent) co_return sent;
   if (sent->held_for_moderation) moderation_.get().inc();
+  if (sent->gateway.empty()) sent->gateway = std::string(gateway_->name());
+  sent_.labels({sent->gateway}).inc();
   try {
-    SentSmsRecord record{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation, clock_.now()};
+    SentSmsRecord record{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation,
+                         clock_.now(), sent->gateway};
     auto recording = storage_.record_sent_sms(std::move(record));  // named: GCC PR 100611
     co_await std::move(recording);
   } catch (const StorageUnavailable& e) {
@@ -79,7 +84,10 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   if (gateway_ == nullptr) co_return std::size_t{0};
   const TimePoint now = clock_.now();
   const auto since = now - std::chrono::duration_cast<Milliseconds>(options_.track_for);
-  auto claiming = storage_.claim_sms_to_check(now, since, gateway_->max_status_batch());  // named: GCC PR 100611
+  // Only the gateway that reports statuses (Mobizon) is asked, and only about its own messages.
+  const std::string source(gateway_->status_source());
+  if (source.empty() || gateway_->max_status_batch() == 0) co_return std::size_t{0};
+  auto claiming = storage_.claim_sms_to_check(now, since, gateway_->max_status_batch(), source);  // GCC PR 100611
   std::vector<std::string> ids = co_await std::move(claiming);
   if (ids.empty()) co_return std::size_t{0};
   const std::size_t asked = ids.size();

@@ -68,6 +68,7 @@ class SmsDelivery final : public SmsSender {
   Family<Counter>& final_statuses_;
   Family<Counter>& reports_;
   Family<Counter>& moderation_;
+  Family<Counter>& sent_;
   Family<Gauge>& balance_;
 };
 

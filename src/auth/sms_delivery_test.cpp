@@ -23,7 +23,7 @@ class ScriptedGateway final : public SmsGateway {
   awaitable<result<SentSms, SendFailure>> send(OutgoingSms sms) override {
     if (failure) co_return SendFailure{SendOutcome::not_accepted, *failure};
     sent.push_back(sms);
-    co_return SentSms{std::to_string(next_id++), moderation};
+    co_return SentSms{std::to_string(next_id++), moderation, ""};
   }
   awaitable<result<GatewayBalance>> balance() override {
     if (failure) co_return *failure;
@@ -41,6 +41,7 @@ class ScriptedGateway final : public SmsGateway {
     co_return out;
   }
   std::size_t max_status_batch() const override { return 2; }
+  std::string_view name() const override { return "mobizon"; }
 
   std::optional<Error> failure;
   bool moderation = false;
@@ -91,6 +92,8 @@ TEST_F(SmsDeliveryTest, ASentMessageIsRecorded) {
   EXPECT_TRUE(listed[0].held_for_moderation);
   EXPECT_EQ(listed[0].sent_at, clock_.at);
   EXPECT_TRUE(metric_has("sms_auth_sms_held_for_moderation_total 1"));
+  EXPECT_EQ(listed[0].gateway, "mobizon");  // the gateway's own name when no failover list names another
+  EXPECT_TRUE(metric_has("sms_auth_sms_sent_total{gateway=\"mobizon\"} 1"));
 }
 
 TEST_F(SmsDeliveryTest, AFailedSendRecordsNothingAndPassesTheErrorOn) {

@@ -150,6 +150,102 @@ bool valid_region(std::string_view r) {
   return r.size() == 2 && std::all_of(r.begin(), r.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
 }
 
+// SMS_DEFAULT_LOCALE, SMS_TEMPLATE_<LOCALE>, SMS_WEBOTP_DOMAIN, SMS_ANDROID_APP_HASH. Runs after SMS_TEMPLATE, which
+// is the default locale's template.
+void read_sms_texts(Reader& r, Config& c) {
+  r.string("SMS_DEFAULT_LOCALE", c.sms_default_locale);
+  const std::string custom_default = c.sms_template;
+  if (c.sms_default_locale != "ru" && c.sms_default_locale != "kk" && c.sms_default_locale != "en") {
+    r.problem("SMS_DEFAULT_LOCALE", "must be ru, kk or en");
+    c.sms_default_locale = "ru";
+  }
+  const bool template_set = r.raw("SMS_TEMPLATE") != nullptr;
+  const std::pair<const char*, const char*> locales[] = {
+      {"ru", Config::kDefaultSmsTemplate}, {"kk", Config::kDefaultSmsTemplateKk}, {"en", Config::kDefaultSmsTemplateEn}};
+  for (const auto& [locale, builtin] : locales) {
+    std::string variable = std::string("SMS_TEMPLATE_") + locale;
+    std::transform(variable.begin(), variable.end(), variable.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    std::string text = builtin;
+    const bool is_default = c.sms_default_locale == locale;
+    if (is_default && template_set) text = custom_default;
+    if (const auto* v = r.raw(variable.c_str())) {
+      if (is_default && template_set) {
+        r.problem(variable, "is the default locale's template, which SMS_TEMPLATE already sets: set only one");
+      }
+      text = *v;
+      if (text.find("{code}") == std::string::npos) r.problem(variable, "must contain {code}");
+    }
+    c.sms_templates[locale] = text;
+  }
+  c.sms_template = c.sms_templates[c.sms_default_locale];
+
+  r.string("SMS_WEBOTP_DOMAIN", c.sms_webotp_domain);
+  if (!c.sms_webotp_domain.empty()) {
+    const auto& d = c.sms_webotp_domain;
+    const bool shape_ok = d.size() <= 253 && d.find('.') != std::string::npos && d.front() != '.' &&
+                          d.back() != '.' && d.front() != '-' && d.find("..") == std::string::npos &&
+                          std::all_of(d.begin(), d.end(), [](unsigned char ch) {
+                            return std::islower(ch) || std::isdigit(ch) || ch == '-' || ch == '.';
+                          });
+    if (!shape_ok) {
+      r.problem("SMS_WEBOTP_DOMAIN", "must be the page's host name in lower case, e.g. memoir.kz (no scheme, port or path)");
+    }
+  }
+  r.string("SMS_ANDROID_APP_HASH", c.sms_android_app_hash);
+  if (!c.sms_android_app_hash.empty()) {
+    const auto& h = c.sms_android_app_hash;
+    const bool shape_ok = h.size() == 11 && std::all_of(h.begin(), h.end(), [](unsigned char ch) {
+                            return std::isalnum(ch) || ch == '+' || ch == '/';
+                          });
+    if (!shape_ok) {
+      r.problem("SMS_ANDROID_APP_HASH", "must be the 11-character SMS Retriever hash of the app (letters, digits, + and /)");
+    }
+  }
+}
+
+// SMS_GATEWAYS and the generic HTTPS gateway's SMS_HTTP_* settings, and the breaker.
+void read_sms_gateways(Reader& r, Config& c) {
+  if (const auto* v = r.raw("SMS_GATEWAYS")) {
+    c.sms_gateways.clear();
+    for (auto item : split_list(*v)) {
+      if (item != "mobizon" && item != "http") {
+        r.problem("SMS_GATEWAYS", "'" + item + "' is not a gateway (use mobizon and/or http, in order of preference)");
+      } else if (std::find(c.sms_gateways.begin(), c.sms_gateways.end(), item) != c.sms_gateways.end()) {
+        r.problem("SMS_GATEWAYS", "lists " + item + " twice");
+      } else {
+        c.sms_gateways.push_back(item);
+      }
+    }
+    if (c.sms_gateways.empty()) r.problem("SMS_GATEWAYS", "must name at least one gateway: mobizon, http");
+  }
+  const bool uses_http = std::find(c.sms_gateways.begin(), c.sms_gateways.end(), "http") != c.sms_gateways.end();
+  r.string("SMS_HTTP_URL", c.sms_http_url);
+  if (!c.sms_http_url.empty() && c.sms_http_url.rfind("https://", 0) != 0) {
+    r.problem("SMS_HTTP_URL", "must be an https:// URL, e.g. https://relay.example.com/sms");
+  } else if (c.sms_http_url.empty() && uses_http && !c.sms_test_mode) {
+    r.problem("SMS_HTTP_URL", "is required when SMS_GATEWAYS lists http");
+  }
+  r.string("SMS_HTTP_SECRET", c.sms_http_secret);
+  if (!c.sms_http_secret.empty()) {
+    if (c.sms_http_secret.size() < 32 || looks_like_placeholder_secret(c.sms_http_secret)) {
+      r.problem("SMS_HTTP_SECRET", "must be a random string of at least 32 bytes (try: openssl rand -hex 32)");
+    }
+  } else if (!c.sms_http_url.empty()) {
+    r.problem("SMS_HTTP_SECRET", "is required with SMS_HTTP_URL (the relay checks each request's signature with it)");
+  }
+  r.string("SMS_HTTP_CA_FILE", c.sms_http_ca_file);
+  if (!c.sms_http_ca_file.empty() && !std::ifstream(c.sms_http_ca_file)) {
+    r.problem("SMS_HTTP_CA_FILE", "cannot read " + c.sms_http_ca_file);
+  }
+  {
+    long long timeout_ms = c.sms_http_timeout.count();
+    r.integer("SMS_HTTP_TIMEOUT_MS", timeout_ms, 100, 120000);
+    c.sms_http_timeout = std::chrono::milliseconds{timeout_ms};
+  }
+  r.integer("SMS_GATEWAY_BREAKER_FAILURES", c.sms_gateway_breaker_failures, 1, 1000);
+  r.seconds("SMS_GATEWAY_BREAKER_SECONDS", c.sms_gateway_breaker_pause, 1, 3600);
+}
+
 }  // namespace
 
 EnvMap parse_dotenv(std::string_view text, ConfigProblems& problems) {
@@ -252,13 +348,16 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
                                    "could log in as anyone; listen on HOST=127.0.0.1, or set "
                                    "SMS_TEST_MODE_PUBLIC=true if this test server is meant to be reachable");
   }
+  read_sms_gateways(r, c);
+  const bool uses_mobizon =
+      std::find(c.sms_gateways.begin(), c.sms_gateways.end(), "mobizon") != c.sms_gateways.end();
   r.string("MOBIZON_API_KEY", c.mobizon_api_key);
   if (!c.mobizon_api_key.empty()) {
     const bool shape_ok = (c.mobizon_api_key.size() == 40 || c.mobizon_api_key.size() == 70) &&
                           std::all_of(c.mobizon_api_key.begin(), c.mobizon_api_key.end(),
                                       [](char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'); });
     if (!shape_ok) r.problem("MOBIZON_API_KEY", "must be 40 or 70 lower-case letters and digits (copy it from the Mobizon panel)");
-  } else if (!c.sms_test_mode) {
+  } else if (!c.sms_test_mode && uses_mobizon) {
     r.problem("MOBIZON_API_KEY", "is required when SMS_TEST_MODE=false (or set SMS_TEST_MODE=true for development)");
   }
   r.string("MOBIZON_API_URL", c.mobizon_api_url);
@@ -279,6 +378,7 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   if (c.sms_sender.size() > 11) r.problem("SMS_SENDER", "must be at most 11 characters (Mobizon's alpha-name limit)");
   r.string("SMS_TEMPLATE", c.sms_template);
   if (c.sms_template.find("{code}") == std::string::npos) r.problem("SMS_TEMPLATE", "must contain {code}");
+  read_sms_texts(r, c);
   if (const auto* v = r.raw("SMS_BALANCE_WARN_BELOW")) {
     std::istringstream in(*v);
     double value = 0;

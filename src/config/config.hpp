@@ -42,6 +42,21 @@ struct Config {
   std::chrono::seconds sms_status_poll_interval{60};     // delivery-status polling of messages not final yet
   std::chrono::seconds sms_balance_check_interval{300};  // balance gauge refresh and low-balance warning
 
+  // SMS texts per locale and autofill (issue 14)
+  std::string sms_default_locale = "ru";
+  std::map<std::string, std::string> sms_templates;  // every supported locale -> its template; sms_template is the default's
+  std::string sms_webotp_domain;     // "memoir.kz": last line "@memoir.kz #123456"
+  std::string sms_android_app_hash;  // 11 characters of base64: the SMS Retriever hash of the Android app
+
+  // SMS gateways in order of preference, and the generic HTTPS gateway (issue 14)
+  std::vector<std::string> sms_gateways{"mobizon"};  // each "mobizon" or "http"; unused in test mode
+  std::string sms_http_url;     // https://relay.example/send
+  std::string sms_http_secret;  // secret: HMAC key of X-Sms-Auth-Signature, at least 32 bytes
+  std::string sms_http_ca_file;
+  std::chrono::milliseconds sms_http_timeout{10000};
+  int sms_gateway_breaker_failures = 5;           // consecutive outages that open a gateway's breaker
+  std::chrono::seconds sms_gateway_breaker_pause{30};  // how long an open breaker skips the gateway
+
   // One-time codes
   std::chrono::seconds otp_ttl{300};
   int otp_max_attempts = 5;
@@ -85,6 +100,8 @@ struct Config {
 
   // The original backend's SMS text, with {code} and {minutes}.
   static constexpr const char* kDefaultSmsTemplate = "Ваш код подтверждения Memoir: {code}\n\nКод действителен {minutes}.";
+  static constexpr const char* kDefaultSmsTemplateKk = "Memoir растау кодыңыз: {code}\n\nКод {minutes} ішінде жарамды.";
+  static constexpr const char* kDefaultSmsTemplateEn = "Your Memoir verification code: {code}\n\nThe code is valid for {minutes}.";
 };
 
 // One thing wrong with the configuration, named by its variable.

@@ -82,6 +82,13 @@ result<bool> optional_bool(const nlohmann::json& object, const char* name, bool 
   return it->get<bool>();
 }
 
+result<std::string> optional_string(const nlohmann::json& object, const char* name) {
+  const auto it = object.find(name);
+  if (it == object.end() || it->is_null()) return std::string{};
+  if (!it->is_string()) return bad(std::string(name) + " must be a string");
+  return it->get<std::string>();
+}
+
 std::string to_json_text(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

@@ -20,6 +20,9 @@ result<std::string> required_string(const nlohmann::json& object, const char* na
 // An optional boolean member (absent: `fallback`); fails with invalid_request if present and not a boolean.
 result<bool> optional_bool(const nlohmann::json& object, const char* name, bool fallback);
 
+// An optional string member (absent or null: ""); fails with invalid_request if present and not a string.
+result<std::string> optional_string(const nlohmann::json& object, const char* name);
+
 // Serializes a response body; invalid UTF-8 in strings is replaced, never thrown.
 std::string to_json_text(const nlohmann::json& value);
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sms/sms_sender.hpp"
@@ -31,6 +32,10 @@ class SmsGateway : public SmsSender {
   // The statuses of at most max_status_batch() messages; ids the gateway does not know are left out of the answer.
   virtual awaitable<result<std::vector<SmsDeliveryStatus>>> delivery_statuses(std::vector<std::string> message_ids) = 0;
   virtual std::size_t max_status_batch() const = 0;
+  // The gateway's name in SMS_GATEWAYS, delivery records and metric labels ("mobizon", "http").
+  virtual std::string_view name() const = 0;
+  // The gateway whose messages delivery_statuses() reports on (a list names one of its members); empty when none.
+  virtual std::string_view status_source() const { return max_status_batch() > 0 ? name() : std::string_view{}; }
 };
 
 }  // namespace sms_auth

@@ -17,6 +17,7 @@ struct OutgoingSms {
 struct SentSms {
   std::string message_id;            // the gateway's id; returned to the client as `sms_id`
   bool held_for_moderation = false;  // Mobizon status 1: delivered after a moderator's check (1-10 minutes)
+  std::string gateway;               // which gateway sent it ("mobizon", "http"), set by the failover list
 };
 
 // What a failed send means for the message. Only the last one leaves the recipient possibly holding the SMS (and the

@@ -11,7 +11,7 @@ awaitable<result<SentSms, SendFailure>> TestModeSender::send(OutgoingSms sms) {
   spdlog::info("[MOBIZON] TEST MODE - SMS not sent (to {})", mask_phone(sms.recipient_e164));
   spdlog::info("[MOBIZON] Message: {}", sms.text);
   messages_logged_.fetch_add(1);
-  co_return SentSms{"test-mode-id", false};
+  co_return SentSms{"test-mode-id", false, "test"};
 }
 
 }  // namespace sms_auth

@@ -720,7 +720,7 @@ TEST_P(RepositoryContract, RefreshTokensOfEndedFamiliesArePruned) {
 class SmsLogContract : public RepositoryContract {
  protected:
   void sent(const std::string& id, const std::string& phone, std::int64_t at_ms) {
-    repository_->record_sent_sms(SentSmsRecord{id, phone, "SENT", false, from_unix_ms(at_ms)});
+    repository_->record_sent_sms(SentSmsRecord{id, phone, "SENT", false, from_unix_ms(at_ms), "mobizon"});
   }
   SmsMessageRecord only(const std::string& phone) {
     auto records = repository_->recent_sms(phone, 10);
@@ -746,13 +746,13 @@ TEST_P(SmsLogContract, RecordsAndListsNewestFirst) {
 
 TEST_P(SmsLogContract, ClaimsNonFinalMessagesLeastRecentlyCheckedFirst) {
   for (int i = 1; i <= 5; ++i) sent(std::to_string(i), "+77472367503", 1000 * i);
-  const auto first = repository_->claim_sms_to_check(from_unix_ms(10000), from_unix_ms(0), 3);
+  const auto first = repository_->claim_sms_to_check(from_unix_ms(10000), from_unix_ms(0), 3, "mobizon");
   EXPECT_EQ(first, (std::vector<std::string>{"1", "2", "3"}));
-  const auto second = repository_->claim_sms_to_check(from_unix_ms(11000), from_unix_ms(0), 3);
+  const auto second = repository_->claim_sms_to_check(from_unix_ms(11000), from_unix_ms(0), 3, "mobizon");
   EXPECT_EQ(second, (std::vector<std::string>{"4", "5", "1"}));
   // Final messages and those sent before the tracking window are not claimed.
   repository_->apply_sms_statuses({{"4", "DELIVRD", true, 1, ""}}, from_unix_ms(12000));
-  const auto third = repository_->claim_sms_to_check(from_unix_ms(13000), from_unix_ms(1500), 10);
+  const auto third = repository_->claim_sms_to_check(from_unix_ms(13000), from_unix_ms(1500), 10, "mobizon");
   EXPECT_EQ(third, (std::vector<std::string>{"2", "3", "5"}));
 }
 
@@ -780,6 +780,19 @@ TEST_P(SmsLogContract, TheSameStatusAgainIsUnchanged) {
   EXPECT_EQ(repository_->apply_sms_statuses({{"1", "NEW", false, 0, ""}}, from_unix_ms(3000))[0],
             SmsStatusApplied::unchanged);
   EXPECT_EQ(to_unix_ms(only("+77472367503").status_changed_at), 2000);
+}
+
+TEST_P(SmsLogContract, EachMessageKeepsItsGatewayAndOnlyThatGatewaysMessagesAreClaimed) {
+  sent("m1", "+77472367503", 1000);
+  repository_->record_sent_sms(SentSmsRecord{"r1", "+77472367503", "SENT", false, from_unix_ms(2000), "http"});
+  const auto listed = repository_->recent_sms("+77472367503", 10);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].gateway, "http");
+  EXPECT_EQ(listed[1].gateway, "mobizon");
+  EXPECT_EQ(repository_->claim_sms_to_check(from_unix_ms(5000), from_unix_ms(0), 10, "mobizon"),
+            std::vector<std::string>{"m1"});
+  EXPECT_EQ(repository_->claim_sms_to_check(from_unix_ms(5000), from_unix_ms(0), 10, "http"),
+            std::vector<std::string>{"r1"});
 }
 
 TEST_P(SmsLogContract, AWebhookEventAppliesOnce) {

@@ -17,6 +17,7 @@ struct SentSmsRecord {
   std::string status;        // our first status, before the gateway reports one
   bool held_for_moderation = false;
   TimePoint sent_at;
+  std::string gateway = "mobizon";  // which gateway sent it
 };
 
 struct SmsMessageRecord {
@@ -29,6 +30,7 @@ struct SmsMessageRecord {
   TimePoint sent_at;
   TimePoint status_changed_at;     // when we learnt the current status
   std::string gateway_updated_at;  // the gateway's own timestamp text for it, if given
+  std::string gateway;             // which gateway sent it
 };
 
 struct SmsStatusUpdate {
@@ -55,9 +57,10 @@ class SmsMessageLog {
   // Records a message the gateway accepted. A repeated message id is ignored (the first record stays).
   virtual void record_sent_sms(const SentSmsRecord& record) = 0;
 
-  // Up to `limit` ids of messages not final yet and sent after `sent_after`, those checked longest ago first; marks
-  // them checked at `now`, so that successive rounds walk through all of them.
-  virtual std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit) = 0;
+  // Up to `limit` ids of messages `gateway` sent, not final yet and sent after `sent_after`, those checked longest ago
+  // first; marks them checked at `now`, so that successive rounds walk through all of them.
+  virtual std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
+                                                      const std::string& gateway) = 0;
 
   // Applies polled statuses, one result per update, in one transaction.
   virtual std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,

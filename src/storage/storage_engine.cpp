@@ -416,10 +416,10 @@ awaitable<void> StorageEngine::record_sent_sms(SentSmsRecord record) {
 }
 
 awaitable<std::vector<std::string>> StorageEngine::claim_sms_to_check(TimePoint now, TimePoint sent_after,
-                                                                      std::size_t limit) {
+                                                                      std::size_t limit, std::string gateway) {
   return call<std::vector<std::string>>(engine_.get(), "claim_sms_to_check", Access::write,
-                                        [now, sent_after, limit](Repository& db) {
-                                          return db.claim_sms_to_check(now, sent_after, limit);
+                                        [now, sent_after, limit, gateway = std::move(gateway)](Repository& db) {
+                                          return db.claim_sms_to_check(now, sent_after, limit, gateway);
                                         });
 }
 

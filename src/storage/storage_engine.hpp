@@ -93,7 +93,8 @@ class StorageEngine {
                                                                                       TimePoint since);
 
   awaitable<void> record_sent_sms(SentSmsRecord record);
-  awaitable<std::vector<std::string>> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit);
+  awaitable<std::vector<std::string>> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
+                                                         std::string gateway);
   awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsStatusUpdate> updates, TimePoint now);
   awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsStatusUpdate update, TimePoint now);
   awaitable<std::vector<SmsMessageRecord>> recent_sms(std::string phone_number, std::size_t limit);

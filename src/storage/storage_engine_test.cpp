@@ -96,7 +96,9 @@ class ScriptedConnection final : public Repository {
     unused();
   }
   void record_sent_sms(const SentSmsRecord&) override { unused(); }
-  std::vector<std::string> claim_sms_to_check(TimePoint, TimePoint, std::size_t) override { unused(); }
+  std::vector<std::string> claim_sms_to_check(TimePoint, TimePoint, std::size_t, const std::string&) override {
+    unused();
+  }
   std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>&, TimePoint) override {
     unused();
   }

@@ -512,4 +512,113 @@ describe('the login page', () => {
           assert.deepEqual(secondWatcher.problems, [], 'the second tab logged errors');
         });
     });
+
+  test('a Kazakh browser gets the page and the SMS in Kazakh; the switch changes the language and remembers it',
+    async (t) => {
+      await withPage(t, { locale: 'kk-KZ' }, async ({ page, server }) => {
+        await page.goto(`${server.url}/`);
+        await waitForStep(page, 'phone');
+        assert.equal(await page.locator('html').getAttribute('lang'), 'kk');
+        assert.equal(await page.title(), 'Телефон нөмірі арқылы кіру');
+        assert.equal(await page.locator('#phone-submit').textContent(), 'Код алу');
+        assert.equal(await page.locator('[data-lang="kk"]').getAttribute('aria-pressed'), 'true');
+        assert.match(await page.locator('#test-banner').textContent(), /Тест режимі/);
+        await screenshot(page, '20-phone-kazakh');
+        const sendRequest = page.waitForRequest(`**${SEND}`);
+        await enterPhone(page, '7472367503');
+        assert.equal((await sendRequest).postDataJSON().locale, 'kk');
+        await waitForStep(page, 'code');
+        assert.equal(await page.locator('#code-title').textContent(), 'SMS-тегі код');
+        assert.match(server.log(), /\[MOBIZON\] Message: Memoir растау кодыңыз: \d{6}/);
+        assert.match(server.log(), /Код \d+ минут ішінде жарамды\./);
+        await screenshot(page, '21-code-kazakh');
+
+        // Switched at the code step: the texts change at once, the choice outlives a reload, and the resent SMS
+        // follows it.
+        await page.locator('[data-lang="en"]').click();
+        assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+        assert.equal(await page.locator('#code-title').textContent(), 'Code from the SMS');
+        assert.match(await page.locator('#code-sent-to').textContent(), /^We sent the code to/);
+        assert.equal(await page.locator('[data-lang="en"]').getAttribute('aria-pressed'), 'true');
+        await page.reload();
+        await waitForStep(page, 'code');
+        assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+        await page.locator('[data-lang="kk"]').click();
+        assert.equal(await page.locator('#change-phone-button').textContent(), 'Нөмірді өзгерту');
+        await boxes(page).nth(0).click();  // the switch took the focus
+        await page.keyboard.type(server.lastCode());
+        await waitForStep(page, 'signedIn');
+        assert.equal(await page.locator('#logout-button').textContent(), 'Шығу');
+        await screenshot(page, '22-signed-in-kazakh');
+      });
+    });
+
+  test('WebOTP: the page asks the browser for the SMS code (transport sms, abortable) and signs in with it',
+    async (t) => {
+      await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE } }, async ({ page, server }) => {
+        // The browser side of WebOTP, as Chrome on Android offers it: headless Chromium has no SMS to read, so the
+        // credential request is answered by the test (the page's own code path is what is tested).
+        await page.addInitScript(() => {
+          const calls = [];
+          window.__otpCalls = calls;
+          if (!('OTPCredential' in window)) window.OTPCredential = function OTPCredential() {};
+          const realGet = navigator.credentials ? navigator.credentials.get.bind(navigator.credentials) : null;
+          const fake = {
+            get(options) {
+              if (!options || !options.otp) return realGet ? realGet(options) : Promise.reject(new Error('no'));
+              return new Promise((resolve, reject) => {
+                const call = { transport: options.otp.transport, hasSignal: options.signal instanceof AbortSignal };
+                calls.push(call);
+                options.signal?.addEventListener('abort', () => {
+                  call.aborted = true;
+                  reject(new DOMException('aborted', 'AbortError'));
+                });
+                call.deliver = (code) => resolve({ type: 'otp', id: '', code });
+              });
+            },
+          };
+          Object.defineProperty(navigator, 'credentials', { value: fake, configurable: true });
+        });
+        await page.goto(`${server.url}/`);
+        await enterPhone(page, '7472367503');
+        await waitForStep(page, 'code');
+        await page.waitForFunction(() => window.__otpCalls.length === 1);
+        const call = await page.evaluate(() => ({ ...window.__otpCalls[0], deliver: undefined }));
+        assert.deepEqual(call.transport, ['sms']);
+        assert.equal(call.hasSignal, true);
+
+        // Leaving the code step aborts the request; coming back asks again.
+        await page.locator('#change-phone-button').click();
+        await waitForStep(page, 'phone');
+        assert.equal(await page.evaluate(() => window.__otpCalls[0].aborted), true);
+        await enterPhone(page, '77012345678');  // another number: the first is in its resend cooldown
+        await waitForStep(page, 'code');
+        await page.waitForFunction(() => window.__otpCalls.length === 2);
+        await page.evaluate((code) => window.__otpCalls[1].deliver(code), FIXED_CODE);
+        await waitForStep(page, 'signedIn');
+      });
+    });
+
+  test('WebOTP in Chromium itself: the page uses it when the browser has it', async (t) => {
+    const probe = await browser.newContext();
+    const hasWebOtp = await (await probe.newPage()).evaluate(() => 'OTPCredential' in window).catch(() => false);
+    await probe.close();
+    if (!hasWebOtp) {
+      t.skip('this headless Chromium has no OTPCredential: WebOTP needs Chrome on Android (or a paired phone), ' +
+        'so only the page\'s side is tested, with the browser part played by the test above');
+      return;
+    }
+    await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE } }, async ({ page, server }) => {
+      // No SMS can reach a headless browser: the request stays pending, and typing the code must still work
+      // beside it, and leaving the step must abort it without a console error.
+      await page.goto(`${server.url}/`);
+      await enterPhone(page, '7472367503');
+      await waitForStep(page, 'code');
+      await page.locator('#change-phone-button').click();
+      await enterPhone(page, '77012345678');  // another number: the first is in its resend cooldown
+      await waitForStep(page, 'code');
+      await page.keyboard.type(FIXED_CODE);
+      await waitForStep(page, 'signedIn');
+    });
+  });
 });

@@ -14,6 +14,7 @@ from conftest import BINARY, TEST_JWT_SECRET
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fakes"))
 from fake_mobizon import Answer, FakeMobizon  # noqa: E402
+from fake_relay import FakeRelay  # noqa: E402
 
 # 40 characters of [a-z0-9], like a real key, and easy to grep for.
 CANARY_KEY = "canary" + "0" * 4 + secrets.token_hex(15)
@@ -21,6 +22,7 @@ assert len(CANARY_KEY) == 40
 WEBHOOK_SECRET = "webhook-secret-" + secrets.token_hex(8)
 ADMIN_TOKEN = "admin-" + secrets.token_hex(24)
 SENDER = "Memoir"
+RELAY_SECRET = "relay-secret-" + secrets.token_hex(16)
 
 
 class Pki:
@@ -116,6 +118,33 @@ def mobizon_server(make_server, pki):
         assert CANARY_KEY not in server.log(), "the API key leaked into the server log"
 
 
+@pytest.fixture
+def make_relay(pki):
+    """make_relay(cert="localhost", secret=RELAY_SECRET) starts a fake HTTPS relay; all are stopped at the end."""
+    relays = []
+
+    def factory(cert="localhost", secret=RELAY_SECRET):
+        certfile, keyfile = getattr(pki, cert)
+        relay = FakeRelay(certfile, keyfile, secret)
+        relays.append(relay.start())
+        return relay
+
+    yield factory
+    for relay in relays:
+        relay.stop()
+
+
+def relay_env(relay, pki, **extra):
+    env = {
+        "SMS_HTTP_URL": relay.url(),
+        "SMS_HTTP_SECRET": RELAY_SECRET,
+        "SMS_HTTP_CA_FILE": pki.ca_cert,
+        "SMS_HTTP_TIMEOUT_MS": "2000",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
 def run_cli(args, env, cwd, timeout=60):
     # A deployment's .env has a JWT secret too; the commands read the whole configuration.
     full_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "ASAN_OPTIONS": "detect_leaks=1",
@@ -149,5 +178,5 @@ def webhook_event(message_id, status, event_id="26", attempt=1, secret=WEBHOOK_S
     return event
 
 
-__all__ = ["Answer", "ADMIN_TOKEN", "CANARY_KEY", "SENDER", "WEBHOOK_SECRET", "fake", "make_fake", "mobizon_env",
-           "mobizon_server", "pki", "run_cli", "webhook_event", "gateway_time"]
+__all__ = ["Answer", "ADMIN_TOKEN", "CANARY_KEY", "RELAY_SECRET", "SENDER", "WEBHOOK_SECRET", "fake", "make_fake",
+           "make_relay", "mobizon_env", "mobizon_server", "pki", "relay_env", "run_cli", "webhook_event", "gateway_time"]

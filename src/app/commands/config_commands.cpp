@@ -3,6 +3,7 @@
 
 #include "app/application.hpp"
 #include "app/cli.hpp"
+#include "auth/sms_text.hpp"
 
 namespace sms_auth {
 
@@ -13,7 +14,12 @@ void add_check_config_command(CLI::App& app, int& exit_code) {
       const auto config = load_config_or_report();
       if (!config) return kExitUsage;
       check_startup(*config);  // what only start-up would find (keys, database kind, sender), without side effects
-      std::cout << "configuration ok (" << (config->sms_test_mode ? "SMS test mode" : "sending through Mobizon")
+      for (const auto& text : measure_sms_texts(*config)) std::cout << describe_sms_text_size(text) << "\n";
+      std::string gateways;
+      for (const auto& name : config->sms_gateways) {
+        gateways += std::string(gateways.empty() ? "" : ", then ") + (name == "mobizon" ? "Mobizon" : "the HTTPS relay");
+      }
+      std::cout << "configuration ok (" << (config->sms_test_mode ? "SMS test mode" : "sending through " + gateways)
                 << ", database " << config->database_url.substr(0, config->database_url.find(':')) << ")\n";
       return kExitOk;
     });

@@ -71,7 +71,8 @@ int send_test(const std::string& phone_input) {
   // A real-looking message from the configured template, with a random code that is never stored: it opens nothing.
   std::string code;
   for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + random_below(10));
-  const std::string text = render_sms_text(config->sms_template, code, (config->otp_ttl.count() + 59) / 60);
+  const std::string text =
+      compose_sms_text(*config, config->sms_default_locale, code, (config->otp_ttl.count() + 59) / 60);
 
   asio::io_context io;
   MetricsRegistry metrics;
@@ -91,7 +92,7 @@ int send_test(const std::string& phone_input) {
     auto repository = open_repository(*config);
     if (repository->schema_version() == repository->expected_schema_version()) {
       repository->record_sent_sms(SentSmsRecord{sent->message_id, phone->e164, kSmsStatusSent,
-                                                sent->held_for_moderation(), SystemTimeSource{}.now()});
+                                                sent->held_for_moderation(), SystemTimeSource{}.now(), "mobizon"});
     }
   } catch (const std::exception& e) {
     std::cerr << "sms-auth send-test: sent, but not recorded in the database: " << redact_secrets(e.what()) << "\n";

@@ -51,6 +51,7 @@ awaitable<HttpResponse> SmsAdminHandlers::messages(HttpRequest request) {
     };
     if (record.segments > 0) item["segments"] = record.segments;
     if (!record.gateway_updated_at.empty()) item["gateway_updated_at"] = record.gateway_updated_at;
+    item["gateway"] = record.gateway;
     messages.push_back(std::move(item));
   }
   spdlog::info("admin.sms.messages phone={} ip={} count={}", mask_phone(phone->e164), log_safe(request.client_address),

@@ -1,6 +1,7 @@
 // Request parsing and response rendering for the login endpoints (docs/api.md, Login).
 #include "http/handlers/sms_auth_handlers.hpp"
 
+#include "auth/sms_locale.hpp"
 #include "core/clock.hpp"
 #include "http/error_response.hpp"
 #include "http/json_body.hpp"
@@ -27,7 +28,14 @@ awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) 
   auto phone = required_string(*body, "phone_number");
   if (!phone) co_return error_response(phone.error());
 
-  SendCodeCommand command{std::move(*phone), request.client_address, resend};  // named: GCC PR 100611
+  auto locale = optional_string(*body, "locale");
+  if (!locale) co_return error_response(locale.error());
+  if (!locale->empty() && !is_locale_tag(*locale)) {
+    co_return error_response(make_error(errc::invalid_request, "locale must be a language tag such as kk or ru-KZ"));
+  }
+
+  SendCodeCommand command{std::move(*phone), request.client_address, resend, std::move(*locale),
+                          std::string(request.header("accept-language"))};  // named: GCC PR 100611
   auto sent = co_await service_.send_code(std::move(command));
   if (!sent) co_return error_response(sent.error());
   co_return json_response(200, {

@@ -188,7 +188,8 @@ awaitable<std::optional<HttpsError>> establish(std::shared_ptr<HttpsClient::Impl
 
 // One request and its answer on `connection` (established first if new). Runs on the connection's strand.
 awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std::shared_ptr<Connection> connection,
-                                    std::string target, std::string body, SteadyTime deadline) {
+                                    std::string target, std::string body, SteadyTime deadline,
+                                    HttpsHeaders headers) {
   const HttpsClientOptions& options = impl->options;
   const std::string where = options.host + ":" + options.port;
   ExchangeOutcome outcome;
@@ -208,7 +209,8 @@ awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std
   request.set(http::field::host, options.host_header);
   request.set(http::field::user_agent, options.user_agent);
   request.set(http::field::accept, "application/json");
-  request.set(http::field::content_type, "application/x-www-form-urlencoded");
+  request.set(http::field::content_type, options.content_type);
+  for (const auto& [name, value] : headers) request.set(name, value);
   request.keep_alive(true);
   request.body() = std::move(body);
   request.prepare_payload();
@@ -267,6 +269,12 @@ HttpsClient::~HttpsClient() {
 
 awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string target, std::string body,
                                                                SteadyTime deadline) {
+  auto posting = post(std::move(target), std::move(body), deadline, HttpsHeaders{});  // named: GCC PR 100611
+  co_return co_await std::move(posting);
+}
+
+awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string target, std::string body,
+                                                               SteadyTime deadline, HttpsHeaders headers) {
   std::shared_ptr<Impl> impl = impl_;
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (impl->stopped.load()) co_return failure(HttpsFailure::stopped, "the client is stopping");
@@ -275,7 +283,7 @@ awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string targe
     if (!connection) connection = impl->new_connection();
     // The exchange runs on the connection's strand, where its stream's timer also fires. Each step is named before
     // it is awaited (GCC PR 100611: temporaries inside a co_await expression are destroyed twice).
-    auto work = exchange(impl, connection, target, body, deadline);
+    auto work = exchange(impl, connection, target, body, deadline, headers);
     auto on_connection_strand = asio::co_spawn(connection->stream.get_executor(), std::move(work), asio::use_awaitable);
     ExchangeOutcome outcome = co_await std::move(on_connection_strand);
     if (outcome.stale && reused) continue;  // the server had closed the idle connection: once more on a fresh one

@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/async.hpp"
 #include "core/result.hpp"
@@ -26,7 +28,11 @@ struct HttpsClientOptions {
   std::size_t max_idle_connections = 4;
   std::chrono::seconds max_idle_time{30};  // servers close idle connections; we stop trusting ours before that
   std::size_t response_body_limit = 1024 * 1024;
+  std::string content_type = "application/x-www-form-urlencoded";  // of every request body
 };
+
+// Extra request headers of one call (name, value), e.g. a signature that changes with each request.
+using HttpsHeaders = std::vector<std::pair<std::string, std::string>>;
 
 enum class HttpsFailure {
   resolve,     // the host name does not resolve
@@ -71,6 +77,10 @@ class HttpsClient {
   // again here: a POST may have been acted on.
   awaitable<result<HttpsResponse, HttpsError>> post(std::string target, std::string body,
                                                     std::chrono::steady_clock::time_point deadline);
+  // The same, with extra headers (body of options.content_type).
+  awaitable<result<HttpsResponse, HttpsError>> post(std::string target, std::string body,
+                                                    std::chrono::steady_clock::time_point deadline,
+                                                    HttpsHeaders headers);
 
   struct Impl;
 

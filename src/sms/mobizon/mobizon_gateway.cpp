@@ -48,7 +48,7 @@ awaitable<result<SentSms, SendFailure>> MobizonGateway::send(OutgoingSms sms) {
   } else {
     spdlog::info("mobizon.send ok to={} sms_id={}", masked, log_safe(sent->message_id));
   }
-  co_return SentSms{sent->message_id, sent->held_for_moderation()};
+  co_return SentSms{sent->message_id, sent->held_for_moderation(), "mobizon"};
 }
 
 awaitable<result<GatewayBalance>> MobizonGateway::balance() {

@@ -17,6 +17,7 @@ class MobizonGateway final : public SmsGateway {
   awaitable<result<GatewayBalance>> balance() override;
   awaitable<result<std::vector<SmsDeliveryStatus>>> delivery_statuses(std::vector<std::string> message_ids) override;
   std::size_t max_status_batch() const override { return kMaxStatusIds; }
+  std::string_view name() const override { return "mobizon"; }
 
  private:
   Api& api_;

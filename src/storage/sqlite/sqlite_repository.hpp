@@ -54,7 +54,8 @@ class SqliteRepository final : public Repository {
                                                                           TimePoint since) override;
   // SmsMessageLog (sqlite_sms_messages.cpp)
   void record_sent_sms(const SentSmsRecord& record) override;
-  std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit) override;
+  std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
+                                              const std::string& gateway) override;
   std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
                                                    TimePoint now) override;
   SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,

@@ -99,6 +99,11 @@ INSERT INTO rate_totals (bucket, slot, events) SELECT bucket, at_ms / 60000, COU
 -- sends this same code again instead of a new one that the arriving SMS would not match.
 ALTER TABLE otp_codes ADD COLUMN delivery_uncertain INTEGER NOT NULL DEFAULT 0;
 )sql"},
+      // Issue 14 (numbered apart from parallel branches' migrations).
+      {9, R"sql(
+-- Which gateway sent the message (mobizon, http): only Mobizon's messages are polled for their status there.
+ALTER TABLE sms_messages ADD COLUMN gateway TEXT NOT NULL DEFAULT 'mobizon';
+)sql"},
   };
   return migrations;
 }

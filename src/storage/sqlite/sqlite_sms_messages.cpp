@@ -47,28 +47,31 @@ void SqliteRepository::record_sent_sms(const SentSmsRecord& record) {
     ImmediateTransaction tx(db);
     SQLite::Statement insert(db,
                              "INSERT INTO sms_messages (message_id, phone_number, status, final, held_for_moderation, "
-                             "sent_at, status_changed_at) VALUES (?, ?, ?, 0, ?, ?, ?) ON CONFLICT (message_id) DO "
-                             "NOTHING");
+                             "sent_at, status_changed_at, gateway) VALUES (?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT "
+                             "(message_id) DO NOTHING");
     insert.bind(1, record.message_id);
     insert.bind(2, record.phone_number);
     insert.bind(3, record.status);
     insert.bind(4, record.held_for_moderation ? 1 : 0);
     insert.bind(5, to_unix_ms(record.sent_at));
     insert.bind(6, to_unix_ms(record.sent_at));
+    insert.bind(7, record.gateway);
     insert.exec();
     tx.commit();
   });
 }
 
-std::vector<std::string> SqliteRepository::claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit) {
+std::vector<std::string> SqliteRepository::claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
+                                                              const std::string& gateway) {
   return with_database([&](SQLite::Database& db) {
     ImmediateTransaction tx(db);
     std::vector<std::string> ids;
     SQLite::Statement select(db,
-                             "SELECT message_id FROM sms_messages WHERE final = 0 AND sent_at > ? "
+                             "SELECT message_id FROM sms_messages WHERE final = 0 AND sent_at > ? AND gateway = ? "
                              "ORDER BY checked_at IS NOT NULL, checked_at, sent_at LIMIT ?");
     select.bind(1, to_unix_ms(sent_after));
-    select.bind(2, static_cast<std::int64_t>(limit));
+    select.bind(2, gateway);
+    select.bind(3, static_cast<std::int64_t>(limit));
     while (select.executeStep()) ids.push_back(select.getColumn(0).getString());
     SQLite::Statement mark(db, "UPDATE sms_messages SET checked_at = ? WHERE message_id = ?");
     for (const auto& id : ids) {
@@ -118,7 +121,7 @@ std::vector<SmsMessageRecord> SqliteRepository::recent_sms(const std::string& ph
     std::vector<SmsMessageRecord> out;
     SQLite::Statement select(db,
                              "SELECT message_id, phone_number, status, final, held_for_moderation, segments, sent_at, "
-                             "status_changed_at, gateway_updated_at FROM sms_messages WHERE phone_number = ? "
+                             "status_changed_at, gateway_updated_at, gateway FROM sms_messages WHERE phone_number = ? "
                              "ORDER BY sent_at DESC, rowid DESC LIMIT ?");
     select.bind(1, phone_number);
     select.bind(2, static_cast<std::int64_t>(limit));
@@ -133,6 +136,7 @@ std::vector<SmsMessageRecord> SqliteRepository::recent_sms(const std::string& ph
       record.sent_at = from_unix_ms(select.getColumn(6).getInt64());
       record.status_changed_at = from_unix_ms(select.getColumn(7).getInt64());
       if (!select.getColumn(8).isNull()) record.gateway_updated_at = select.getColumn(8).getString();
+      record.gateway = select.getColumn(9).getString();
       out.push_back(std::move(record));
     }
     return out;
