@@ -15,6 +15,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest openssl sqlite3 procps
+  postgresql-15
   chromium nodejs npm
 )
 
