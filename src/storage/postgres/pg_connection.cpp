@@ -117,6 +117,8 @@ void PgConnection::connect() {
     throw StorageUnavailable("cannot connect to PostgreSQL (DATABASE_URL=" + redact_database_url(settings_.url) +
                              "): " + reason);
   }
+  // Server notices ("relation already exists, skipping") would go to stderr unformatted; they carry nothing to act on.
+  PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
 }
 
 void PgConnection::fail(pg_result* result, const char* what) {
