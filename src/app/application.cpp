@@ -86,9 +86,17 @@ std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io
   }
 }
 
-std::unique_ptr<Repository> open_repository(const Config& config) {
+StorageBackend storage_backend(const Config& config) {
   check_database_kind(config);
-  return std::make_unique<SqliteRepository>(config.database_url.substr(7));
+  // postgresql:// and postgres:// URLs belong to the PostgreSQL engine (storage/postgres/), which provides its
+  // StorageBackend here: a connection factory and DATABASE_POOL_SIZE connections.
+  return sqlite_storage_backend(config.database_url.substr(7));
+}
+
+std::unique_ptr<Repository> open_repository(const Config& config) { return storage_backend(config).open_connection(); }
+
+std::unique_ptr<StorageEngine> open_storage(const Config& config) {
+  return std::make_unique<StorageEngine>(storage_backend(config));
 }
 
 ServiceKeys load_service_keys(const Config& config) {
@@ -127,7 +135,7 @@ ServiceKeys load_service_keys(const Config& config) {
 
 Application::Application(Config config, boost::asio::io_context& io)
     : config_(checked(std::move(config))),
-      repository_(open_repository(config_)),
+      storage_(open_storage(config_)),
       keys_(load_service_keys(config_)),
       phones_(config_.default_region, config_.allowed_countries),
       codec_(keys_.otp_key),
@@ -135,17 +143,17 @@ Application::Application(Config config, boost::asio::io_context& io)
       tokens_(keys_.jwt_keys, config_.jwt_issuer, config_.jwt_audience, config_.access_token_ttl),
       mobizon_api_(make_mobizon_api(config_, io, metrics_)),
       sms_gateway_(make_gateway(mobizon_api_.get())),
-      sms_delivery_(sms_gateway_.get(), *repository_, clock_, metrics_, delivery_options(config_)),
+      sms_delivery_(sms_gateway_.get(), *storage_, clock_, metrics_, delivery_options(config_)),
       sender_(make_test_mode_sender(config_)),
       auth_metrics_(metrics_),
-      otp_service_(config_, phones_, codec_, limits_, tokens_, *repository_,
+      otp_service_(config_, phones_, codec_, limits_, tokens_, *storage_,
                    sender_ ? *sender_ : static_cast<SmsSender&>(sms_delivery_), clock_, auth_metrics_),
-      conversion_monitor_(config_, *repository_, metrics_, auth_metrics_.limit_alerts),
+      conversion_monitor_(config_, *storage_, metrics_, auth_metrics_.limit_alerts),
       client_addresses_(config_.trusted_proxies),
       sms_auth_handlers_(otp_service_),
-      health_handlers_(*repository_, metrics_),
+      health_handlers_(*storage_, metrics_),
       session_metrics_(metrics_),
-      session_service_(config_, tokens_, *repository_, clock_, session_metrics_),
+      session_service_(config_, tokens_, *storage_, clock_, session_metrics_),
       session_handlers_(session_service_),
       jwks_handlers_(tokens_),
       web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode, config_.sms_test_fixed_code}),

@@ -29,14 +29,20 @@
 #include "sms/sms_gateway.hpp"
 #include "sms/sms_sender.hpp"
 #include "storage/repository.hpp"
+#include "storage/storage_engine.hpp"
 
 #include <boost/asio/io_context.hpp>
 
 namespace sms_auth {
 
-// Opens the repository named by DATABASE_URL. Throws ConfigurationError for an unsupported URL, StorageUnavailable
-// if the database cannot be opened.
+// The database kind DATABASE_URL names: how to open a connection, and the engine's pool shape. Throws
+// ConfigurationError for an unsupported URL.
+StorageBackend storage_backend(const Config& config);
+// One connection to the database DATABASE_URL names, used directly on the calling thread: for the CLI commands (no
+// I/O threads there). Throws ConfigurationError for an unsupported URL, StorageUnavailable if it cannot be opened.
 std::unique_ptr<Repository> open_repository(const Config& config);
+// The storage engine `serve` runs on (every connection opened). Same failures as open_repository.
+std::unique_ptr<StorageEngine> open_storage(const Config& config);
 
 // Throws ConfigurationError for what each variable allows but the whole configuration or this build cannot do
 // (a database kind not built in, an unreadable or wrong key file, no SMS sender). Has no side effects: it reads the
@@ -62,7 +68,7 @@ class Application {
   ~Application();
 
   const Config& config() const { return config_; }
-  Repository& repository() { return *repository_; }
+  StorageEngine& storage() { return *storage_; }
   const Router& router() const { return router_; }
   const ClientAddressResolver& client_addresses() const { return client_addresses_; }
   const LimitPolicy& limits() const { return limits_; }
@@ -74,7 +80,7 @@ class Application {
   Config config_;
   MetricsRegistry metrics_;
   SystemTimeSource clock_;
-  std::unique_ptr<Repository> repository_;
+  std::unique_ptr<StorageEngine> storage_;
   ServiceKeys keys_;
   PhoneNumberParser phones_;
   OtpCodec codec_;

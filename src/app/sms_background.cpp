@@ -50,7 +50,8 @@ awaitable<void> SmsBackgroundJobs::balance_loop() {
     auto checking = delivery_.check_balance();  // named: GCC PR 100611; failures are logged by the gateway
     (void)co_await std::move(checking);
     try {
-      const auto removed = delivery_.prune();
+      auto pruning = delivery_.prune();  // named: GCC PR 100611
+      const auto removed = co_await std::move(pruning);
       if (removed > 0) spdlog::debug("sms.prune removed={}", removed);
     } catch (const std::exception& e) {
       spdlog::error("sms.prune failed: {}", e.what());

@@ -1,4 +1,5 @@
-// Send, resend and verify: input checks first (cheap), then one atomic repository call, then the SMS.
+// Send, resend and verify: input checks first (cheap), then one atomic storage call (awaited: it runs on the storage
+// engine's threads), then the SMS.
 #include "auth/otp_service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -23,9 +24,9 @@ std::string new_refresh_token() { return base64url_encode(random_bytes(32)); }
 Bytes refresh_token_hash(std::string_view refresh_token) { return sha256(refresh_token); }
 
 OtpService::OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec,
-                       const LimitPolicy& limits, const AccessTokens& tokens, Repository& repository,
+                       const LimitPolicy& limits, const AccessTokens& tokens, StorageEngine& storage,
                        SmsSender& sender, const TimeSource& clock, AuthMetrics& metrics)
-    : config_(config), phones_(phones), codec_(codec), limits_(limits), tokens_(tokens), repository_(repository),
+    : config_(config), phones_(phones), codec_(codec), limits_(limits), tokens_(tokens), storage_(storage),
       sender_(sender), clock_(clock), metrics_(metrics) {}
 
 bool OtpService::is_test_number(const PhoneNumber& phone) const {
@@ -61,7 +62,8 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   request.tallies = limits_.send_tallies(*phone);
   request.reservation_id = random_uuid();
 
-  auto issued = repository_.issue_code(request);
+  auto issuing = storage_.issue_code(request);  // named: GCC PR 100611
+  auto issued = co_await std::move(issuing);
   if (!issued) co_return send_refused(*phone, command.client_address, action, issued.error(), now);
 
   CodeSent out;
@@ -85,7 +87,8 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   OutgoingSms sms{phone->e164, render_sms_text(config_.sms_template, code, minutes_left)};
   auto sent = co_await sender_.send(std::move(sms));
   if (!sent) {
-    repository_.cancel_issue(phone->e164, issued->challenge_id, request.reservation_id, !issued->reused);
+    auto refunding = storage_.cancel_issue(phone->e164, issued->challenge_id, request.reservation_id, !issued->reused);
+    co_await std::move(refunding);
     const bool rejected = sent.error().code == errc::sms_rejected;
     metrics_.codes_sent.labels({rejected ? "rejected" : "unavailable"}).inc();
     spdlog::warn("auth.{} failed phone={} ip={} error={}", action, mask_phone(phone->e164),
@@ -146,12 +149,12 @@ Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client
   return error;
 }
 
-result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
+awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand command) {
   if (!is_well_formed_code(command.code)) {
-    return make_error(errc::invalid_request, "code must be a string of 6 digits");
+    co_return make_error(errc::invalid_request, "code must be a string of 6 digits");
   }
   auto phone = phones_.parse(command.phone_input);
-  if (!phone) return phone.error();
+  if (!phone) co_return phone.error();
   const TimePoint now = clock_.now();
 
   const std::string refresh_token = new_refresh_token();
@@ -162,18 +165,16 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
   request.failure_limit = limits_.failed_verifications(*phone);
   request.failure_tag = LimitPolicy::failure_tag(command.client_address);
   request.success_tallies = limits_.success_tallies(*phone);
-  const std::string& submitted = command.code;
-  const std::string& e164 = phone->e164;
-  request.matches = [this, &submitted, &e164](const StoredCode& stored) {
-    return codec_.matches(e164, submitted, stored.code_hash);
-  };
-  request.session.session_id = random_uuid();
+  request.submitted_code_hash = codec_.hash(phone->e164, command.code);
+  const std::string session_id = random_uuid();
+  request.session.session_id = session_id;
   request.session.new_user_id = random_uuid();
   request.session.refresh_token_hash = refresh_token_hash(refresh_token);
   request.session.refresh_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_idle);
   request.session.session_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_ttl);
 
-  const VerifyCodeResult outcome = repository_.verify_code(request);
+  auto verifying = storage_.verify_code(std::move(request));  // named: GCC PR 100611
+  const VerifyCodeResult outcome = co_await std::move(verifying);
   const std::string masked = mask_phone(phone->e164);
   const std::string address = log_safe(command.client_address);
 
@@ -183,13 +184,13 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
       count("verified");
       metrics_.logins.labels({outcome.user_created ? "true" : "false"}).inc();
       spdlog::info("auth.verify ok phone={} ip={} user={} new_user={} session={}", masked, address, outcome.user.id,
-                   outcome.user_created, request.session.session_id);
+                   outcome.user_created, session_id);
       LoginSucceeded out;
-      out.access_token = tokens_.issue(outcome.user.id, request.session.session_id, phone->e164, now);
+      out.access_token = tokens_.issue(outcome.user.id, session_id, phone->e164, now);
       out.refresh_token = refresh_token;
       out.user = outcome.user;
       out.user_created = outcome.user_created;
-      return out;
+      co_return out;
     }
     case VerifyStatus::wrong_code: {
       count("wrong_code");
@@ -200,26 +201,26 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
                                                        : "The code is wrong; no attempts are left for it, request a "
                                                          "new code");
       error.attempts_left = outcome.attempts_left;
-      return error;
+      co_return error;
     }
     case VerifyStatus::no_code: {
       count("no_code");
       spdlog::warn("auth.verify failed phone={} ip={} reason=no_pending_code", masked, address);
       Error error = make_error(errc::invalid_code, "The code is wrong or was already used; request a new code");
       error.attempts_left = 0;
-      return error;
+      co_return error;
     }
     case VerifyStatus::expired:
       count("expired");
       spdlog::warn("auth.verify failed phone={} ip={} reason=expired", masked, address);
-      return make_error(errc::code_expired, "The code has expired; request a new code");
+      co_return make_error(errc::code_expired, "The code has expired; request a new code");
     case VerifyStatus::code_locked: {
       count("code_locked");
       metrics_.rate_limited.labels({"code_attempts"}).inc();  // every 429 is counted by the limit that gave it
       spdlog::warn("auth.verify locked phone={} ip={} reason=code_attempts_used", masked, address);
       Error error = make_error(errc::too_many_attempts, "Too many wrong codes; request a new code");
       error.retry_after_seconds = ceil_seconds(outcome.retry_after);
-      return error;
+      co_return error;
     }
     case VerifyStatus::limited: {
       count("limited");
@@ -231,12 +232,12 @@ result<LoginSucceeded> OtpService::verify_code(VerifyCodeCommand command) {
                                                               "try again later"
                                                             : "Too many wrong codes; try again later");
       error.retry_after_seconds = ceil_seconds(outcome.retry_after);
-      return error;
+      co_return error;
     }
     case VerifyStatus::user_blocked:
       count("user_blocked");
       spdlog::warn("auth.verify refused phone={} ip={} reason=user_blocked user={}", masked, address, outcome.user.id);
-      return make_error(errc::access_denied, "This account is blocked");
+      co_return make_error(errc::access_denied, "This account is blocked");
   }
   throw std::logic_error("verify_code: unhandled status");
 }

@@ -13,7 +13,7 @@
 #include "ratelimit/alert_throttle.hpp"
 #include "ratelimit/limit_policy.hpp"
 #include "sms/sms_sender.hpp"
-#include "storage/repository.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace sms_auth {
 
@@ -52,7 +52,7 @@ Bytes refresh_token_hash(std::string_view refresh_token);
 class OtpService {
  public:
   OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec, const LimitPolicy& limits,
-             const AccessTokens& tokens, Repository& repository, SmsSender& sender, const TimeSource& clock,
+             const AccessTokens& tokens, StorageEngine& storage, SmsSender& sender, const TimeSource& clock,
              AuthMetrics& metrics);
 
   // Fails with invalid_phone_number, rate_limited, sms_rejected or sms_unavailable. A failed send leaves no new code
@@ -61,7 +61,7 @@ class OtpService {
 
   // Fails with invalid_request (code not 6 digits), invalid_phone_number, invalid_code (with attempts_left),
   // code_expired, too_many_attempts (with retry_after) or access_denied (blocked account).
-  result<LoginSucceeded> verify_code(VerifyCodeCommand command);
+  awaitable<result<LoginSucceeded>> verify_code(VerifyCodeCommand command);
 
  private:
   // The code a number gets: a configured fixed one (test numbers, SMS_TEST_FIXED_CODE) or the one derived from seed.
@@ -76,7 +76,7 @@ class OtpService {
   const OtpCodec& codec_;
   const LimitPolicy& limits_;
   const AccessTokens& tokens_;
-  Repository& repository_;
+  StorageEngine& storage_;
   SmsSender& sender_;
   const TimeSource& clock_;
   AuthMetrics& metrics_;

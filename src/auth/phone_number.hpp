@@ -5,19 +5,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/phone_number.hpp"
 #include "core/result.hpp"
 
 namespace sms_auth {
-
-struct PhoneNumber {
-  std::string e164;    // "+77472367503": what is stored and returned
-  std::string region;  // "KZ"
-
-  // What Mobizon wants as `recipient`: the E.164 digits without '+'.
-  std::string digits() const { return e164.substr(1); }
-  // The number without its last 4 digits: the unit SMS-pumping walks through.
-  std::string prefix() const { return e164.size() > 4 ? e164.substr(0, e164.size() - 4) : e164; }
-};
 
 // Parses the forgiving forms people type ("8 (747) 236-75-03", "+7 747 236 7503", "77472367503") and refuses anything
 // that is not a valid MOBILE number of an allowed region. Thread-safe; build one at start-up (libphonenumber's first

@@ -1,4 +1,4 @@
-// Refresh, authenticate, logout, me: input checks first, then one repository call, then signing.
+// Refresh, authenticate, logout, me: input checks first, then one awaited storage call, then signing.
 #include "auth/session_service.hpp"
 
 #include <spdlog/spdlog.h>
@@ -32,16 +32,16 @@ Error invalid_grant(std::string detail) { return make_error(errc::invalid_grant,
 
 }  // namespace
 
-SessionService::SessionService(const Config& config, const AccessTokens& tokens, Repository& repository,
+SessionService::SessionService(const Config& config, const AccessTokens& tokens, StorageEngine& storage,
                                const TimeSource& clock, SessionMetrics& metrics)
-    : config_(config), tokens_(tokens), repository_(repository), clock_(clock), metrics_(metrics) {}
+    : config_(config), tokens_(tokens), storage_(storage), clock_(clock), metrics_(metrics) {}
 
-result<TokenPair> SessionService::refresh(RefreshCommand command) {
+awaitable<result<TokenPair>> SessionService::refresh(RefreshCommand command) {
   const std::string address = log_safe(command.client_address);
   if (command.refresh_token.empty() || command.refresh_token.size() > kMaxRefreshTokenSize) {
     metrics_.refreshes.labels({"unknown_token"}).inc();
     spdlog::warn("auth.refresh failed reason=malformed_token ip={}", address);
-    return invalid_grant("The refresh token is not valid");
+    co_return invalid_grant("The refresh token is not valid");
   }
   const TimePoint now = clock_.now();
   TokenPair out;
@@ -53,7 +53,8 @@ result<TokenPair> SessionService::refresh(RefreshCommand command) {
   request.new_token_hash = refresh_token_hash(out.refresh_token);
   request.new_token_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_idle);
   request.reuse_grace = duration_cast<Milliseconds>(config_.refresh_reuse_grace);
-  const RotateRefreshTokenResult rotation = repository_.rotate_refresh_token(request);
+  auto rotating = storage_.rotate_refresh_token(std::move(request));  // named: GCC PR 100611
+  const RotateRefreshTokenResult rotation = co_await std::move(rotating);
   metrics_.refreshes.labels({status_name(rotation.status)}).inc();
 
   const std::string masked = rotation.phone_number.empty() ? "-" : mask_phone(rotation.phone_number);
@@ -64,65 +65,72 @@ result<TokenPair> SessionService::refresh(RefreshCommand command) {
                    rotation.session_id,
                    rotation.status == RotateStatus::rotated_in_grace ? " within_reuse_grace=true" : "");
       out.access_token = tokens_.issue(rotation.user_id, rotation.session_id, rotation.phone_number, now);
-      return out;
+      co_return out;
     case RotateStatus::reuse_detected:
       spdlog::warn("auth.refresh reuse_detected phone={} ip={} user={} session={}: the session is revoked", masked,
                    address, rotation.user_id, rotation.session_id);
-      return invalid_grant("The refresh token was already used; the session has been ended, sign in again");
+      co_return invalid_grant("The refresh token was already used; the session has been ended, sign in again");
     case RotateStatus::unknown_token:
       spdlog::warn("auth.refresh failed reason=unknown_token ip={}", address);
-      return invalid_grant("The refresh token is not valid");
+      co_return invalid_grant("The refresh token is not valid");
     case RotateStatus::idle_expired:
     case RotateStatus::session_expired:
       spdlog::info("auth.refresh failed reason={} phone={} ip={} user={} session={}", status_name(rotation.status),
                    masked, address, rotation.user_id, rotation.session_id);
-      return invalid_grant("The refresh token has expired; sign in again");
+      co_return invalid_grant("The refresh token has expired; sign in again");
     case RotateStatus::session_revoked:
       spdlog::warn("auth.refresh failed reason=session_revoked revoked_reason={} phone={} ip={} user={} session={}",
                    rotation.revoked_reason, masked, address, rotation.user_id, rotation.session_id);
-      return invalid_grant("The session has ended; sign in again");
+      co_return invalid_grant("The session has ended; sign in again");
     case RotateStatus::user_blocked:
       spdlog::warn("auth.refresh refused reason=user_blocked phone={} ip={} user={} session={}", masked, address,
                    rotation.user_id, rotation.session_id);
-      return invalid_grant("This account is blocked");
+      co_return invalid_grant("This account is blocked");
   }
   throw std::logic_error("refresh: unhandled rotation status");
 }
 
-result<Authenticated> SessionService::authenticate(std::string_view access_token, std::string_view client_address) {
+awaitable<result<Authenticated>> SessionService::authenticate(std::string access_token, std::string client_address) {
   const TimePoint now = clock_.now();
   auto claims = tokens_.verify(access_token, now);
   if (!claims) {
     // The detail names the failed check in our own words; nothing of the token itself is logged.
     spdlog::info("auth.token refused ip={} reason=\"{}\"", log_safe(client_address), claims.error().detail);
-    return claims.error();
+    co_return claims.error();
   }
-  auto session = repository_.find_session(claims->session_id);
+  auto finding = storage_.find_session(claims->session_id);  // named: GCC PR 100611
+  auto session = co_await std::move(finding);
   if (!session || session->user_id != claims->subject || !session->open_at(now)) {
     spdlog::info("auth.token refused phone={} ip={} user={} session={} reason=session_ended",
                  mask_phone(claims->phone_number), log_safe(client_address), log_safe(claims->subject),
                  log_safe(claims->session_id));
-    return make_error(errc::invalid_token, "The session of this token has ended");
+    co_return make_error(errc::invalid_token, "The session of this token has ended");
   }
-  return Authenticated{std::move(*claims), std::move(*session)};
+  co_return Authenticated{std::move(*claims), std::move(*session)};
 }
 
-int SessionService::logout(const Authenticated& caller, bool all, std::string_view client_address) {
+awaitable<int> SessionService::logout(Authenticated caller, bool all, std::string client_address) {
   const TimePoint now = clock_.now();
-  const int ended = all ? repository_.revoke_user_sessions(caller.claims.subject, now, "logout_all")
-                        : static_cast<int>(repository_.revoke_session(caller.claims.subject, caller.session.id, now,
-                                                                      "logout"));
+  int ended = 0;
+  if (all) {
+    auto revoking = storage_.revoke_user_sessions(caller.claims.subject, now, "logout_all");
+    ended = co_await std::move(revoking);
+  } else {
+    auto revoking = storage_.revoke_session(caller.claims.subject, caller.session.id, now, "logout");
+    ended = (co_await std::move(revoking)) ? 1 : 0;
+  }
   metrics_.logouts.labels({all ? "all" : "session"}).inc();
   spdlog::info("auth.logout phone={} ip={} user={} session={} all={} sessions_ended={}",
                mask_phone(caller.claims.phone_number), log_safe(client_address), caller.claims.subject,
                caller.session.id, all, ended);
-  return ended;
+  co_return ended;
 }
 
-result<UserRecord> SessionService::me(const Authenticated& caller) {
-  auto user = repository_.find_user_by_id(caller.claims.subject);
-  if (!user) return make_error(errc::invalid_token, "The account of this token no longer exists");
-  return std::move(*user);
+awaitable<result<UserRecord>> SessionService::me(Authenticated caller) {
+  auto finding = storage_.find_user_by_id(caller.claims.subject);  // named: GCC PR 100611
+  auto user = co_await std::move(finding);
+  if (!user) co_return make_error(errc::invalid_token, "The account of this token no longer exists");
+  co_return std::move(*user);
 }
 
 }  // namespace sms_auth

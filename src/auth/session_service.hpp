@@ -9,7 +9,8 @@
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "metrics/metrics.hpp"
-#include "storage/repository.hpp"
+#include "core/async.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace sms_auth {
 
@@ -43,29 +44,29 @@ struct Authenticated {
 
 class SessionService {
  public:
-  SessionService(const Config& config, const AccessTokens& tokens, Repository& repository, const TimeSource& clock,
+  SessionService(const Config& config, const AccessTokens& tokens, StorageEngine& storage, const TimeSource& clock,
                  SessionMetrics& metrics);
 
   // Rotates the refresh token: a new pair of the same family, the presented token dead. Fails with invalid_grant for
   // an unknown, expired (idle or absolute), revoked or reused token and for a blocked account; a reuse outside
   // REFRESH_REUSE_GRACE_SECONDS also ends the family.
-  result<TokenPair> refresh(RefreshCommand command);
+  awaitable<result<TokenPair>> refresh(RefreshCommand command);
 
   // Verifies the access token (pinned algorithm, signature, typ, iss, aud, exp/nbf) and that its session is still
   // open (not logged out, revoked or blocked), so logout takes effect at once rather than when the token expires.
   // Fails with invalid_token; each refusal is logged with the client address.
-  result<Authenticated> authenticate(std::string_view access_token, std::string_view client_address);
+  awaitable<result<Authenticated>> authenticate(std::string access_token, std::string client_address);
 
   // Ends the caller's session, or with `all` every open session of its user. Returns how many ended.
-  int logout(const Authenticated& caller, bool all, std::string_view client_address);
+  awaitable<int> logout(Authenticated caller, bool all, std::string client_address);
 
   // The caller's account. Fails with invalid_token if it no longer exists.
-  result<UserRecord> me(const Authenticated& caller);
+  awaitable<result<UserRecord>> me(Authenticated caller);
 
  private:
   const Config& config_;
   const AccessTokens& tokens_;
-  Repository& repository_;
+  StorageEngine& storage_;
   const TimeSource& clock_;
   SessionMetrics& metrics_;
 };

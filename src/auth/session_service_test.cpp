@@ -1,4 +1,4 @@
-// SessionService over a real SQLite repository with a hand-moved clock: rotation, reuse grace, idle and absolute
+// SessionService over a real SQLite file (through the storage engine) with a hand-moved clock: rotation, reuse grace, idle and absolute
 // expiry, logout, blocking, and concurrent refreshes of one token.
 #include "auth/session_service.hpp"
 
@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "auth/otp_service.hpp"
+#include "core/run_to_completion.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
 namespace sms_auth {
@@ -39,9 +40,10 @@ class SessionServiceTest : public ::testing::Test {
   SessionServiceTest()
       : directory_(std::filesystem::temp_directory_path() / ("session-service-test-" + random_uuid())),
         repository_(database_in(directory_)),
+        storage_(sqlite_storage_backend(database_in(directory_))),
         tokens_({std::make_shared<Hs256Key>(Bytes(32, 7))}, "sms-auth", "memoir", seconds(1800)),
         session_metrics_(metrics_),
-        service_(config_, tokens_, repository_, clock_, session_metrics_) {
+        service_(config_, tokens_, storage_, clock_, session_metrics_) {
     repository_.migrate();
     config_.refresh_token_ttl = hours(24 * 30);
     config_.refresh_token_idle = hours(24 * 30);
@@ -71,7 +73,7 @@ class SessionServiceTest : public ::testing::Test {
     VerifyCodeRequest verify;
     verify.phone_number = phone;
     verify.now = now;
-    verify.matches = [](const StoredCode&) { return true; };
+    verify.submitted_code_hash = Bytes(32, 2);  // the hash the code was issued with
     verify.session = NewSession{out.session_id, random_uuid(), refresh_token_hash(out.refresh_token),
                                 now + std::chrono::duration_cast<Milliseconds>(config_.refresh_token_idle),
                                 now + std::chrono::duration_cast<Milliseconds>(config_.refresh_token_ttl)};
@@ -81,7 +83,9 @@ class SessionServiceTest : public ::testing::Test {
     return out;
   }
 
-  result<TokenPair> refresh(const std::string& token) { return service_.refresh(RefreshCommand{token, "127.0.0.1"}); }
+  result<TokenPair> refresh(const std::string& token) {
+    return run_to_completion(service_.refresh(RefreshCommand{token, "127.0.0.1"}));
+  }
 
   // The refresh must fail with invalid_grant.
   void expect_refused(const std::string& token) {
@@ -99,7 +103,8 @@ class SessionServiceTest : public ::testing::Test {
   std::string session_of(const TokenPair& pair) { return pair.access_token.claims.session_id; }
 
   std::filesystem::path directory_;
-  SqliteRepository repository_;
+  SqliteRepository repository_;  // a connection of its own, for what the test sets up and inspects
+  StorageEngine storage_;        // what the service runs on
   Config config_;
   ManualClock clock_;
   AccessTokens tokens_;
@@ -122,7 +127,7 @@ TEST_F(SessionServiceTest, RotationChainGivesNewTokensOfTheSameSessionAndTheUser
   auto r2 = refresh(r1->refresh_token);
   ASSERT_TRUE(r2);
   EXPECT_EQ(session_of(*r2), first.session_id);
-  EXPECT_TRUE(service_.authenticate(r2->access_token.token, "127.0.0.1"));
+  EXPECT_TRUE(run_to_completion(service_.authenticate(r2->access_token.token, "127.0.0.1")));
 }
 
 TEST_F(SessionServiceTest, ReplayOfARotatedTokenAfterTheGraceEndsTheWholeFamily) {
@@ -134,7 +139,7 @@ TEST_F(SessionServiceTest, ReplayOfARotatedTokenAfterTheGraceEndsTheWholeFamily)
 
   expect_refused(first.refresh_token);  // reuse detected
   expect_refused(r2->refresh_token);    // the newest token died with its family
-  const auto access = service_.authenticate(r2->access_token.token, "127.0.0.1");
+  const auto access = run_to_completion(service_.authenticate(r2->access_token.token, "127.0.0.1"));
   ASSERT_FALSE(access);
   EXPECT_EQ(access.error().code, errc::invalid_token);
   EXPECT_EQ(repository_.find_session(first.session_id)->revoked_reason, "reuse_detected");
@@ -199,18 +204,18 @@ TEST_F(SessionServiceTest, LogoutEndsThisSessionOnlyAndLogoutAllEndsEveryOne) {
   const Login other_user = login("+77012345678");
   auto pair_a = refresh(a.refresh_token);
   ASSERT_TRUE(pair_a);
-  auto caller = service_.authenticate(pair_a->access_token.token, "127.0.0.1");
+  auto caller = run_to_completion(service_.authenticate(pair_a->access_token.token, "127.0.0.1"));
   ASSERT_TRUE(caller);
-  EXPECT_EQ(service_.logout(*caller, false, "127.0.0.1"), 1);
+  EXPECT_EQ(run_to_completion(service_.logout(*caller, false, "127.0.0.1")), 1);
   expect_refused(pair_a->refresh_token);
-  EXPECT_FALSE(service_.authenticate(pair_a->access_token.token, "127.0.0.1"));
+  EXPECT_FALSE(run_to_completion(service_.authenticate(pair_a->access_token.token, "127.0.0.1")));
 
   auto pair_b = refresh(b.refresh_token);
   ASSERT_TRUE(pair_b);
   const Login c = login("+77472367503");
-  auto caller_b = service_.authenticate(pair_b->access_token.token, "127.0.0.1");
+  auto caller_b = run_to_completion(service_.authenticate(pair_b->access_token.token, "127.0.0.1"));
   ASSERT_TRUE(caller_b);
-  EXPECT_EQ(service_.logout(*caller_b, true, "127.0.0.1"), 2);  // b and c
+  EXPECT_EQ(run_to_completion(service_.logout(*caller_b, true, "127.0.0.1")), 2);  // b and c
   expect_refused(pair_b->refresh_token);
   expect_refused(c.refresh_token);
   EXPECT_FALSE(refreshed(other_user.refresh_token).empty());
@@ -225,7 +230,7 @@ TEST_F(SessionServiceTest, BlockingEndsSessionsAndABlockedUserCannotRefreshOrLog
   EXPECT_TRUE(blocked->changed);
   EXPECT_EQ(blocked->sessions_revoked, 1);
   expect_refused(pair->refresh_token);
-  EXPECT_FALSE(service_.authenticate(pair->access_token.token, "127.0.0.1"));
+  EXPECT_FALSE(run_to_completion(service_.authenticate(pair->access_token.token, "127.0.0.1")));
 
   IssueCodeRequest issue;
   issue.phone_number = "+77472367503";
@@ -238,7 +243,7 @@ TEST_F(SessionServiceTest, BlockingEndsSessionsAndABlockedUserCannotRefreshOrLog
   VerifyCodeRequest verify;
   verify.phone_number = "+77472367503";
   verify.now = clock_.now();
-  verify.matches = [](const StoredCode&) { return true; };
+  verify.submitted_code_hash = Bytes(32, 2);  // the hash the code was issued with
   verify.session = NewSession{random_uuid(), random_uuid(), Bytes(32, 3), clock_.now() + hours(1),
                               clock_.now() + hours(1)};
   EXPECT_EQ(repository_.verify_code(verify).status, VerifyStatus::user_blocked);
@@ -259,37 +264,41 @@ TEST_F(SessionServiceTest, AnAccessTokenNamingSomeoneElsesSessionIsRefused) {
   const Login attacker = login("+77012345678");
   // Only we can sign, so this cannot come from outside; the check still keeps sub and sid consistent.
   const auto mixed = tokens_.issue(attacker.user_id, victim.session_id, "+77012345678", clock_.now());
-  EXPECT_FALSE(service_.authenticate(mixed.token, "127.0.0.1"));
+  EXPECT_FALSE(run_to_completion(service_.authenticate(mixed.token, "127.0.0.1")));
 }
 
 TEST_F(SessionServiceTest, MeReturnsTheAccount) {
   const Login first = login("+77472367503");
   auto pair = refresh(first.refresh_token);
   ASSERT_TRUE(pair);
-  auto caller = service_.authenticate(pair->access_token.token, "127.0.0.1");
+  auto caller = run_to_completion(service_.authenticate(pair->access_token.token, "127.0.0.1"));
   ASSERT_TRUE(caller);
-  const auto me = service_.me(*caller);
+  const auto me = run_to_completion(service_.me(*caller));
   ASSERT_TRUE(me);
   EXPECT_EQ(me->id, first.user_id);
   EXPECT_EQ(me->phone_number, "+77472367503");
   EXPECT_EQ(me->last_login_at, clock_.now());
 }
 
-// Runs `count` refreshes of one token at once and returns their outcomes.
+// Runs `count` refreshes of one token at once (all awaiting the storage engine together, resumed on 4 I/O threads)
+// and returns their outcomes.
 std::vector<result<TokenPair>> refresh_concurrently(SessionService& service, const std::string& token, int count) {
   std::vector<std::optional<result<TokenPair>>> outcomes(static_cast<std::size_t>(count));
   // Create spdlog's registry before the threads log, as `serve` does with init_logging: its lazy creation inside the
   // uninstrumented libspdlog looks like a data race to ThreadSanitizer.
   spdlog::default_logger();
-  std::vector<std::thread> threads;
+  boost::asio::io_context io;
   for (int i = 0; i < count; ++i) {
-    threads.emplace_back([&, i] {
-      outcomes[static_cast<std::size_t>(i)] = service.refresh(RefreshCommand{token, "t"});
-    });
+    boost::asio::co_spawn(io, detail::as_optional(service.refresh(RefreshCommand{token, "t"})),
+                          [&outcomes, i](std::exception_ptr, std::optional<result<TokenPair>> outcome) {
+                            outcomes[static_cast<std::size_t>(i)] = std::move(outcome);  // empty if it threw
+                          });
   }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) threads.emplace_back([&io] { io.run(); });
   for (auto& thread : threads) thread.join();
   std::vector<result<TokenPair>> out;
-  for (auto& outcome : outcomes) out.push_back(std::move(*outcome));
+  for (auto& outcome : outcomes) out.push_back(std::move(outcome.value()));  // throws if a refresh threw
   return out;
 }
 

@@ -6,7 +6,6 @@
 #include <charconv>
 
 #include "core/log.hpp"
-#include "storage/repository.hpp"
 
 namespace sms_auth {
 namespace {
@@ -33,10 +32,10 @@ SmsStatusUpdate to_update(const SmsDeliveryStatus& status) {
 
 }  // namespace
 
-SmsDelivery::SmsDelivery(SmsGateway* gateway, SmsMessageLog& log, const TimeSource& clock, MetricsRegistry& metrics,
-                         SmsDeliveryOptions options)
+SmsDelivery::SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const TimeSource& clock,
+                         MetricsRegistry& metrics, SmsDeliveryOptions options)
     : gateway_(gateway),
-      log_(log),
+      storage_(storage),
       clock_(clock),
       options_(options),
       final_statuses_(metrics.counter("sms_auth_sms_delivery_final_total",
@@ -59,8 +58,9 @@ awaitable<result<SentSms>> SmsDelivery::send(OutgoingSms sms) {
   if (!sent) co_return sent;
   if (sent->held_for_moderation) moderation_.get().inc();
   try {
-    log_.record_sent_sms(
-        SentSmsRecord{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation, clock_.now()});
+    SentSmsRecord record{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation, clock_.now()};
+    auto recording = storage_.record_sent_sms(std::move(record));  // named: GCC PR 100611
+    co_await std::move(recording);
   } catch (const StorageUnavailable& e) {
     // The SMS is out and the user is waiting for it: losing its delivery record is the smaller harm.
     spdlog::error("sms.record failed sms_id={} phone={}: {}", log_safe(sent->message_id), mask_phone(phone), e.what());
@@ -77,7 +77,8 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   if (gateway_ == nullptr) co_return std::size_t{0};
   const TimePoint now = clock_.now();
   const auto since = now - std::chrono::duration_cast<Milliseconds>(options_.track_for);
-  std::vector<std::string> ids = log_.claim_sms_to_check(now, since, gateway_->max_status_batch());
+  auto claiming = storage_.claim_sms_to_check(now, since, gateway_->max_status_batch());  // named: GCC PR 100611
+  std::vector<std::string> ids = co_await std::move(claiming);
   if (ids.empty()) co_return std::size_t{0};
   const std::size_t asked = ids.size();
   auto asking = gateway_->delivery_statuses(std::move(ids));  // named: GCC PR 100611
@@ -87,7 +88,8 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   std::vector<SmsStatusUpdate> updates;
   updates.reserve(statuses->size());
   for (const auto& status : *statuses) updates.push_back(to_update(status));
-  const auto applied = log_.apply_sms_statuses(updates, clock_.now());
+  auto applying = storage_.apply_sms_statuses(updates, clock_.now());  // named: GCC PR 100611
+  const std::vector<SmsStatusApplied> applied = co_await std::move(applying);
   std::size_t changed = 0;
   for (std::size_t i = 0; i < applied.size() && i < updates.size(); ++i) {
     count("poll", applied[i], updates[i].status);
@@ -101,8 +103,9 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   co_return changed;
 }
 
-SmsStatusApplied SmsDelivery::apply_report(const std::string& event_id, const SmsDeliveryStatus& status) {
-  const SmsStatusApplied applied = log_.apply_sms_report(event_id, to_update(status), clock_.now());
+awaitable<SmsStatusApplied> SmsDelivery::apply_report(std::string event_id, SmsDeliveryStatus status) {
+  auto applying = storage_.apply_sms_report(event_id, to_update(status), clock_.now());  // named: GCC PR 100611
+  const SmsStatusApplied applied = co_await std::move(applying);
   count("webhook", applied, status.status);
   if (applied == SmsStatusApplied::unknown_message) {
     spdlog::warn("sms.report ignored event={} sms_id={}: not a message this service sent", log_safe(event_id),
@@ -112,11 +115,12 @@ SmsStatusApplied SmsDelivery::apply_report(const std::string& event_id, const Sm
                  log_safe(status.message_id), log_safe(status.status, 32), status.final, log_safe(event_id),
                  applied_name(applied));
   }
-  return applied;
+  co_return applied;
 }
 
-std::vector<SmsMessageRecord> SmsDelivery::recent_messages(const std::string& e164, std::size_t limit) {
-  return log_.recent_sms(e164, limit);
+awaitable<std::vector<SmsMessageRecord>> SmsDelivery::recent_messages(std::string e164, std::size_t limit) {
+  auto listing = storage_.recent_sms(std::move(e164), limit);  // named: GCC PR 100611
+  co_return co_await std::move(listing);
 }
 
 awaitable<result<GatewayBalance>> SmsDelivery::check_balance() {
@@ -140,10 +144,11 @@ awaitable<result<GatewayBalance>> SmsDelivery::check_balance() {
   co_return balance;
 }
 
-std::size_t SmsDelivery::prune() {
+awaitable<std::size_t> SmsDelivery::prune() {
   const TimePoint now = clock_.now();
-  return log_.prune_sms(now - std::chrono::duration_cast<Milliseconds>(options_.keep_messages_for),
-                        now - std::chrono::duration_cast<Milliseconds>(options_.keep_webhook_events_for));
+  auto pruning = storage_.prune_sms(now - std::chrono::duration_cast<Milliseconds>(options_.keep_messages_for),
+                                    now - std::chrono::duration_cast<Milliseconds>(options_.keep_webhook_events_for));
+  co_return co_await std::move(pruning);
 }
 
 }  // namespace sms_auth

@@ -12,6 +12,7 @@
 #include "metrics/metrics.hpp"
 #include "sms/sms_gateway.hpp"
 #include "storage/sms_message_log.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace sms_auth {
 
@@ -26,7 +27,7 @@ struct SmsDeliveryOptions {
 // (SMS test mode) only the read side works: the listing, webhook reports for known messages, pruning.
 class SmsDelivery final : public SmsSender {
  public:
-  SmsDelivery(SmsGateway* gateway, SmsMessageLog& log, const TimeSource& clock, MetricsRegistry& metrics,
+  SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const TimeSource& clock, MetricsRegistry& metrics,
               SmsDeliveryOptions options);
 
   bool has_gateway() const { return gateway_ != nullptr; }
@@ -41,23 +42,23 @@ class SmsDelivery final : public SmsSender {
 
   // A delivery report whose authenticity the caller checked. Applied only to a message we sent, once per event id,
   // and never over a final status.
-  SmsStatusApplied apply_report(const std::string& event_id, const SmsDeliveryStatus& status);
+  awaitable<SmsStatusApplied> apply_report(std::string event_id, SmsDeliveryStatus status);
 
   // The newest messages to a number (E.164), newest first.
-  std::vector<SmsMessageRecord> recent_messages(const std::string& e164, std::size_t limit = 50);
+  awaitable<std::vector<SmsMessageRecord>> recent_messages(std::string e164, std::size_t limit = 50);
 
   // Asks the gateway for the balance, updates the gauge, and warns when it is under the configured threshold.
   // Fails with sms_unavailable (also in test mode, where there is no gateway to ask).
   awaitable<result<GatewayBalance>> check_balance();
 
   // Forgets old messages and webhook event ids. Returns rows removed.
-  std::size_t prune();
+  awaitable<std::size_t> prune();
 
  private:
   void count(const char* source, SmsStatusApplied applied, const std::string& status);
 
   SmsGateway* gateway_;
-  SmsMessageLog& log_;
+  StorageEngine& storage_;
   const TimeSource& clock_;
   SmsDeliveryOptions options_;
   Family<Counter>& final_statuses_;

@@ -1,38 +1,21 @@
-// SmsDelivery over a scripted gateway and a real SQLite file: recording, polling in batches, reports, balance.
+// SmsDelivery over a scripted gateway and a real SQLite file (through the storage engine): recording, polling in batches, reports, balance.
 #include "auth/sms_delivery.hpp"
 
 #include <gtest/gtest.h>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 
 #include <filesystem>
 #include <map>
 
 #include "core/crypto.hpp"
+#include "core/run_to_completion.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
 namespace sms_auth {
 namespace {
 
 template <class T>
-awaitable<std::optional<T>> as_optional(awaitable<T> work) {
-  co_return co_await std::move(work);
-}
-
-// Runs a coroutine to completion on a private io_context.
-template <class T>
 T run(awaitable<T> work) {
-  boost::asio::io_context io;
-  std::optional<T> out;
-  std::exception_ptr failure;
-  boost::asio::co_spawn(io, as_optional(std::move(work)), [&](std::exception_ptr error, std::optional<T> value) {
-    failure = error;
-    out = std::move(value);
-  });
-  io.run();
-  if (failure) std::rethrow_exception(failure);
-  return std::move(*out);
+  return run_to_completion(std::move(work));
 }
 
 class ScriptedGateway final : public SmsGateway {
@@ -77,9 +60,9 @@ class SmsDeliveryTest : public ::testing::Test {
  protected:
   SmsDeliveryTest()
       : path_(std::filesystem::temp_directory_path() / ("sms-auth-test-" + random_uuid()) / "db.sqlite"),
-        repository_(path_.string()),
-        delivery_(&gateway_, repository_, clock_, metrics_, SmsDeliveryOptions{}) {
-    repository_.migrate();
+        storage_(sqlite_storage_backend(path_.string())),
+        delivery_(&gateway_, storage_, clock_, metrics_, SmsDeliveryOptions{}) {
+    storage_.run_blocking([](Repository& connection) { connection.migrate(); });
   }
   ~SmsDeliveryTest() override { std::filesystem::remove_all(path_.parent_path()); }
 
@@ -94,14 +77,14 @@ class SmsDeliveryTest : public ::testing::Test {
   ScriptedGateway gateway_;
   SettableClock clock_;
   MetricsRegistry metrics_;
-  SqliteRepository repository_;
+  StorageEngine storage_;
   SmsDelivery delivery_;
 };
 
 TEST_F(SmsDeliveryTest, ASentMessageIsRecorded) {
   gateway_.moderation = true;
   const auto id = send("+77472367503");
-  const auto listed = delivery_.recent_messages("+77472367503");
+  const auto listed = run(delivery_.recent_messages("+77472367503"));
   ASSERT_EQ(listed.size(), 1u);
   EXPECT_EQ(listed[0].message_id, id);
   EXPECT_EQ(listed[0].status, kSmsStatusSent);
@@ -118,7 +101,7 @@ TEST_F(SmsDeliveryTest, AFailedSendRecordsNothingAndPassesTheErrorOn) {
   ASSERT_FALSE(sent);
   EXPECT_EQ(sent.error().code, errc::sms_unavailable);
   EXPECT_EQ(sent.error().retry_after_seconds, 30);
-  EXPECT_TRUE(delivery_.recent_messages("+77472367503").empty());
+  EXPECT_TRUE(run(delivery_.recent_messages("+77472367503")).empty());
 }
 
 TEST_F(SmsDeliveryTest, PollingAsksOneBatchAtATimeAndCountsFinalStatusesOnce) {
@@ -135,7 +118,7 @@ TEST_F(SmsDeliveryTest, PollingAsksOneBatchAtATimeAndCountsFinalStatusesOnce) {
   EXPECT_EQ(gateway_.asked[1], (std::vector<std::string>{c, b}));  // the final one is not asked again
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
   // The webhook reporting the same final status again changes nothing and is not counted twice.
-  EXPECT_EQ(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}), SmsStatusApplied::unchanged);
+  EXPECT_EQ(run(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""})), SmsStatusApplied::unchanged);
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
 }
 
@@ -156,7 +139,7 @@ TEST_F(SmsDeliveryTest, MessagesOlderThanTheTrackingWindowAreNotPolled) {
 }
 
 TEST_F(SmsDeliveryTest, AReportForAnUnknownMessageIsIgnored) {
-  EXPECT_EQ(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}),
+  EXPECT_EQ(run(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""})),
             SmsStatusApplied::unknown_message);
   EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"unknown_message\"} 1"));
 }
@@ -171,11 +154,11 @@ TEST_F(SmsDeliveryTest, CheckingTheBalanceSetsTheGauge) {
 TEST(SmsDeliveryWithoutGateway, BalanceIsUnavailableAndPollingIsANoOp) {
   const auto path = std::filesystem::temp_directory_path() / ("sms-auth-test-" + random_uuid()) / "db.sqlite";
   {
-    SqliteRepository repository(path.string());
-    repository.migrate();
+    StorageEngine storage(sqlite_storage_backend(path.string()));
+    storage.run_blocking([](Repository& connection) { connection.migrate(); });
     SettableClock clock;
     MetricsRegistry metrics;
-    SmsDelivery delivery(nullptr, repository, clock, metrics, SmsDeliveryOptions{});
+    SmsDelivery delivery(nullptr, storage, clock, metrics, SmsDeliveryOptions{});
     EXPECT_FALSE(delivery.has_gateway());
     const auto balance = run(delivery.check_balance());
     ASSERT_FALSE(balance);

@@ -12,9 +12,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "core/async.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/alert_throttle.hpp"
-#include "storage/limit_statistics.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace sms_auth {
 
@@ -34,16 +35,16 @@ struct ConversionReport {
 class ConversionMonitor {
  public:
   // `alerts_total` is the alert counter shared with the send-time alerts (label limit="conversion_country").
-  ConversionMonitor(const Config& config, LimitStatistics& statistics, MetricsRegistry& metrics,
+  ConversionMonitor(const Config& config, StorageEngine& storage, MetricsRegistry& metrics,
                     Family<Counter>& alerts_total);
 
   // Reads the window ending at `now`, updates the gauges, and logs an error for each country under the minimum
   // conversion (once per country and window, per instance). Throws StorageUnavailable.
-  ConversionReport check(TimePoint now);
+  awaitable<ConversionReport> check(TimePoint now);
 
  private:
   const Config& config_;
-  LimitStatistics& statistics_;
+  StorageEngine& storage_;
   Family<Gauge>& sent_;
   Family<Gauge>& verified_;
   Family<Gauge>& ratio_;

@@ -1,4 +1,4 @@
-// ConversionMonitor over a real SQLite repository: per-country conversion from every instance's events, the low
+// ConversionMonitor over a real SQLite file (read through the storage engine): per-country conversion from every instance's events, the low
 // flag only after the sample, gauges that drop when a country leaves the window, blocked ranges counted.
 #include "ratelimit/conversion_monitor.hpp"
 
@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "core/run_to_completion.hpp"
 #include "ratelimit/limit_policy.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
@@ -23,11 +24,13 @@ class ConversionMonitorTest : public ::testing::Test {
     path_ = std::filesystem::temp_directory_path() / ("sms-auth-conversion-" + random_uuid() + ".db");
     repository_ = std::make_unique<SqliteRepository>(path_.string());
     repository_->migrate();
+    storage_ = std::make_unique<StorageEngine>(sqlite_storage_backend(path_.string()));
     config_.fraud_min_samples = 3;
     config_.fraud_min_conversion = 0.5;
     config_.fraud_window = hours(2);
   }
   void TearDown() override {
+    storage_.reset();
     repository_.reset();
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_.string() + suffix);
   }
@@ -53,7 +56,7 @@ class ConversionMonitorTest : public ::testing::Test {
     request.phone_number = phone.e164;
     request.now = at;
     request.success_tallies = policy.success_tallies(phone);
-    request.matches = [](const StoredCode&) { return true; };
+    request.submitted_code_hash = Bytes(32, 2);  // the hash the code was issued with
     request.session = NewSession{random_uuid(), random_uuid(), random_bytes(32), at + hours(1), at + hours(2)};
     ASSERT_EQ(repository_->verify_code(request).status, VerifyStatus::verified);
   }
@@ -65,7 +68,8 @@ class ConversionMonitorTest : public ::testing::Test {
   MetricsRegistry metrics_;
   Family<Counter>& alerts_ = metrics_.counter("sms_auth_limit_alerts_total", "alerts", {"limit"});
   std::filesystem::path path_;
-  std::unique_ptr<SqliteRepository> repository_;
+  std::unique_ptr<SqliteRepository> repository_;  // writes the events, as the instances do
+  std::unique_ptr<StorageEngine> storage_;         // what the monitor reads through
 };
 
 TEST_F(ConversionMonitorTest, ReportsSentAndVerifiedPerCountryAndFlagsOnlyLowCountriesPastTheSample) {
@@ -74,8 +78,8 @@ TEST_F(ConversionMonitorTest, ReportsSentAndVerifiedPerCountryAndFlagsOnlyLowCou
   sent(ru(0), kStart);
   sent(ru(1), kStart);  // converts 0 of 2, but 2 is under the sample of 3
 
-  ConversionMonitor monitor(config_, *repository_, metrics_, alerts_);
-  const auto report = monitor.check(kStart + minutes(1));
+  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  const auto report = run_to_completion(monitor.check(kStart + minutes(1)));
   ASSERT_EQ(report.countries.size(), 2u);
   EXPECT_EQ(report.countries[0].region, "KZ");
   EXPECT_EQ(report.countries[0].sent, 4);
@@ -93,20 +97,20 @@ TEST_F(ConversionMonitorTest, ReportsSentAndVerifiedPerCountryAndFlagsOnlyLowCou
 
 TEST_F(ConversionMonitorTest, AlertsOncePerWindowForALowCountry) {
   for (int i = 0; i < 3; ++i) sent(kz(i), kStart);
-  ConversionMonitor monitor(config_, *repository_, metrics_, alerts_);
-  monitor.check(kStart + minutes(1));
-  monitor.check(kStart + minutes(2));
+  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  run_to_completion(monitor.check(kStart + minutes(1)));
+  run_to_completion(monitor.check(kStart + minutes(2)));
   EXPECT_EQ(alerts_.labels({"conversion_country"}).value(), 1u);
   for (int i = 3; i < 6; ++i) sent(kz(i), kStart + hours(2));
-  monitor.check(kStart + hours(2) + minutes(1));  // a new window, still not converting
+  run_to_completion(monitor.check(kStart + hours(2) + minutes(1)));  // a new window, still not converting
   EXPECT_EQ(alerts_.labels({"conversion_country"}).value(), 2u);
 }
 
 TEST_F(ConversionMonitorTest, ACountryLeavingTheWindowDropsToZeroInsteadOfFreezing) {
   for (int i = 0; i < 3; ++i) sent(kz(i), kStart);
-  ConversionMonitor monitor(config_, *repository_, metrics_, alerts_);
-  EXPECT_TRUE(monitor.check(kStart + minutes(1)).countries.at(0).low);
-  const auto later = monitor.check(kStart + hours(3));
+  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  EXPECT_TRUE(run_to_completion(monitor.check(kStart + minutes(1))).countries.at(0).low);
+  const auto later = run_to_completion(monitor.check(kStart + hours(3)));
   ASSERT_EQ(later.countries.size(), 1u);
   EXPECT_EQ(later.countries[0].sent, 0);
   EXPECT_FALSE(later.countries[0].low);
@@ -120,16 +124,16 @@ TEST_F(ConversionMonitorTest, CountsTheRangesTheConversionWatchRefuses) {
   verified({"+77015551001", "KZ"}, kStart);
   sent(ru(0), kStart);  // under the sample
 
-  ConversionMonitor monitor(config_, *repository_, metrics_, alerts_);
-  EXPECT_EQ(monitor.check(kStart + minutes(1)).blocked_prefixes, 1);
+  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  EXPECT_EQ(run_to_completion(monitor.check(kStart + minutes(1))).blocked_prefixes, 1);
   EXPECT_NE(metrics_.render().find("sms_auth_conversion_blocked_prefixes 1\n"), std::string::npos);
 }
 
 TEST_F(ConversionMonitorTest, ZeroMinimumConversionNeverFlagsAnything) {
   config_.fraud_min_conversion = 0;
   for (int i = 0; i < 5; ++i) sent(kz(i), kStart);
-  ConversionMonitor monitor(config_, *repository_, metrics_, alerts_);
-  const auto report = monitor.check(kStart + minutes(1));
+  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  const auto report = run_to_completion(monitor.check(kStart + minutes(1)));
   EXPECT_FALSE(report.countries.at(0).low);
   EXPECT_EQ(report.blocked_prefixes, 0);
 }

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "auth/phone_number.hpp"
 #include "config/config.hpp"
-#include "storage/repository.hpp"
+#include "core/phone_number.hpp"
+#include "ratelimit/window_limit.hpp"
 
 namespace sms_auth {
 

@@ -6,7 +6,6 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -15,6 +14,7 @@
 #include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/result.hpp"
+#include "ratelimit/window_limit.hpp"
 #include "storage/limit_statistics.hpp"
 #include "storage/session_store.hpp"
 #include "storage/sms_message_log.hpp"
@@ -25,35 +25,6 @@ namespace sms_auth {
 class StorageUnavailable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// A conversion condition on a window limit: the limit refuses only while fewer than `min_ratio` of its events were
-// followed by an event in `converted_bucket` within the same window (e.g. SMS sent to a number range vs. codes
-// verified in it: SMS pumping never converts).
-struct ConversionRule {
-  std::string converted_bucket;  // e.g. "verified:prefix:+7747236"
-  double min_ratio = 0;
-};
-
-// A sliding-window limit: at most `limit` events in `bucket` within `window`. Checked before, and (when `count`)
-// counted by, the call that carries it, in the same transaction: several instances sharing a database enforce one
-// limit.
-struct WindowLimit {
-  std::string name;    // for logs and metrics, e.g. "per_number_hour"
-  std::string bucket;  // e.g. "sms:number:+77472367503"
-  int limit = 0;
-  std::chrono::seconds window{0};
-  bool count = true;   // false: only checked (e.g. a lock that other events fill)
-  // With a rule, `limit` events are only the sample size after which the rule is enforced: the limit refuses while
-  // the window holds at least `limit` events and their conversion is under the rule's ratio.
-  std::optional<ConversionRule> conversion{};
-};
-
-// The first limit that refused, and when the oldest counted event leaves its window.
-struct LimitExceeded {
-  std::string name;
-  std::chrono::milliseconds retry_after{0};
-  std::chrono::seconds window{0};  // of the limit that refused
 };
 
 struct UserRecord {
@@ -92,12 +63,14 @@ struct IssuedCode {
 
 // ---- verifying a code (verify-code) ----
 
+// A number's code row as an engine loads it for a verification (auth/verify_rules.hpp decides on it).
 struct StoredCode {
   std::string challenge_id;
   Bytes code_hash;
   TimePoint expires_at;
-  int attempts = 0;  // wrong or right tries so far, this one included when `matches` is called
+  int attempts = 0;  // tries so far; after the attempt is counted, this one included
   int max_attempts = 0;
+  bool consumed = false;  // a verification used it
 };
 
 // The session a successful verification opens, prepared by the caller (ids and token hash are random).
@@ -121,8 +94,9 @@ struct VerifyCodeRequest {
   std::string failure_tag;
   // Buckets counted once when the code is verified (e.g. verifications per number range, for the conversion watch).
   std::vector<std::string> success_tallies;
-  // Called inside the transaction, after the attempt was counted: true if the submitted code is this one.
-  std::function<bool(const StoredCode&)> matches;
+  // OtpCodec::hash of the submitted code; compared in constant time with the stored hash, inside the transaction and
+  // after the attempt was counted.
+  Bytes submitted_code_hash;
   NewSession session;
 };
 
@@ -145,7 +119,11 @@ struct VerifyCodeResult {
   bool user_created = false;                 // verified
 };
 
-// The repository. Implementations are thread-safe; calls block the calling thread for one transaction.
+// The repository: one database connection's view. Each call is one atomic transaction and blocks the calling
+// thread, so it is used from one thread at a time: `serve` awaits it through StorageEngine (storage_engine.hpp), which
+// gives every connection a thread of its own; the CLI calls it directly. An engine loads state, asks the domain's
+// pure decision functions (auth/verify_rules.hpp, auth/rotation_rules.hpp, ratelimit/limit_verdict.hpp) and applies
+// their answer in the same transaction, so every engine keeps the same rules.
 // Topic interfaces are inherited so that one object keeps them all: SessionStore (sessions after login: rotation,
 // revocation, blocking), LimitStatistics (read-only limit counts for monitoring), SmsMessageLog (sent SMS and their
 // delivery status).

@@ -27,7 +27,7 @@ constexpr auto kPruneEvery = std::chrono::minutes(5);
 constexpr auto kShutdownGrace = std::chrono::seconds(20);
 
 // Deletes limit events and codes no window needs any more, every few minutes, until the timer is cancelled.
-awaitable<void> prune_periodically(Repository& repository, std::chrono::seconds longest_window,
+awaitable<void> prune_periodically(StorageEngine& storage, std::chrono::seconds longest_window,
                                    std::shared_ptr<asio::steady_timer> timer) {
   for (;;) {
     timer->expires_after(kPruneEvery);
@@ -35,10 +35,12 @@ awaitable<void> prune_periodically(Repository& repository, std::chrono::seconds 
     co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;  // cancelled: shutting down
     try {
-      const auto removed = repository.prune(SystemTimeSource{}.now(), longest_window);
+      auto pruning = storage.prune(SystemTimeSource{}.now(), longest_window);  // named: GCC PR 100611
+      const auto removed = co_await std::move(pruning);
       spdlog::debug("storage.prune removed={}", removed);
       // Refresh tokens of families ended over a day ago: a replay of one now reads "unknown" instead of "revoked".
-      const auto tokens_removed = repository.prune_refresh_tokens(SystemTimeSource{}.now() - std::chrono::hours(24));
+      auto pruning_tokens = storage.prune_refresh_tokens(SystemTimeSource{}.now() - std::chrono::hours(24));
+      const auto tokens_removed = co_await std::move(pruning_tokens);
       spdlog::debug("storage.prune refresh_tokens_removed={}", tokens_removed);
     } catch (const std::exception& e) {
       spdlog::error("storage.prune failed: {}", e.what());
@@ -52,7 +54,8 @@ constexpr auto kConversionCheckEvery = std::chrono::minutes(1);
 awaitable<void> watch_conversion_periodically(ConversionMonitor& monitor, std::shared_ptr<asio::steady_timer> timer) {
   for (;;) {
     try {
-      monitor.check(SystemTimeSource{}.now());
+      auto checking = monitor.check(SystemTimeSource{}.now());  // named: GCC PR 100611
+      (void)co_await std::move(checking);
     } catch (const std::exception& e) {
       spdlog::error("limits.conversion_watch failed: {}", e.what());
     }
@@ -70,7 +73,8 @@ int serve() {
 
   asio::io_context io(config->worker_threads);
   Application application(*config, io);
-  application.repository().migrate();
+  // Before the I/O threads run: the main thread may wait on the database here.
+  application.storage().run_blocking([](Repository& connection) { connection.migrate(); });
 
   HttpServer server(io, ServerOptions{config->host, config->port}, application.router(),
                     application.client_addresses());
@@ -81,7 +85,7 @@ int serve() {
                                      : "sending through Mobizon");
 
   auto prune_timer = std::make_shared<asio::steady_timer>(io);
-  asio::co_spawn(io, prune_periodically(application.repository(), application.limits().longest_window(), prune_timer),
+  asio::co_spawn(io, prune_periodically(application.storage(), application.limits().longest_window(), prune_timer),
                  LogFailure{"storage.prune"});
   auto conversion_timer = std::make_shared<asio::steady_timer>(io);
   asio::co_spawn(io, watch_conversion_periodically(application.conversion_monitor(), conversion_timer),

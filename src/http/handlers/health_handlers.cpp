@@ -8,8 +8,8 @@
 
 namespace sms_auth {
 
-HealthHandlers::HealthHandlers(Repository& repository, const MetricsRegistry& metrics)
-    : repository_(repository), metrics_(metrics) {}
+HealthHandlers::HealthHandlers(StorageEngine& storage, const MetricsRegistry& metrics)
+    : storage_(storage), metrics_(metrics) {}
 
 std::vector<Route> HealthHandlers::routes() {
   return {
@@ -23,9 +23,11 @@ awaitable<HttpResponse> HealthHandlers::healthz(HttpRequest) { co_return json_re
 
 awaitable<HttpResponse> HealthHandlers::readyz(HttpRequest) {
   try {
-    repository_.ping();
-    const int applied = repository_.schema_version();
-    if (applied != repository_.expected_schema_version()) {
+    auto pinging = storage_.ping();  // named: GCC PR 100611
+    co_await std::move(pinging);
+    auto reading = storage_.schema_version();
+    const int applied = co_await std::move(reading);
+    if (applied != storage_.expected_schema_version()) {
       co_return error_response(make_error(errc::unavailable, "The database schema is not up to date"));
     }
   } catch (const StorageUnavailable& e) {

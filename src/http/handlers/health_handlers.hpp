@@ -5,13 +5,13 @@
 
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
-#include "storage/repository.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace sms_auth {
 
 class HealthHandlers {
  public:
-  HealthHandlers(Repository& repository, const MetricsRegistry& metrics);
+  HealthHandlers(StorageEngine& storage, const MetricsRegistry& metrics);
 
   std::vector<Route> routes();
 
@@ -20,7 +20,7 @@ class HealthHandlers {
   awaitable<HttpResponse> metrics(HttpRequest request);
 
  private:
-  Repository& repository_;
+  StorageEngine& storage_;
   const MetricsRegistry& metrics_;
 };
 

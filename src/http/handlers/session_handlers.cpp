@@ -18,10 +18,11 @@ std::vector<Route> SessionHandlers::routes() {
   };
 }
 
-result<Authenticated> SessionHandlers::authenticate(const HttpRequest& request) {
+awaitable<result<Authenticated>> SessionHandlers::authenticate(HttpRequest request) {
   auto token = bearer_token(request);
-  if (!token) return token.error();
-  return service_.authenticate(*token, request.client_address);
+  if (!token) co_return token.error();
+  auto authenticating = service_.authenticate(std::string(*token), request.client_address);  // named: GCC PR 100611
+  co_return co_await std::move(authenticating);
 }
 
 awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
@@ -30,7 +31,9 @@ awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
   auto refresh_token = required_string(*body, "refresh_token");
   if (!refresh_token) co_return error_response(refresh_token.error());
 
-  auto pair = service_.refresh(RefreshCommand{std::move(*refresh_token), request.client_address});
+  RefreshCommand command{std::move(*refresh_token), request.client_address};  // named: GCC PR 100611
+  auto refreshing = service_.refresh(std::move(command));
+  auto pair = co_await std::move(refreshing);
   if (!pair) co_return error_response(pair.error());
   const auto& access = pair->access_token;
   // The router adds Cache-Control: no-store, which RFC 6749 §5.1 requires of token responses.
@@ -43,7 +46,8 @@ awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
 }
 
 awaitable<HttpResponse> SessionHandlers::logout(HttpRequest request) {
-  auto caller = authenticate(request);
+  auto authenticating = authenticate(request);  // named: GCC PR 100611
+  auto caller = co_await std::move(authenticating);
   if (!caller) co_return error_response(caller.error());
   bool all = false;
   // The body is optional: a bare POST ends this session.
@@ -54,14 +58,17 @@ awaitable<HttpResponse> SessionHandlers::logout(HttpRequest request) {
     if (!everywhere) co_return error_response(everywhere.error());
     all = *everywhere;
   }
-  const int ended = service_.logout(*caller, all, request.client_address);
+  auto logging_out = service_.logout(std::move(*caller), all, request.client_address);  // named: GCC PR 100611
+  const int ended = co_await std::move(logging_out);
   co_return json_response(200, {{"success", true}, {"message", "Logged out"}, {"sessions_ended", ended}});
 }
 
 awaitable<HttpResponse> SessionHandlers::me(HttpRequest request) {
-  auto caller = authenticate(request);
+  auto authenticating = authenticate(request);  // named: GCC PR 100611
+  auto caller = co_await std::move(authenticating);
   if (!caller) co_return error_response(caller.error());
-  auto user = service_.me(*caller);
+  auto reading = service_.me(std::move(*caller));
+  auto user = co_await std::move(reading);
   if (!user) co_return error_response(user.error());
   co_return json_response(200, {
                                    {"id", user->id},

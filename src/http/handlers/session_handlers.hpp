@@ -21,7 +21,7 @@ class SessionHandlers {
 
  private:
   // The bearer token of the request, verified, with its open session; invalid_token otherwise.
-  result<Authenticated> authenticate(const HttpRequest& request);
+  awaitable<result<Authenticated>> authenticate(HttpRequest request);
 
   SessionService& service_;
 };

@@ -38,7 +38,9 @@ awaitable<HttpResponse> SmsAdminHandlers::messages(HttpRequest request) {
   if (!phone) co_return error_response(phone.error());
 
   nlohmann::json messages = nlohmann::json::array();
-  for (const auto& record : delivery_.recent_messages(phone->e164)) {
+  auto listing = delivery_.recent_messages(phone->e164);  // named: GCC PR 100611
+  const std::vector<SmsMessageRecord> records = co_await std::move(listing);
+  for (const auto& record : records) {
     nlohmann::json item = {
         {"sms_id", record.message_id},
         {"status", record.status},

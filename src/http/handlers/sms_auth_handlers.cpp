@@ -47,7 +47,9 @@ awaitable<HttpResponse> SmsAuthHandlers::verify_code(HttpRequest request) {
   auto code = required_string(*body, "code");
   if (!code) co_return error_response(code.error());
 
-  auto login = service_.verify_code(VerifyCodeCommand{std::move(*phone), std::move(*code), request.client_address});
+  VerifyCodeCommand command{std::move(*phone), std::move(*code), request.client_address};  // named: GCC PR 100611
+  auto verifying = service_.verify_code(std::move(command));
+  auto login = co_await std::move(verifying);
   if (!login) co_return error_response(login.error());
   const auto& access = login->access_token;
   co_return json_response(200, {

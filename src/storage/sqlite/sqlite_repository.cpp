@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "auth/verify_rules.hpp"
+#include "ratelimit/limit_verdict.hpp"
 #include "storage/sqlite/sqlite_schema.hpp"
 #include "storage/sqlite/sqlite_support.hpp"
 
@@ -37,49 +39,37 @@ std::optional<std::int64_t> nth_latest_event(SQLite::Database& db, const std::st
   return nth.getColumn(0).getInt64();
 }
 
-constexpr std::int64_t kSlotMs = 60000;  // rate_totals granularity
-// Limits up to this many events are checked exactly, by walking their events; larger ones (the global caps) by the
-// per-minute totals, which may count up to one minute of events that already left the window: they refuse at most
-// that much early, never late.
-constexpr int kLargestExactLimit = 256;
-
-// When a window with more than kLargestExactLimit allowed events is full, the end of the minute slot that fills it
-// (the window reopens when that slot leaves it); nullopt while there is room. At most one row per minute of the
-// window is read.
-std::optional<std::int64_t> filling_slot_end(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms,
+// When a window read from per-minute totals is full, the end of the minute slot that fills it (the window reopens
+// when that slot leaves it); nullopt while there is room. At most one row per minute of the window is read.
+std::optional<std::int64_t> filling_slot_end(SQLite::Database& db, const std::string& bucket, TimePoint since,
                                              int limit) {
   SQLite::Statement slots(db, "SELECT slot, events FROM rate_totals WHERE bucket = ? AND slot >= ? ORDER BY slot DESC");
   slots.bind(1, bucket);
-  slots.bind(2, since_ms / kSlotMs);
+  slots.bind(2, totals_slot(since));
   std::int64_t seen = 0;
   while (slots.executeStep()) {
     seen += slots.getColumn(1).getInt64();
-    if (seen >= limit) return (slots.getColumn(0).getInt64() + 1) * kSlotMs;
+    if (seen >= limit) return (slots.getColumn(0).getInt64() + 1) * kTotalsSlot.count();
   }
   return std::nullopt;
 }
 
-std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now) {
-  for (const auto& limit : limits) {
-    const std::int64_t window_ms = std::chrono::duration_cast<Milliseconds>(limit.window).count();
-    const std::int64_t since = to_unix_ms(now) - window_ms;
-    // The window is full when its limit-th most recent event is inside it; it reopens when that event slides out.
-    const auto filling_event = limit.limit > kLargestExactLimit
-                                   ? filling_slot_end(db, limit.bucket, since, limit.limit)
-                                   : nth_latest_event(db, limit.bucket, since, limit.limit);
-    if (!filling_event) continue;
-    if (limit.conversion) {
-      const auto events = count_events(db, limit.bucket, since);
-      const auto converted = count_events(db, limit.conversion->converted_bucket, since);
-      if (static_cast<double>(converted) >= limit.conversion->min_ratio * static_cast<double>(events)) continue;
-      // Under the ratio. Retry-After below is when the sample falls under `limit` again: the latest the rule can
-      // lift (a verification, or older sends sliding out before newer verifications, may lift it sooner).
-    }
-    const std::int64_t reopens_at = *filling_event + window_ms;
-    return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)},
-                         limit.window};
+// What limit_verdict needs of one window, read inside the caller's transaction.
+WindowReading read_window(SQLite::Database& db, const WindowLimit& limit, TimePoint now) {
+  const TimePoint since = window_start(limit, now);
+  WindowReading reading;
+  const auto filling = read_from_totals(limit) ? filling_slot_end(db, limit.bucket, since, limit.limit)
+                                               : nth_latest_event(db, limit.bucket, to_unix_ms(since), limit.limit);
+  if (filling) reading.filling_event = from_unix_ms(*filling);
+  if (needs_conversion_counts(limit, reading)) {
+    reading.events = count_events(db, limit.bucket, to_unix_ms(since));
+    reading.converted = count_events(db, limit.conversion->converted_bucket, to_unix_ms(since));
   }
-  return std::nullopt;
+  return reading;
+}
+
+std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now) {
+  return first_refusal(limits, now, [&](const WindowLimit& limit) { return read_window(db, limit, now); });
 }
 
 void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets, TimePoint now,
@@ -99,7 +89,7 @@ void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets
     insert.exec();
     insert.reset();
     total.bind(1, bucket);
-    total.bind(2, to_unix_ms(now) / kSlotMs);
+    total.bind(2, totals_slot(now));
     total.exec();
     total.reset();
   }
@@ -114,7 +104,7 @@ void forget_events(SQLite::Database& db, const std::string& where, Bind&& bind) 
   SQLite::Statement decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
   while (select.executeStep()) {
     decrement.bind(1, select.getColumn(0).getString());
-    decrement.bind(2, select.getColumn(1).getInt64() / kSlotMs);
+    decrement.bind(2, totals_slot(from_unix_ms(select.getColumn(1).getInt64())));
     decrement.exec();
     decrement.reset();
   }
@@ -125,11 +115,7 @@ void forget_events(SQLite::Database& db, const std::string& where, Bind&& bind) 
 
 void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
                   const std::string& reservation) {
-  std::vector<std::string> buckets;
-  for (const auto& limit : limits) {
-    if (limit.count) buckets.push_back(limit.bucket);
-  }
-  count_buckets(db, buckets, now, reservation);
+  count_buckets(db, counted_buckets(limits), now, reservation);
 }
 
 }  // namespace
@@ -151,6 +137,15 @@ SqliteRepository::SqliteRepository(const std::string& path) {
 }
 
 SqliteRepository::~SqliteRepository() = default;
+
+StorageBackend sqlite_storage_backend(std::string path, int read_connections) {
+  StorageBackend backend;
+  backend.open_connection = [path = std::move(path)] { return std::make_unique<SqliteRepository>(path); };
+  backend.options.name = "sqlite";
+  backend.options.connections = 1;
+  backend.options.read_connections = read_connections;
+  return backend;
+}
 
 void SqliteRepository::migrate() {
   with_database([](SQLite::Database& db) {
@@ -248,62 +243,46 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
   });
 }
 
+// The three steps of auth/verify_rules.hpp in one BEGIN IMMEDIATE transaction.
 VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request) {
   return with_database([&](SQLite::Database& db) {
-    VerifyCodeResult out;
     ImmediateTransaction tx(db);
 
-    std::vector<WindowLimit> checked = request.attempt_limits;
-    if (request.failure_limit) {
-      checked.push_back(*request.failure_limit);
-      checked.back().count = false;  // only wrong codes fill it
-    }
-    if (auto refused = check_limits(db, checked, request.now)) {
-      out.status = VerifyStatus::limited;
-      out.limit_name = refused->name;
-      out.retry_after = refused->retry_after;
-      return out;  // a refused attempt is not counted: rolled back
-    }
-    count_limits(db, request.attempt_limits, request.now, {});
-
+    const auto refusal = check_limits(db, verify_checked_limits(request), request.now);
+    std::optional<StoredCode> code;
     SQLite::Statement select(db,
                              "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at "
                              "FROM otp_codes WHERE phone_number = ?");
     select.bind(1, request.phone_number);
-    if (!select.executeStep() || !select.getColumn(5).isNull()) {
-      out.status = VerifyStatus::no_code;
-      tx.commit();
-      return out;
+    if (select.executeStep()) {
+      code = StoredCode{select.getColumn(0).getString(), column_blob(select.getColumn(1)),
+                        from_unix_ms(select.getColumn(2).getInt64()), select.getColumn(3).getInt(),
+                        select.getColumn(4).getInt(), !select.getColumn(5).isNull()};
     }
-    StoredCode code{select.getColumn(0).getString(), column_blob(select.getColumn(1)),
-                    from_unix_ms(select.getColumn(2).getInt64()), select.getColumn(3).getInt(),
-                    select.getColumn(4).getInt()};
     select.reset();
-    if (request.now >= code.expires_at) {
-      out.status = VerifyStatus::expired;
+
+    const VerifyAttemptDecision attempt = decide_verify_attempt(refusal, code, request.now);
+    if (!attempt.count_attempt_limits) return attempt.answer;  // refused by a limit: nothing counted, rolled back
+    count_limits(db, request.attempt_limits, request.now, {});
+    if (!attempt.compare) {
       tx.commit();
-      return out;
-    }
-    if (code.attempts >= code.max_attempts) {
-      out.status = VerifyStatus::code_locked;
-      out.retry_after = std::chrono::duration_cast<Milliseconds>(code.expires_at - request.now);
-      tx.commit();
-      return out;
+      return attempt.answer;
     }
 
     // Count first, compare second: a crash or a parallel request can never get a free try.
-    code.attempts += 1;
+    code->attempts += 1;
     SQLite::Statement count_attempt(db, "UPDATE otp_codes SET attempts = ? WHERE phone_number = ?");
-    count_attempt.bind(1, code.attempts);
+    count_attempt.bind(1, code->attempts);
     count_attempt.bind(2, request.phone_number);
     count_attempt.exec();
 
-    if (!request.matches(code)) {
-      if (request.failure_limit) count_limits(db, {*request.failure_limit}, request.now, request.failure_tag);
-      out.status = VerifyStatus::wrong_code;
-      out.attempts_left = code.max_attempts - code.attempts;
+    const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
+    if (!comparison.matched) {
+      if (comparison.count_failure && request.failure_limit) {
+        count_limits(db, {*request.failure_limit}, request.now, request.failure_tag);
+      }
       tx.commit();
-      return out;
+      return comparison.answer;
     }
 
     SQLite::Statement consume(db, "UPDATE otp_codes SET consumed_at = ? WHERE phone_number = ?");
@@ -311,11 +290,16 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     consume.bind(2, request.phone_number);
     consume.exec();
 
+    std::optional<UserRecord> existing;
     SQLite::Statement find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
     find.bind(1, request.phone_number);
-    if (find.executeStep()) {
-      out.user = read_user(find);
-    } else {
+    if (find.executeStep()) existing = read_user(find);
+    find.reset();
+
+    const LoginDecision login = decide_login(existing);
+    VerifyCodeResult out;
+    out.status = login.status;
+    if (login.create_user) {
       out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
       out.user_created = true;
       SQLite::Statement create(db, "INSERT INTO users (id, phone_number, created_at) VALUES (?, ?, ?)");
@@ -323,18 +307,18 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
       create.bind(2, out.user.phone_number);
       create.bind(3, to_unix_ms(request.now));
       create.exec();
+    } else {
+      out.user = *existing;
     }
-    find.reset();
-    if (out.user.blocked) {
-      out.status = VerifyStatus::user_blocked;
+    if (!login.open_session) {
       tx.commit();
       return out;
     }
 
-    SQLite::Statement login(db, "UPDATE users SET last_login_at = ? WHERE id = ?");
-    login.bind(1, to_unix_ms(request.now));
-    login.bind(2, out.user.id);
-    login.exec();
+    SQLite::Statement last_login(db, "UPDATE users SET last_login_at = ? WHERE id = ?");
+    last_login.bind(1, to_unix_ms(request.now));
+    last_login.bind(2, out.user.id);
+    last_login.exec();
     out.user.last_login_at = request.now;
 
     SQLite::Statement session(db,
@@ -366,7 +350,6 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
                     });
     }
     count_buckets(db, request.success_tallies, request.now, {});
-    out.status = VerifyStatus::verified;
     tx.commit();
     return out;
   });

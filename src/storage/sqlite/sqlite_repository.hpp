@@ -6,6 +6,7 @@
 #include <string>
 
 #include "storage/repository.hpp"
+#include "storage/storage_engine.hpp"
 
 namespace SQLite {
 class Database;
@@ -69,5 +70,10 @@ class SqliteRepository final : public Repository {
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
 };
+
+// The engine for a SQLite file: one writer thread owning the write connection (SQLite has one writer at a time) and
+// `read_connections` threads with connections of their own for read-only calls (WAL lets them read while the writer
+// writes; each read sees every commit made before it started).
+StorageBackend sqlite_storage_backend(std::string path, int read_connections = 2);
 
 }  // namespace sms_auth

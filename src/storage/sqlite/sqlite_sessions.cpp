@@ -2,6 +2,7 @@
 // transaction. (A PostgreSQL implementation keeps rotation atomic with SELECT … FOR UPDATE on the token row.)
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include "auth/rotation_rules.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 #include "storage/sqlite/sqlite_support.hpp"
 
@@ -65,77 +66,56 @@ void store_refresh_token(SQLite::Database& db, const Bytes& token_hash, const st
 
 }  // namespace
 
+// Loads the token, asks decide_rotation (auth/rotation_rules.hpp), applies its answer: one BEGIN IMMEDIATE.
 RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefreshTokenRequest& request) {
   return with_database([&](SQLite::Database& db) {
-    RotateRefreshTokenResult out;
     ImmediateTransaction tx(db);
+    std::optional<RefreshTokenState> token;
     SQLite::Statement find(db,
                            "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, "
                            "s.revoked_reason, u.id, u.phone_number, u.blocked_at "
                            "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
                            "JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?");
     bind_blob(find, 1, request.presented_hash);
-    if (!find.executeStep()) {
-      out.status = RotateStatus::unknown_token;
-      return out;
+    if (find.executeStep()) {
+      token.emplace();
+      token->session_id = find.getColumn(0).getString();
+      token->token_expires_at = from_unix_ms(find.getColumn(1).getInt64());
+      token->rotated_at = column_time(find.getColumn(2));
+      token->session_expires_at = from_unix_ms(find.getColumn(3).getInt64());
+      token->session_revoked = !find.getColumn(4).isNull();
+      if (!find.getColumn(5).isNull()) token->revoked_reason = find.getColumn(5).getString();
+      token->user_id = find.getColumn(6).getString();
+      token->phone_number = find.getColumn(7).getString();
+      token->user_blocked = !find.getColumn(8).isNull();
     }
-    out.session_id = find.getColumn(0).getString();
-    const TimePoint token_expires_at = from_unix_ms(find.getColumn(1).getInt64());
-    const std::optional<TimePoint> rotated_at = column_time(find.getColumn(2));
-    const TimePoint session_expires_at = from_unix_ms(find.getColumn(3).getInt64());
-    const bool session_revoked = !find.getColumn(4).isNull();
-    if (!find.getColumn(5).isNull()) out.revoked_reason = find.getColumn(5).getString();
-    out.user_id = find.getColumn(6).getString();
-    out.phone_number = find.getColumn(7).getString();
-    const bool user_blocked = !find.getColumn(8).isNull();
     find.reset();
 
-    if (session_revoked) {
-      out.status = RotateStatus::session_revoked;
-      return out;
-    }
-    if (request.now >= session_expires_at) {
-      out.status = RotateStatus::session_expired;
-      return out;
-    }
-    if (user_blocked) {
-      // Blocking ends sessions itself; this covers a block written by an older build or by hand.
-      end_session(db, out.session_id, request.now, "user_blocked");
-      tx.commit();
-      out.status = RotateStatus::user_blocked;
-      return out;
-    }
-    if (rotated_at) {
-      // `now` may precede `rotated_at` by a few milliseconds when a concurrent request read the clock first.
-      if (request.reuse_grace > Milliseconds::zero() && request.now - *rotated_at < request.reuse_grace) {
+    const RotationDecision decision = decide_rotation(token, request.now, request.reuse_grace);
+    switch (decision.action) {
+      case RotationAction::none:
+        return rotation_result(token, decision);  // nothing written
+      case RotationAction::revoke_family:
+        end_session(db, token->session_id, request.now, decision.revoke_reason);
+        break;
+      case RotationAction::add_sibling:
         // The grace is measured from the first rotation and is not renewed by this sibling, so replaying one token
         // can never keep a second branch of the family alive for longer than the grace.
-        store_refresh_token(db, request.new_token_hash, out.session_id, request.now, request.new_token_expires_at);
-        tx.commit();
-        out.status = RotateStatus::rotated_in_grace;
-        return out;
+        store_refresh_token(db, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
+        break;
+      case RotationAction::rotate: {
+        SQLite::Statement rotate(db,
+                                 "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
+        rotate.bind(1, to_unix_ms(request.now));
+        bind_blob(rotate, 2, request.new_token_hash);
+        bind_blob(rotate, 3, request.presented_hash);
+        rotate.exec();
+        store_refresh_token(db, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
+        break;
       }
-      // RFC 9700 §4.14.2: either the legitimate client or an attacker holds a newer token; we cannot tell which, so
-      // the whole family ends.
-      end_session(db, out.session_id, request.now, "reuse_detected");
-      tx.commit();
-      out.status = RotateStatus::reuse_detected;
-      return out;
     }
-    if (request.now >= token_expires_at) {
-      out.status = RotateStatus::idle_expired;
-      return out;
-    }
-
-    SQLite::Statement rotate(db, "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
-    rotate.bind(1, to_unix_ms(request.now));
-    bind_blob(rotate, 2, request.new_token_hash);
-    bind_blob(rotate, 3, request.presented_hash);
-    rotate.exec();
-    store_refresh_token(db, request.new_token_hash, out.session_id, request.now, request.new_token_expires_at);
     tx.commit();
-    out.status = RotateStatus::rotated;
-    return out;
+    return rotation_result(token, decision);
   });
 }
 

@@ -1,0 +1,857 @@
+// The Repository contract, one suite for every engine: codes issued, verified and consumed once, attempts counted
+// before the comparison, sliding-window limits with exact Retry-After, the conversion rule, refunds, same-client
+// forgiveness, refresh rotation (grace, reuse, idle and absolute expiry, blocking), logout and revocation, the SMS
+// message log, pruning, and one limit or one code across several connections (several instances).
+//
+// It runs on SQLite (a temp file) always, and on PostgreSQL when SMS_AUTH_TEST_POSTGRES_URL names a throwaway
+// database (`make test` starts one). Time is passed in, so windows and lifetimes are crossed without waiting.
+#include "storage/repository_contract.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "core/run_to_completion.hpp"
+#include "storage/sqlite/sqlite_repository.hpp"
+
+namespace sms_auth {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const TimePoint kStart = from_unix_ms(1'700'000'000'000);
+const Bytes kCodeHash(32, 2);   // what every code below is issued with
+const Bytes kWrongHash(32, 9);  // what a wrong code hashes to
+
+// A fresh SQLite file in a directory of its own, removed afterwards.
+class SqliteContractDatabase final : public ContractDatabase {
+ public:
+  SqliteContractDatabase()
+      : directory_(std::filesystem::temp_directory_path() / ("sms-auth-contract-" + random_uuid())) {}
+  ~SqliteContractDatabase() override { std::filesystem::remove_all(directory_); }
+  StorageBackend backend() override { return sqlite_storage_backend((directory_ / "db.sqlite").string()); }
+
+ private:
+  std::filesystem::path directory_;
+};
+
+std::vector<ContractEngine> engines() {
+  std::vector<ContractEngine> out{{"sqlite", [] { return std::make_unique<SqliteContractDatabase>(); }}};
+  for (auto& engine : more_contract_engines()) out.push_back(std::move(engine));
+  return out;
+}
+
+class RepositoryContract : public ::testing::TestWithParam<ContractEngine> {
+ protected:
+  void SetUp() override {
+    spdlog::default_logger();  // before any engine thread logs (ThreadSanitizer: see session_service_test.cpp)
+    database_ = GetParam().create();
+    repository_ = connect();
+    repository_->migrate();
+  }
+  void TearDown() override {
+    repository_.reset();
+    database_.reset();
+  }
+
+  // Another connection to the same database: what a second instance (or an engine thread) has.
+  std::unique_ptr<Repository> connect() { return database_->backend().open_connection(); }
+
+  static IssueCodeRequest send_request(const std::string& phone, TimePoint now, std::vector<WindowLimit> limits = {},
+                                       std::vector<std::string> tallies = {}) {
+    IssueCodeRequest request;
+    request.phone_number = phone;
+    request.now = now;
+    request.new_seed = random_bytes(16);
+    request.new_code_hash = kCodeHash;
+    request.new_expires_at = now + minutes(5);
+    request.max_attempts = 5;
+    request.limits = std::move(limits);
+    request.tallies = std::move(tallies);
+    request.reservation_id = random_uuid();
+    return request;
+  }
+
+  result<IssuedCode, LimitExceeded> send(const std::string& phone, TimePoint now, std::vector<WindowLimit> limits = {},
+                                         std::vector<std::string> tallies = {}) {
+    return repository_->issue_code(send_request(phone, now, std::move(limits), std::move(tallies)));
+  }
+
+  static VerifyCodeRequest verify_request(const std::string& phone, TimePoint now, bool right,
+                                          std::optional<WindowLimit> failures = std::nullopt, std::string tag = {},
+                                          std::vector<std::string> success_tallies = {}) {
+    VerifyCodeRequest request;
+    request.phone_number = phone;
+    request.now = now;
+    request.failure_limit = std::move(failures);
+    request.failure_tag = std::move(tag);
+    request.success_tallies = std::move(success_tallies);
+    request.submitted_code_hash = right ? kCodeHash : kWrongHash;
+    request.session = NewSession{random_uuid(), random_uuid(), random_bytes(32), now + hours(1), now + hours(2)};
+    return request;
+  }
+
+  VerifyCodeResult verify(const std::string& phone, TimePoint now, bool right,
+                          std::optional<WindowLimit> failures = std::nullopt, std::string tag = {},
+                          std::vector<std::string> success_tallies = {}) {
+    return repository_->verify_code(
+        verify_request(phone, now, right, std::move(failures), std::move(tag), std::move(success_tallies)));
+  }
+
+  std::int64_t events(const std::string& bucket, TimePoint since = kStart - hours(48)) {
+    const auto counts = repository_->count_events_by_bucket(bucket, since);
+    const auto it = counts.find(bucket);
+    return it == counts.end() ? 0 : it->second;
+  }
+
+  // A login as verify-code leaves it: the session id and the first refresh token's hash.
+  struct Login {
+    std::string session_id;
+    std::string user_id;
+    Bytes token;
+  };
+  Login login(const std::string& phone, TimePoint now, Milliseconds idle = hours(1), Milliseconds lifetime = hours(24)) {
+    EXPECT_TRUE(send(phone, now));
+    auto request = verify_request(phone, now, true);
+    request.session.refresh_expires_at = now + idle;
+    request.session.session_expires_at = now + lifetime;
+    const auto verified = repository_->verify_code(request);
+    EXPECT_EQ(verified.status, VerifyStatus::verified);
+    return {request.session.session_id, verified.user.id, request.session.refresh_token_hash};
+  }
+
+  RotateRefreshTokenResult rotate(const Bytes& token, TimePoint now, Bytes* next = nullptr,
+                                  Milliseconds grace = seconds(10)) {
+    RotateRefreshTokenRequest request;
+    request.presented_hash = token;
+    request.now = now;
+    request.new_token_hash = random_bytes(32);
+    request.new_token_expires_at = now + hours(1);
+    request.reuse_grace = grace;
+    if (next != nullptr) *next = request.new_token_hash;
+    return repository_->rotate_refresh_token(request);
+  }
+
+  std::unique_ptr<ContractDatabase> database_;
+  std::unique_ptr<Repository> repository_;
+};
+
+WindowLimit per_hour(std::string bucket, int limit) { return {"per_hour", std::move(bucket), limit, hours(1)}; }
+
+WindowLimit conversion(std::string prefix, int samples, double ratio, seconds window) {
+  return {"conversion_prefix",
+          "sms:prefix:" + prefix,
+          samples,
+          window,
+          false,
+          ConversionRule{"verified:prefix:" + prefix, ratio}};
+}
+
+const WindowLimit kFailures{"failed_verify_per_number_hour", "verify-failed:number:+77000000001", 3, hours(1)};
+
+// ---- schema ----
+
+TEST_P(RepositoryContract, MigrationsAreAppliedAndIdempotent) {
+  EXPECT_GE(repository_->schema_version(), 2);
+  EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
+  repository_->migrate();
+  EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
+  EXPECT_NO_THROW(repository_->ping());
+}
+
+// ---- codes: issue, verify, consume once ----
+
+TEST_P(RepositoryContract, TheRightCodeLogsInOnceAndCreatesTheUser) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  const auto request = verify_request("+77000000001", kStart + seconds(5), true);
+  const auto first = repository_->verify_code(request);
+  ASSERT_EQ(first.status, VerifyStatus::verified);
+  EXPECT_TRUE(first.user_created);
+  EXPECT_EQ(first.user.id, request.session.new_user_id);
+  EXPECT_EQ(first.user.phone_number, "+77000000001");
+  EXPECT_EQ(first.user.last_login_at, kStart + seconds(5));
+
+  EXPECT_EQ(verify("+77000000001", kStart + seconds(6), true).status, VerifyStatus::no_code);  // consumed
+
+  const auto session = repository_->find_session(request.session.session_id);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(session->user_id, first.user.id);
+  EXPECT_TRUE(session->refreshable_at(kStart + seconds(6)));
+  EXPECT_EQ(repository_->find_user_by_phone("+77000000001")->id, first.user.id);
+  EXPECT_EQ(repository_->find_user_by_id(first.user.id)->phone_number, "+77000000001");
+
+  // The next login of the number finds the same user.
+  ASSERT_TRUE(send("+77000000001", kStart + minutes(1)));
+  const auto again = verify("+77000000001", kStart + minutes(1), true);
+  ASSERT_EQ(again.status, VerifyStatus::verified);
+  EXPECT_FALSE(again.user_created);
+  EXPECT_EQ(again.user.id, first.user.id);
+}
+
+TEST_P(RepositoryContract, NoCodeWasSentIsNoCode) {
+  EXPECT_EQ(verify("+77000000001", kStart, true).status, VerifyStatus::no_code);
+  EXPECT_FALSE(repository_->find_user_by_phone("+77000000001"));
+}
+
+TEST_P(RepositoryContract, AnExpiredCodeIsExpired) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  EXPECT_EQ(verify("+77000000001", kStart + minutes(5), true).status, VerifyStatus::expired);
+}
+
+TEST_P(RepositoryContract, WrongCodesAreCountedUntilTheCodeIsLocked) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  for (int left = 4; left >= 0; --left) {
+    const auto wrong = verify("+77000000001", kStart + seconds(1), false);
+    ASSERT_EQ(wrong.status, VerifyStatus::wrong_code);
+    EXPECT_EQ(wrong.attempts_left, left);
+  }
+  const auto locked = verify("+77000000001", kStart + minutes(1), true);  // even the right code, now
+  EXPECT_EQ(locked.status, VerifyStatus::code_locked);
+  EXPECT_EQ(locked.retry_after, minutes(4));  // until the dead code expires
+}
+
+TEST_P(RepositoryContract, TheLastAttemptMaySucceed) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  for (int i = 0; i < 4; ++i) ASSERT_EQ(verify("+77000000001", kStart, false).status, VerifyStatus::wrong_code);
+  EXPECT_EQ(verify("+77000000001", kStart, true).status, VerifyStatus::verified);
+}
+
+TEST_P(RepositoryContract, ANewCodeReplacesTheOldOneAndResetsItsAttempts) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  ASSERT_EQ(verify("+77000000001", kStart, false).attempts_left, 4);
+  auto fresh = send_request("+77000000001", kStart + seconds(30));
+  fresh.new_code_hash = Bytes(32, 5);
+  ASSERT_TRUE(repository_->issue_code(fresh));
+  EXPECT_EQ(verify("+77000000001", kStart + seconds(31), true).status, VerifyStatus::wrong_code);  // the old one
+  const auto counted = verify("+77000000001", kStart + seconds(32), false);
+  EXPECT_EQ(counted.attempts_left, 3);  // the new code's own budget: 5, two used above
+}
+
+TEST_P(RepositoryContract, ResendKeepsALiveCodeWithEnoughLifeAndItsAttempts) {
+  const auto first = send("+77000000001", kStart);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(verify("+77000000001", kStart, false).attempts_left, 4);
+
+  auto resend = send_request("+77000000001", kStart + minutes(1));
+  resend.reuse_if_remaining = minutes(2);
+  resend.new_code_hash = Bytes(32, 5);
+  const auto kept = repository_->issue_code(resend);
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept->reused);
+  EXPECT_EQ(kept->challenge_id, first->challenge_id);
+  EXPECT_EQ(kept->seed, first->seed);
+  EXPECT_EQ(kept->expires_at, first->expires_at);
+  EXPECT_EQ(verify("+77000000001", kStart + minutes(1), false).attempts_left, 3);  // attempts kept too
+
+  auto late = send_request("+77000000001", kStart + minutes(4));  // one minute left: not worth keeping
+  late.reuse_if_remaining = minutes(2);
+  const auto replaced = repository_->issue_code(late);
+  ASSERT_TRUE(replaced);
+  EXPECT_FALSE(replaced->reused);
+  EXPECT_EQ(replaced->seed, late.new_seed);
+  EXPECT_EQ(replaced->expires_at, late.new_expires_at);
+}
+
+TEST_P(RepositoryContract, ABlockedUserConsumesTheCodeButGetsNoSession) {
+  const Login first = login("+77000000001", kStart);
+  ASSERT_TRUE(repository_->set_user_blocked(first.user_id, true, kStart));
+  ASSERT_TRUE(send("+77000000001", kStart + minutes(1)));
+  const auto request = verify_request("+77000000001", kStart + minutes(1), true);
+  const auto blocked = repository_->verify_code(request);
+  EXPECT_EQ(blocked.status, VerifyStatus::user_blocked);
+  EXPECT_EQ(blocked.user.id, first.user_id);
+  EXPECT_FALSE(repository_->find_session(request.session.session_id));
+  EXPECT_EQ(verify("+77000000001", kStart + minutes(1), true).status, VerifyStatus::no_code);
+}
+
+TEST_P(RepositoryContract, ParallelVerificationsOfOneCodeLogInExactlyOnce) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  constexpr int kParallel = 8;
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> verified{0};
+  std::atomic<int> no_code{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      const auto outcome = connections[static_cast<std::size_t>(i)]->verify_code(
+          verify_request("+77000000001", kStart + seconds(1), true));
+      if (outcome.status == VerifyStatus::verified) ++verified;
+      if (outcome.status == VerifyStatus::no_code) ++no_code;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(verified.load(), 1);
+  EXPECT_EQ(no_code.load(), kParallel - 1);
+}
+
+TEST_P(RepositoryContract, ParallelWrongCodesNeverGetMoreThanTheAttemptBudget) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  constexpr int kParallel = 8;
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> wrong{0};
+  std::atomic<int> locked{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      const auto outcome = connections[static_cast<std::size_t>(i)]->verify_code(
+          verify_request("+77000000001", kStart + seconds(1), false));
+      if (outcome.status == VerifyStatus::wrong_code) ++wrong;
+      if (outcome.status == VerifyStatus::code_locked) ++locked;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(wrong.load(), 5);
+  EXPECT_EQ(locked.load(), kParallel - 5);
+}
+
+// ---- limits ----
+
+TEST_P(RepositoryContract, OnePastTheLimitIsRefusedUntilTheFirstEventSlidesOut) {
+  const auto limit = per_hour("b", 3);
+  ASSERT_TRUE(send("+77000000001", kStart, {limit}));
+  ASSERT_TRUE(send("+77000000002", kStart + seconds(10), {limit}));
+  ASSERT_TRUE(send("+77000000003", kStart + seconds(20), {limit}));
+
+  const auto refused = send("+77000000004", kStart + seconds(30), {limit});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "per_hour");
+  EXPECT_EQ(refused.error().retry_after, hours(1) - seconds(30));  // exact: when the first event leaves
+  EXPECT_EQ(refused.error().window, hours(1));
+  EXPECT_EQ(events("b"), 3);  // a refusal is not counted
+
+  EXPECT_FALSE(send("+77000000004", kStart + hours(1) - milliseconds(1), {limit}));
+  EXPECT_TRUE(send("+77000000004", kStart + hours(1), {limit}));
+  EXPECT_FALSE(send("+77000000005", kStart + hours(1), {limit}));  // the second event is still inside
+}
+
+TEST_P(RepositoryContract, TheFirstRefusingLimitAnswersAndNothingIsCounted) {
+  ASSERT_TRUE(send("+77000000001", kStart, {per_hour("a", 5), per_hour("b", 1)}));
+  const auto refused = send("+77000000002", kStart, {{"first", "a", 5, hours(1)}, {"second", "b", 1, hours(1)}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "second");
+  EXPECT_EQ(events("a"), 1);
+}
+
+TEST_P(RepositoryContract, LimitsSharingABucketCountTheEventOnce) {
+  const WindowLimit cooldown{"cooldown", "sms:number:+77000000001", 1, seconds(60)};
+  const WindowLimit hourly{"per_number_hour", "sms:number:+77000000001", 3, hours(1), false};
+  ASSERT_TRUE(send("+77000000001", kStart, {cooldown, hourly}));
+  EXPECT_EQ(events("sms:number:+77000000001"), 1);
+  const auto refused = send("+77000000001", kStart + seconds(20), {cooldown, hourly});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "cooldown");
+  EXPECT_EQ(refused.error().retry_after, seconds(40));
+  ASSERT_TRUE(send("+77000000001", kStart + seconds(60), {cooldown, hourly}));
+  ASSERT_TRUE(send("+77000000001", kStart + seconds(120), {cooldown, hourly}));
+  const auto hour_full = send("+77000000001", kStart + seconds(180), {cooldown, hourly});
+  ASSERT_FALSE(hour_full);
+  EXPECT_EQ(hour_full.error().name, "per_number_hour");
+}
+
+TEST_P(RepositoryContract, AFailedSendIsRefundedWithItsTallies) {
+  const auto request = send_request("+77000000001", kStart, {per_hour("b", 1)}, {"sms:country:KZ"});
+  const auto issued = repository_->issue_code(request);
+  ASSERT_TRUE(issued);
+  EXPECT_EQ(events("b"), 1);
+  EXPECT_EQ(events("sms:country:KZ"), 1);
+  repository_->cancel_issue("+77000000001", issued->challenge_id, request.reservation_id, true);
+  EXPECT_EQ(events("b"), 0);
+  EXPECT_EQ(events("sms:country:KZ"), 0);
+  EXPECT_EQ(verify("+77000000001", kStart, true).status, VerifyStatus::no_code);  // no live code left behind
+  EXPECT_TRUE(send("+77000000001", kStart, {per_hour("b", 1)}));
+}
+
+TEST_P(RepositoryContract, RefundingAResendKeepsTheCodeItReused) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  auto resend = send_request("+77000000001", kStart + seconds(30), {per_hour("b", 5)});
+  resend.reuse_if_remaining = minutes(2);
+  const auto kept = repository_->issue_code(resend);
+  ASSERT_TRUE(kept);
+  ASSERT_TRUE(kept->reused);
+  repository_->cancel_issue("+77000000001", kept->challenge_id, resend.reservation_id, !kept->reused);
+  EXPECT_EQ(events("b"), 0);
+  EXPECT_EQ(verify("+77000000001", kStart + seconds(31), true).status, VerifyStatus::verified);
+}
+
+TEST_P(RepositoryContract, ARangeThatDoesNotConvertIsRefusedAfterTheSample) {
+  const auto velocity = per_hour("sms:prefix:+7700000", 1000);
+  const auto watch = conversion("+7700000", 3, 0.5, hours(24));
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(send("+7700000000" + std::to_string(i), kStart + seconds(i), {velocity, watch}));
+  }
+  const auto refused = send("+77000000009", kStart + minutes(1), {velocity, watch});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "conversion_prefix");
+  EXPECT_EQ(refused.error().window, hours(24));
+  // At the latest when the sample falls under 3 again: the first send leaves the window.
+  EXPECT_EQ(refused.error().retry_after, hours(24) + seconds(1) - minutes(1));
+
+  // Another range is not affected.
+  EXPECT_TRUE(send("+77010000001", kStart + minutes(1),
+                   {per_hour("sms:prefix:+7701000", 1000), conversion("+7701000", 3, 0.5, hours(24))}));
+}
+
+TEST_P(RepositoryContract, VerificationsInTheRangeLiftTheConversionRule) {
+  const auto velocity = per_hour("sms:prefix:+7700000", 1000);
+  const auto watch = conversion("+7700000", 3, 0.5, hours(24));
+  for (int i = 1; i <= 3; ++i) ASSERT_TRUE(send("+7700000000" + std::to_string(i), kStart, {velocity, watch}));
+  ASSERT_FALSE(send("+77000000004", kStart, {velocity, watch}));  // 0 of 3 verified
+
+  ASSERT_EQ(verify("+77000000001", kStart, true, std::nullopt, {}, {"verified:prefix:+7700000"}).status,
+            VerifyStatus::verified);
+  ASSERT_FALSE(send("+77000000004", kStart, {velocity, watch}));  // 1 of 3: under one half
+  ASSERT_EQ(verify("+77000000002", kStart, true, std::nullopt, {}, {"verified:prefix:+7700000"}).status,
+            VerifyStatus::verified);
+  EXPECT_TRUE(send("+77000000004", kStart, {velocity, watch}));  // 2 of 3
+}
+
+TEST_P(RepositoryContract, ABlockedRangeReopensWhenTheWindowMovesOnAndLetsOnlyATrickleThrough) {
+  const auto window = hours(24);
+  const auto velocity = per_hour("sms:prefix:+7700000", 1000);
+  const auto watch = conversion("+7700000", 3, 0.5, window);
+  ASSERT_TRUE(send("+77000000001", kStart, {velocity, watch}));
+  ASSERT_TRUE(send("+77000000002", kStart + hours(1), {velocity, watch}));
+  ASSERT_TRUE(send("+77000000003", kStart + hours(2), {velocity, watch}));
+  const auto refused = send("+77000000004", kStart + hours(3), {velocity, watch});
+  ASSERT_FALSE(refused);
+  const TimePoint reopens = kStart + hours(3) + refused.error().retry_after;
+  EXPECT_EQ(reopens, kStart + window);
+
+  EXPECT_FALSE(send("+77000000004", reopens - milliseconds(1), {velocity, watch}));
+  EXPECT_TRUE(send("+77000000004", reopens, {velocity, watch}));
+  // The new send fills the sample again: the next one waits for the next old send to leave.
+  const auto again = send("+77000000005", reopens, {velocity, watch});
+  ASSERT_FALSE(again);
+  EXPECT_EQ(reopens + again.error().retry_after, kStart + hours(1) + window);
+}
+
+TEST_P(RepositoryContract, AttemptLimitsAreCountedOnEveryTryAndARefusedTryIsNotCounted) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  const WindowLimit per_ip{"verify_per_ip_hour", "verify:ip:198.51.100.1", 2, hours(1)};
+  auto request = verify_request("+77000000001", kStart, false);
+  request.attempt_limits = {per_ip};
+  EXPECT_EQ(repository_->verify_code(request).status, VerifyStatus::wrong_code);
+  EXPECT_EQ(repository_->verify_code(request).status, VerifyStatus::wrong_code);
+  const auto limited = repository_->verify_code(request);
+  EXPECT_EQ(limited.status, VerifyStatus::limited);
+  EXPECT_EQ(limited.limit_name, "verify_per_ip_hour");
+  EXPECT_EQ(limited.retry_after, hours(1));
+  EXPECT_EQ(events("verify:ip:198.51.100.1"), 2);
+  // Nothing of the refused try reached the code: 3 tries were left, this one leaves 2.
+  EXPECT_EQ(verify("+77000000001", kStart, false).attempts_left, 2);
+}
+
+TEST_P(RepositoryContract, ASuccessForgivesOnlyTheFailuresOfTheSameClient) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  EXPECT_EQ(verify("+77000000001", kStart, false, kFailures, "client:198.51.100.1").status, VerifyStatus::wrong_code);
+  EXPECT_EQ(verify("+77000000001", kStart, false, kFailures, "client:198.51.100.1").status, VerifyStatus::wrong_code);
+  EXPECT_EQ(verify("+77000000001", kStart, false, kFailures, "client:203.0.113.9").status, VerifyStatus::wrong_code);
+
+  // The lock is on the number, whoever failed: a fourth try from anywhere is refused before any check.
+  const auto locked = verify("+77000000001", kStart + minutes(1), true, kFailures, "client:198.51.100.1");
+  EXPECT_EQ(locked.status, VerifyStatus::limited);
+  EXPECT_EQ(locked.limit_name, "failed_verify_per_number_hour");
+  EXPECT_EQ(locked.retry_after, hours(1) - minutes(1));
+}
+
+TEST_P(RepositoryContract, ASuccessClearsTheClientsOwnFailuresButNotAnotherClients) {
+  const WindowLimit failures{"failed_verify_per_number_hour", "verify-failed:number:+77000000001", 4, hours(1)};
+  ASSERT_TRUE(send("+77000000001", kStart));
+  verify("+77000000001", kStart, false, failures, "client:203.0.113.9");   // a guesser elsewhere
+  verify("+77000000001", kStart, false, failures, "client:198.51.100.1");  // the owner's typos
+  verify("+77000000001", kStart, false, failures, "client:198.51.100.1");
+  EXPECT_EQ(events("verify-failed:number:+77000000001"), 3);
+  ASSERT_EQ(verify("+77000000001", kStart, true, failures, "client:198.51.100.1").status, VerifyStatus::verified);
+  EXPECT_EQ(events("verify-failed:number:+77000000001"), 1);  // the guesser's failure stays
+}
+
+TEST_P(RepositoryContract, ASuccessWithoutATagClearsEveryFailure) {
+  const WindowLimit failures{"failed_verify_per_number_hour", "verify-failed:number:+77000000001", 4, hours(1)};
+  ASSERT_TRUE(send("+77000000001", kStart));
+  verify("+77000000001", kStart, false, failures, "client:203.0.113.9");
+  verify("+77000000001", kStart, false, failures);
+  ASSERT_EQ(verify("+77000000001", kStart, true, failures).status, VerifyStatus::verified);
+  EXPECT_EQ(events("verify-failed:number:+77000000001"), 0);
+}
+
+TEST_P(RepositoryContract, EventCountsByBucketPrefixSeeOnlyThatPrefixAndWindow) {
+  ASSERT_TRUE(send("+77000000001", kStart, {}, {"sms:country:KZ", "sms:countryX", "sms:prefix:+7700000"}));
+  ASSERT_TRUE(send("+77000000002", kStart + hours(2), {}, {"sms:country:KZ", "sms:country:RU"}));
+  EXPECT_EQ(repository_->count_events_by_bucket("sms:country:", kStart - seconds(1)),
+            (std::map<std::string, std::int64_t, std::less<>>{{"sms:country:KZ", 2}, {"sms:country:RU", 1}}));
+  EXPECT_EQ(repository_->count_events_by_bucket("sms:country:", kStart + hours(1)),
+            (std::map<std::string, std::int64_t, std::less<>>{{"sms:country:KZ", 1}, {"sms:country:RU", 1}}));
+  EXPECT_TRUE(repository_->count_events_by_bucket("verified:", kStart - seconds(1)).empty());
+}
+
+TEST_P(RepositoryContract, TwoConnectionsEnforceOneLimit) {
+  auto other = connect();  // a second instance sharing the database
+  const auto cap = per_hour("sms:global", 3);
+  ASSERT_TRUE(send("+77000000001", kStart, {cap}));
+  ASSERT_TRUE(other->issue_code(send_request("+77000000002", kStart, {cap})));
+  ASSERT_TRUE(send("+77000000003", kStart, {cap}));
+  EXPECT_FALSE(other->issue_code(send_request("+77000000004", kStart, {cap})));
+  EXPECT_FALSE(send("+77000000005", kStart, {cap}));
+}
+
+TEST_P(RepositoryContract, ParallelSendsOnSeveralConnectionsNeverPassTheLimit) {
+  constexpr int kParallel = 8;
+  const auto cap = per_hour("sms:global", 3);
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> issued{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      const auto phone = "+7700000001" + std::to_string(i);
+      if (connections[static_cast<std::size_t>(i)]->issue_code(send_request(phone, kStart, {cap}))) ++issued;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(issued.load(), 3);
+  EXPECT_EQ(events("sms:global"), 3);
+}
+
+// A limit of more than 256 events (the global caps) may be checked from per-minute totals instead of a walk over
+// every event: it must still refuse at the limit, reopen when the filling minute leaves the window, and follow
+// refunds.
+TEST_P(RepositoryContract, LargeLimitsAreEnforcedAndFollowRefunds) {
+  const WindowLimit cap{"global_hour", "sms:global", 300, hours(1)};
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE(send("+7747" + std::to_string(1000000 + i), kStart + seconds(i), {cap})) << i;
+  }
+  const TimePoint later = kStart + minutes(10);
+  auto refused = send("+77470000001", later, {cap});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "global_hour");
+  // The window reopens when the 300th most recent event (or the minute slot holding it) leaves it, about 50 minutes
+  // on: never later than an exact count would say, and early by at most one minute.
+  EXPECT_GE(refused.error().retry_after, minutes(50) - seconds(60));
+  EXPECT_LE(refused.error().retry_after, minutes(51));
+
+  // A refunded send (the SMS failed) frees its place too.
+  auto request = send_request("+77470000002", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}});
+  auto issued = repository_->issue_code(request);
+  ASSERT_TRUE(issued);
+  EXPECT_FALSE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
+  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true);
+  EXPECT_TRUE(send("+77470000003", later, {WindowLimit{"global_hour", "sms:global", 301, hours(1)}}));
+
+  // An hour after the first sends, the window has room again.
+  EXPECT_TRUE(send("+77470000004", kStart + hours(1) + minutes(6), {cap}));
+}
+
+// ---- refresh rotation ----
+
+TEST_P(RepositoryContract, RotationReplacesTheTokenInTheSameFamily) {
+  const Login first = login("+77000000001", kStart);
+  Bytes second;
+  const auto rotated = rotate(first.token, kStart + minutes(1), &second);
+  EXPECT_EQ(rotated.status, RotateStatus::rotated);
+  EXPECT_EQ(rotated.session_id, first.session_id);
+  EXPECT_EQ(rotated.user_id, first.user_id);
+  EXPECT_EQ(rotated.phone_number, "+77000000001");
+  EXPECT_EQ(repository_->find_session(first.session_id)->last_used_at, kStart + minutes(1));
+  Bytes third;
+  EXPECT_EQ(rotate(second, kStart + minutes(2), &third).status, RotateStatus::rotated);
+  EXPECT_EQ(repository_->find_session(first.session_id)->idle_expires_at, kStart + minutes(2) + hours(1));
+}
+
+TEST_P(RepositoryContract, AnUnknownTokenIsRefused) {
+  login("+77000000001", kStart);
+  const auto unknown = rotate(random_bytes(32), kStart);
+  EXPECT_EQ(unknown.status, RotateStatus::unknown_token);
+  EXPECT_TRUE(unknown.session_id.empty());
+}
+
+TEST_P(RepositoryContract, AReplayWithinTheGraceGetsASiblingWithoutRenewingTheGrace) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  Bytes sibling;
+  EXPECT_EQ(rotate(first.token, kStart + seconds(8), &sibling).status, RotateStatus::rotated_in_grace);
+  EXPECT_EQ(rotate(sibling, kStart + seconds(9)).status, RotateStatus::rotated);  // the sibling is a live token
+  // 11 s after the first rotation: reuse, whatever the sibling did.
+  const auto reuse = rotate(first.token, kStart + seconds(11));
+  EXPECT_EQ(reuse.status, RotateStatus::reuse_detected);
+  EXPECT_EQ(rotate(child, kStart + seconds(12)).status, RotateStatus::session_revoked);
+  const auto session = repository_->find_session(first.session_id);
+  EXPECT_EQ(session->revoked_reason, "reuse_detected");
+  EXPECT_EQ(session->revoked_at, kStart + seconds(11));
+}
+
+TEST_P(RepositoryContract, WithoutAGraceAReplayRevokesTheFamily) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child, Milliseconds::zero()).status, RotateStatus::rotated);
+  EXPECT_EQ(rotate(first.token, kStart, nullptr, Milliseconds::zero()).status, RotateStatus::reuse_detected);
+  const auto revoked = rotate(child, kStart, nullptr, Milliseconds::zero());
+  EXPECT_EQ(revoked.status, RotateStatus::session_revoked);
+  EXPECT_EQ(revoked.revoked_reason, "reuse_detected");
+}
+
+TEST_P(RepositoryContract, IdleAndAbsoluteLifetimesAreEnforced) {
+  const Login idle = login("+77000000001", kStart, minutes(10), hours(1));
+  EXPECT_EQ(rotate(idle.token, kStart + minutes(10)).status, RotateStatus::idle_expired);
+  const Login old = login("+77000000002", kStart, hours(2), hours(1));
+  EXPECT_EQ(rotate(old.token, kStart + hours(1)).status, RotateStatus::session_expired);
+}
+
+TEST_P(RepositoryContract, ConcurrentRotationsOfOneTokenNeverForkTheFamily) {
+  const Login first = login("+77000000001", kStart);
+  constexpr int kParallel = 8;
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> rotated{0};
+  std::atomic<int> reuse{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      RotateRefreshTokenRequest request;
+      request.presented_hash = first.token;
+      request.now = kStart + seconds(1);
+      request.new_token_hash = random_bytes(32);
+      request.new_token_expires_at = kStart + hours(1);
+      request.reuse_grace = Milliseconds::zero();
+      const auto outcome = connections[static_cast<std::size_t>(i)]->rotate_refresh_token(request);
+      if (outcome.status == RotateStatus::rotated) ++rotated;
+      if (outcome.status == RotateStatus::reuse_detected || outcome.status == RotateStatus::session_revoked) ++reuse;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(reuse.load(), kParallel - 1);
+  EXPECT_TRUE(repository_->find_session(first.session_id)->revoked_at);
+}
+
+// ---- logout, revocation, blocking ----
+
+TEST_P(RepositoryContract, RevokingOneSessionEndsOnlyThatOne) {
+  const Login a = login("+77000000001", kStart);
+  const Login b = login("+77000000001", kStart + seconds(1));
+  ASSERT_EQ(a.user_id, b.user_id);
+  EXPECT_TRUE(repository_->revoke_session(a.user_id, a.session_id, kStart + minutes(1), "logout"));
+  EXPECT_FALSE(repository_->revoke_session(a.user_id, a.session_id, kStart + minutes(1), "logout"));  // already
+  EXPECT_FALSE(repository_->revoke_session("someone-else", b.session_id, kStart + minutes(1), "logout"));
+  const auto ended = repository_->find_session(a.session_id);
+  EXPECT_EQ(ended->revoked_reason, "logout");
+  EXPECT_FALSE(ended->open_at(kStart + minutes(1)));
+  EXPECT_EQ(rotate(a.token, kStart + minutes(2)).status, RotateStatus::session_revoked);
+  EXPECT_EQ(rotate(b.token, kStart + minutes(2)).status, RotateStatus::rotated);
+}
+
+TEST_P(RepositoryContract, RevokingAllSessionsOfAUserLeavesOtherUsersAlone) {
+  const Login a = login("+77000000001", kStart);
+  login("+77000000001", kStart + seconds(1));
+  const Login other = login("+77000000002", kStart);
+  EXPECT_EQ(repository_->revoke_user_sessions(a.user_id, kStart + minutes(1), "logout_all"), 2);
+  EXPECT_EQ(repository_->revoke_user_sessions(a.user_id, kStart + minutes(1), "logout_all"), 0);
+  EXPECT_TRUE(repository_->list_sessions(SessionListQuery{a.user_id, kStart + minutes(1), 100}).empty());
+  const auto all = repository_->list_sessions(SessionListQuery{a.user_id, std::nullopt, 100});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].created_at, kStart + seconds(1));  // newest first
+  EXPECT_EQ(all[0].revoked_reason, "logout_all");
+  EXPECT_EQ(rotate(other.token, kStart + minutes(2)).status, RotateStatus::rotated);
+}
+
+TEST_P(RepositoryContract, BlockingEndsEverySessionAndUnblockingRevivesNone) {
+  const Login first = login("+77000000001", kStart);
+  const auto blocked = repository_->set_user_blocked(first.user_id, true, kStart + minutes(1));
+  ASSERT_TRUE(blocked);
+  EXPECT_TRUE(blocked->changed);
+  EXPECT_EQ(blocked->sessions_revoked, 1);
+  EXPECT_EQ(repository_->find_session(first.session_id)->revoked_reason, "user_blocked");
+  EXPECT_FALSE(repository_->set_user_blocked(first.user_id, true, kStart + minutes(1))->changed);
+  EXPECT_TRUE(repository_->find_user_by_id(first.user_id)->blocked);
+  const auto listed = repository_->list_users(UserListQuery{true, 100});
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, first.user_id);
+
+  EXPECT_TRUE(repository_->set_user_blocked(first.user_id, false, kStart + minutes(2))->changed);
+  EXPECT_FALSE(repository_->find_user_by_id(first.user_id)->blocked);
+  EXPECT_EQ(rotate(first.token, kStart + minutes(3)).status, RotateStatus::session_revoked);
+  EXPECT_FALSE(repository_->set_user_blocked("no-such-user", true, kStart));
+}
+
+TEST_P(RepositoryContract, UsersAreListedOldestFirst) {
+  login("+77000000002", kStart);
+  login("+77000000001", kStart + seconds(1));
+  const auto users = repository_->list_users(UserListQuery{false, 100});
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].phone_number, "+77000000002");
+  EXPECT_EQ(repository_->list_users(UserListQuery{false, 1}).size(), 1u);
+}
+
+// ---- pruning ----
+
+TEST_P(RepositoryContract, PruningForgetsOnlyWhatNoWindowOrLifetimeNeeds) {
+  ASSERT_TRUE(send("+77000000001", kStart, {per_hour("b", 10)}));
+  ASSERT_TRUE(send("+77000000002", kStart + hours(23), {per_hour("b", 10)}));
+  const auto removed = repository_->prune(kStart + hours(24) + seconds(1), hours(24));
+  EXPECT_GE(removed, 1u);
+  EXPECT_EQ(events("b", kStart - hours(48)), 1);  // the event inside the longest window stays
+  // The code sent an hour before is kept (a late verify reads "expired", not "no code").
+  EXPECT_EQ(verify("+77000000002", kStart + hours(24) + seconds(2), true).status, VerifyStatus::expired);
+}
+
+TEST_P(RepositoryContract, RefreshTokensOfEndedFamiliesArePruned) {
+  const Login ended = login("+77000000001", kStart);
+  const Login open = login("+77000000002", kStart);
+  ASSERT_TRUE(repository_->revoke_session(ended.user_id, ended.session_id, kStart, "logout"));
+  EXPECT_EQ(repository_->prune_refresh_tokens(kStart + seconds(1)), 1u);
+  EXPECT_EQ(rotate(ended.token, kStart + minutes(1)).status, RotateStatus::unknown_token);
+  EXPECT_EQ(rotate(open.token, kStart + minutes(1)).status, RotateStatus::rotated);
+  EXPECT_TRUE(repository_->find_session(ended.session_id));  // the session row stays, as history
+}
+
+// ---- the SMS message log ----
+
+class SmsLogContract : public RepositoryContract {
+ protected:
+  void sent(const std::string& id, const std::string& phone, std::int64_t at_ms) {
+    repository_->record_sent_sms(SentSmsRecord{id, phone, "SENT", false, from_unix_ms(at_ms)});
+  }
+  SmsMessageRecord only(const std::string& phone) {
+    auto records = repository_->recent_sms(phone, 10);
+    EXPECT_EQ(records.size(), 1u);
+    return records.at(0);
+  }
+};
+
+TEST_P(SmsLogContract, RecordsAndListsNewestFirst) {
+  sent("1", "+77472367503", 1000);
+  sent("2", "+77472367503", 2000);
+  sent("3", "+77012345678", 3000);
+  sent("1", "+77000000000", 9000);  // a repeated id keeps the first record
+  const auto listed = repository_->recent_sms("+77472367503", 10);
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].message_id, "2");
+  EXPECT_EQ(listed[1].message_id, "1");
+  EXPECT_EQ(listed[1].status, "SENT");
+  EXPECT_FALSE(listed[1].final);
+  EXPECT_EQ(to_unix_ms(listed[1].sent_at), 1000);
+  EXPECT_EQ(repository_->recent_sms("+77472367503", 1).size(), 1u);
+}
+
+TEST_P(SmsLogContract, ClaimsNonFinalMessagesLeastRecentlyCheckedFirst) {
+  for (int i = 1; i <= 5; ++i) sent(std::to_string(i), "+77472367503", 1000 * i);
+  const auto first = repository_->claim_sms_to_check(from_unix_ms(10000), from_unix_ms(0), 3);
+  EXPECT_EQ(first, (std::vector<std::string>{"1", "2", "3"}));
+  const auto second = repository_->claim_sms_to_check(from_unix_ms(11000), from_unix_ms(0), 3);
+  EXPECT_EQ(second, (std::vector<std::string>{"4", "5", "1"}));
+  // Final messages and those sent before the tracking window are not claimed.
+  repository_->apply_sms_statuses({{"4", "DELIVRD", true, 1, ""}}, from_unix_ms(12000));
+  const auto third = repository_->claim_sms_to_check(from_unix_ms(13000), from_unix_ms(1500), 10);
+  EXPECT_EQ(third, (std::vector<std::string>{"2", "3", "5"}));
+}
+
+TEST_P(SmsLogContract, AFinalStatusIsNeverReplaced) {
+  sent("1", "+77472367503", 1000);
+  const auto applied = repository_->apply_sms_statuses({{"1", "ACCEPTD", false, 0, ""},
+                                                        {"1", "DELIVRD", true, 2, "2026-01-15 11:42:08"},
+                                                        {"1", "UNDELIV", true, 0, ""},
+                                                        {"404", "DELIVRD", true, 0, ""}},
+                                                       from_unix_ms(5000));
+  EXPECT_EQ(applied, (std::vector<SmsStatusApplied>{SmsStatusApplied::changed, SmsStatusApplied::became_final,
+                                                    SmsStatusApplied::unchanged, SmsStatusApplied::unknown_message}));
+  const auto record = only("+77472367503");
+  EXPECT_EQ(record.status, "DELIVRD");
+  EXPECT_TRUE(record.final);
+  EXPECT_EQ(record.segments, 2);
+  EXPECT_EQ(record.gateway_updated_at, "2026-01-15 11:42:08");
+  EXPECT_EQ(to_unix_ms(record.status_changed_at), 5000);
+}
+
+TEST_P(SmsLogContract, TheSameStatusAgainIsUnchanged) {
+  sent("1", "+77472367503", 1000);
+  EXPECT_EQ(repository_->apply_sms_statuses({{"1", "NEW", false, 0, ""}}, from_unix_ms(2000))[0],
+            SmsStatusApplied::changed);
+  EXPECT_EQ(repository_->apply_sms_statuses({{"1", "NEW", false, 0, ""}}, from_unix_ms(3000))[0],
+            SmsStatusApplied::unchanged);
+  EXPECT_EQ(to_unix_ms(only("+77472367503").status_changed_at), 2000);
+}
+
+TEST_P(SmsLogContract, AWebhookEventAppliesOnce) {
+  sent("1", "+77472367503", 1000);
+  const SmsStatusUpdate delivered{"1", "DELIVRD", true, 1, ""};
+  EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(2000)), SmsStatusApplied::became_final);
+  EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(3000)), SmsStatusApplied::duplicate_event);
+  // Unknown messages leave no trace: the same event id still works once the message exists.
+  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(3000)),
+            SmsStatusApplied::unknown_message);
+  sent("2", "+77472367503", 3500);
+  EXPECT_EQ(repository_->apply_sms_report("27", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(4000)),
+            SmsStatusApplied::became_final);
+}
+
+TEST_P(SmsLogContract, PruneForgetsOldMessagesAndEvents) {
+  sent("1", "+77472367503", 1000);
+  sent("2", "+77472367503", 5000);
+  repository_->apply_sms_report("26", {"2", "DELIVRD", true, 1, ""}, from_unix_ms(6000));
+  EXPECT_EQ(repository_->prune_sms(from_unix_ms(2000), from_unix_ms(7000)), 2u);
+  const auto listed = repository_->recent_sms("+77472367503", 10);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].message_id, "2");
+  // The event id was forgotten, so it could apply again (to a non-final message).
+  sent("3", "+77472367503", 8000);
+  EXPECT_EQ(repository_->apply_sms_report("26", {"3", "ACCEPTD", false, 1, ""}, from_unix_ms(9000)),
+            SmsStatusApplied::changed);
+}
+
+// ---- through the storage engine: the same contract, awaited from I/O threads ----
+
+class EngineContract : public RepositoryContract {};
+
+TEST_P(EngineContract, ParallelAwaitedVerificationsOfOneCodeLogInExactlyOnce) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  StorageEngine storage(database_->backend());
+  boost::asio::io_context io;
+  std::atomic<int> verified{0};
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 8; ++i) {
+    boost::asio::co_spawn(io, storage.verify_code(verify_request("+77000000001", kStart, true)),
+                          [&](std::exception_ptr failure, VerifyCodeResult outcome) {
+                            if (failure) return;
+                            ++answered;
+                            if (outcome.status == VerifyStatus::verified) ++verified;
+                          });
+  }
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2; ++i) threads.emplace_back([&io] { io.run(); });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(answered.load(), 8);
+  EXPECT_EQ(verified.load(), 1);
+}
+
+TEST_P(EngineContract, AReadThroughTheEngineSeesTheWriteItAwaitedBefore) {
+  StorageEngine storage(database_->backend());
+  ASSERT_TRUE(send("+77000000001", kStart));
+  const auto request = verify_request("+77000000001", kStart, true);
+  ASSERT_EQ(run_to_completion(storage.verify_code(request)).status, VerifyStatus::verified);
+  const auto session = run_to_completion(storage.find_session(request.session.session_id));  // a read connection
+  ASSERT_TRUE(session);
+  EXPECT_TRUE(session->open_at(kStart));
+  const auto revoked = run_to_completion(storage.revoke_session(session->user_id, session->id, kStart, "logout"));
+  EXPECT_TRUE(revoked);
+  EXPECT_TRUE(run_to_completion(storage.find_session(request.session.session_id))->revoked_at);
+}
+
+std::string engine_name(const ::testing::TestParamInfo<ContractEngine>& info) { return info.param.name; }
+
+INSTANTIATE_TEST_SUITE_P(Engines, RepositoryContract, ::testing::ValuesIn(engines()), engine_name);
+INSTANTIATE_TEST_SUITE_P(Engines, SmsLogContract, ::testing::ValuesIn(engines()), engine_name);
+INSTANTIATE_TEST_SUITE_P(Engines, EngineContract, ::testing::ValuesIn(engines()), engine_name);
+
+}  // namespace
+}  // namespace sms_auth

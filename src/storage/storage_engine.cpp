@@ -1,0 +1,447 @@
+// The engine's queues, threads and the hand-over of results to the awaiting coroutine's executor.
+#include "storage/storage_engine.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+namespace sms_auth {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// A call waiting for, or running on, a connection.
+class Job {
+ public:
+  virtual ~Job() = default;
+  // Runs the call on `connection` and hands its outcome over. False when the call threw StorageUnavailable: the
+  // connection may be broken and is opened again for the next call.
+  virtual bool run(Repository& connection) = 0;
+  // Hands `failure` over without running the call.
+  virtual void fail(std::exception_ptr failure) = 0;
+};
+
+struct Done {};  // the result of a call that returns nothing
+
+}  // namespace
+
+// One queue and the threads that serve it, each owning a connection.
+class ConnectionPool {
+ public:
+  ConnectionPool(std::string name, int threads, const ConnectionFactory& open_connection, std::size_t max_queued)
+      : name_(std::move(name)), open_connection_(open_connection), max_queued_(max_queued) {
+    std::vector<std::unique_ptr<Repository>> connections;
+    for (int i = 0; i < threads; ++i) connections.push_back(open_connection_());  // throws: start-up fails
+    for (auto& connection : connections) {
+      threads_.emplace_back([this, c = std::move(connection)]() mutable { serve(std::move(c)); });
+    }
+  }
+
+  ~ConnectionPool() { stop(); }
+
+  // False when the queue is full or the pool is stopping: the caller fails the job.
+  bool submit(std::unique_ptr<Job>& job) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_ || queue_.size() >= max_queued_) return false;
+      queue_.push_back(std::move(job));
+    }
+    ready_.notify_one();
+    return true;
+  }
+
+  void stop() {
+    std::deque<std::unique_ptr<Job>> abandoned;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+      abandoned.swap(queue_);
+    }
+    ready_.notify_all();
+    for (auto& job : abandoned) {
+      job->fail(std::make_exception_ptr(StorageUnavailable("the storage engine is stopping")));
+    }
+    for (auto& thread : threads_) thread.join();
+  }
+
+  const std::string& name() const { return name_; }
+
+ private:
+  void serve(std::unique_ptr<Repository> connection) {
+    for (;;) {
+      std::unique_ptr<Job> job;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      if (!connection) {
+        try {
+          connection = open_connection_();
+          spdlog::info("storage.reconnected engine={}", name_);
+        } catch (...) {
+          job->fail(std::current_exception());
+          continue;
+        }
+      }
+      if (!job->run(*connection)) connection.reset();
+    }
+  }
+
+  const std::string name_;
+  const ConnectionFactory& open_connection_;
+  const std::size_t max_queued_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::unique_ptr<Job>> queue_;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
+class StorageEngine::Engine {
+ public:
+  explicit Engine(StorageBackend backend)
+      : backend_(std::move(backend)),
+        main_(backend_.options.name, std::max(backend_.options.connections, 1), backend_.open_connection,
+              backend_.options.max_queued) {
+    if (backend_.options.read_connections > 0) {
+      reads_.emplace(backend_.options.name + "-read", backend_.options.read_connections, backend_.open_connection,
+                     backend_.options.max_queued);
+    }
+  }
+
+  const StorageEngineOptions& options() const { return backend_.options; }
+
+  // Queues `job`, or fails it at once when its queue is full.
+  void submit(Access access, std::unique_ptr<Job> job, const char* what) {
+    ConnectionPool& pool = access == Access::read && reads_ ? *reads_ : main_;
+    if (pool.submit(job)) return;
+    spdlog::warn("storage.refused engine={} call={}: the queue is full or the engine is stopping", pool.name(), what);
+    job->fail(std::make_exception_ptr(StorageUnavailable("no database connection can take the call now")));
+  }
+
+  void stop() {
+    if (reads_) reads_->stop();
+    main_.stop();
+  }
+
+ private:
+  StorageBackend backend_;
+  ConnectionPool main_;
+  std::optional<ConnectionPool> reads_;
+};
+
+namespace {
+
+// What the worker thread and the timeout share about one awaited call. Whoever answers first (the result, or the
+// timeout) resumes the coroutine; the other finds `answered` set and does nothing.
+template <class T, class Handler>
+struct PendingCall {
+  PendingCall(Handler h, asio::any_io_executor ex) : handler(std::move(h)), executor(std::move(ex)), timer(executor) {}
+
+  std::atomic<bool> answered{false};
+  std::optional<Handler> handler;
+  // The awaiting coroutine's executor, tracked so that its io_context keeps running until the database call returns,
+  // even after a timeout answered the coroutine: the late result must still have an executor to be posted to.
+  asio::any_io_executor executor;
+  asio::steady_timer timer;
+
+  // On `executor`.
+  void answer(std::exception_ptr failure, std::optional<T> value) {
+    if (answered.exchange(true)) return;
+    timer.cancel();
+    Handler resume = std::move(*handler);
+    handler.reset();
+    resume(std::move(failure), std::move(value));
+  }
+};
+
+template <class T, class Work, class Handler>
+class AwaitedJob final : public Job {
+ public:
+  AwaitedJob(Work work, std::shared_ptr<PendingCall<T, Handler>> call) : work_(std::move(work)), call_(std::move(call)) {}
+
+  bool run(Repository& connection) override {
+    if (call_->answered.load()) return true;  // timed out while queued: the caller has its answer
+    bool healthy = true;
+    std::exception_ptr failure;
+    std::optional<T> value;
+    try {
+      value.emplace(work_(connection));
+    } catch (const StorageUnavailable&) {
+      healthy = false;
+      failure = std::current_exception();
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    hand_over(std::move(failure), std::move(value));
+    return healthy;
+  }
+
+  void fail(std::exception_ptr failure) override { hand_over(std::move(failure), std::nullopt); }
+
+ private:
+  void hand_over(std::exception_ptr failure, std::optional<T> value) {
+    auto call = call_;
+    asio::post(call->executor, [call, failure = std::move(failure), value = std::move(value)]() mutable {
+      call->answer(std::move(failure), std::move(value));
+    });
+  }
+
+  Work work_;
+  std::shared_ptr<PendingCall<T, Handler>> call_;
+};
+
+template <class T, class Work>
+awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine::Access access, Work work) {
+  auto initiation = [engine, what, access](auto handler, Work task) {
+    using Handler = decltype(handler);
+    auto executor = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
+    auto pending = std::make_shared<PendingCall<T, Handler>>(std::move(handler), executor);
+    const auto timeout = engine->options().call_timeout;
+    pending->timer.expires_after(timeout);
+    pending->timer.async_wait([pending, what, timeout, name = engine->options().name](boost::system::error_code ec) {
+      if (ec || pending->answered.load()) return;  // answered in time
+      spdlog::warn("storage.timeout engine={} call={}: no answer within {} ms", name, what, timeout.count());
+      pending->answer(std::make_exception_ptr(StorageUnavailable("the database did not answer in time")),
+                      std::nullopt);
+    });
+    engine->submit(access, std::make_unique<AwaitedJob<T, Work, Handler>>(std::move(task), pending), what);
+  };
+  auto answered = asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, std::optional<T>)>(
+      std::move(initiation), asio::use_awaitable, std::move(work));
+  std::optional<T> value = co_await std::move(answered);
+  co_return std::move(*value);
+}
+
+template <class Work>
+awaitable<void> call_void(StorageEngine::Engine* engine, const char* what, StorageEngine::Access access, Work work) {
+  auto wrapped = [work = std::move(work)](Repository& connection) mutable {
+    work(connection);
+    return Done{};
+  };
+  auto calling = call<Done>(engine, what, access, std::move(wrapped));
+  (void)co_await std::move(calling);
+}
+
+// The blocking form: a promise instead of a coroutine.
+class BlockingJob final : public Job {
+ public:
+  explicit BlockingJob(const std::function<void(Repository&)>& work) : work_(work) {}
+
+  bool run(Repository& connection) override {
+    try {
+      work_(connection);
+      done_.set_value();
+    } catch (const StorageUnavailable&) {
+      done_.set_exception(std::current_exception());
+      return false;
+    } catch (...) {
+      done_.set_exception(std::current_exception());
+    }
+    return true;
+  }
+  void fail(std::exception_ptr failure) override { done_.set_exception(std::move(failure)); }
+
+  std::future<void> future() { return done_.get_future(); }
+
+ private:
+  const std::function<void(Repository&)>& work_;
+  std::promise<void> done_;
+};
+
+}  // namespace
+
+StorageEngine::StorageEngine(StorageBackend backend) : engine_(std::make_unique<Engine>(std::move(backend))) {
+  expected_schema_version_ = run_blocking([](Repository& connection) { return connection.expected_schema_version(); });
+}
+
+StorageEngine::~StorageEngine() { engine_->stop(); }
+
+const StorageEngineOptions& StorageEngine::options() const { return engine_->options(); }
+
+void StorageEngine::run_blocking_job(const std::function<void(Repository&)>& work) {
+  auto job = std::make_unique<BlockingJob>(work);
+  auto done = job->future();
+  engine_->submit(Access::write, std::move(job), "blocking");
+  done.get();
+}
+
+int StorageEngine::expected_schema_version() const { return expected_schema_version_; }
+
+awaitable<void> StorageEngine::migrate() {
+  return call_void(engine_.get(), "migrate", Access::write, [](Repository& db) { db.migrate(); });
+}
+
+awaitable<int> StorageEngine::schema_version() {
+  return call<int>(engine_.get(), "schema_version", Access::read, [](Repository& db) { return db.schema_version(); });
+}
+
+awaitable<void> StorageEngine::ping() {
+  return call_void(engine_.get(), "ping", Access::read, [](Repository& db) { db.ping(); });
+}
+
+awaitable<result<IssuedCode, LimitExceeded>> StorageEngine::issue_code(IssueCodeRequest request) {
+  return call<result<IssuedCode, LimitExceeded>>(
+      engine_.get(), "issue_code", Access::write,
+      [request = std::move(request)](Repository& db) { return db.issue_code(request); });
+}
+
+awaitable<void> StorageEngine::cancel_issue(std::string phone_number, std::string challenge_id,
+                                            std::string reservation_id, bool remove_code) {
+  return call_void(engine_.get(), "cancel_issue", Access::write,
+                   [phone_number = std::move(phone_number), challenge_id = std::move(challenge_id),
+                    reservation_id = std::move(reservation_id), remove_code](Repository& db) {
+                     db.cancel_issue(phone_number, challenge_id, reservation_id, remove_code);
+                   });
+}
+
+awaitable<VerifyCodeResult> StorageEngine::verify_code(VerifyCodeRequest request) {
+  return call<VerifyCodeResult>(engine_.get(), "verify_code", Access::write,
+                                [request = std::move(request)](Repository& db) { return db.verify_code(request); });
+}
+
+awaitable<std::optional<UserRecord>> StorageEngine::find_user_by_id(std::string user_id) {
+  return call<std::optional<UserRecord>>(engine_.get(), "find_user_by_id", Access::read,
+                                         [user_id = std::move(user_id)](Repository& db) {
+                                           return db.find_user_by_id(user_id);
+                                         });
+}
+
+awaitable<std::optional<UserRecord>> StorageEngine::find_user_by_phone(std::string phone_number) {
+  return call<std::optional<UserRecord>>(engine_.get(), "find_user_by_phone", Access::read,
+                                         [phone_number = std::move(phone_number)](Repository& db) {
+                                           return db.find_user_by_phone(phone_number);
+                                         });
+}
+
+awaitable<std::size_t> StorageEngine::prune(TimePoint now, std::chrono::seconds longest_window) {
+  return call<std::size_t>(engine_.get(), "prune", Access::write,
+                           [now, longest_window](Repository& db) { return db.prune(now, longest_window); });
+}
+
+awaitable<RotateRefreshTokenResult> StorageEngine::rotate_refresh_token(RotateRefreshTokenRequest request) {
+  return call<RotateRefreshTokenResult>(
+      engine_.get(), "rotate_refresh_token", Access::write,
+      [request = std::move(request)](Repository& db) { return db.rotate_refresh_token(request); });
+}
+
+awaitable<std::optional<SessionRecord>> StorageEngine::find_session(std::string session_id) {
+  return call<std::optional<SessionRecord>>(engine_.get(), "find_session", Access::read,
+                                            [session_id = std::move(session_id)](Repository& db) {
+                                              return db.find_session(session_id);
+                                            });
+}
+
+awaitable<std::vector<SessionRecord>> StorageEngine::list_sessions(SessionListQuery query) {
+  return call<std::vector<SessionRecord>>(engine_.get(), "list_sessions", Access::read,
+                                          [query = std::move(query)](Repository& db) {
+                                            return db.list_sessions(query);
+                                          });
+}
+
+awaitable<bool> StorageEngine::revoke_session(std::string user_id, std::string session_id, TimePoint now,
+                                              std::string reason) {
+  return call<bool>(engine_.get(), "revoke_session", Access::write,
+                    [user_id = std::move(user_id), session_id = std::move(session_id), now,
+                     reason = std::move(reason)](Repository& db) {
+                      return db.revoke_session(user_id, session_id, now, reason);
+                    });
+}
+
+awaitable<int> StorageEngine::revoke_user_sessions(std::string user_id, TimePoint now, std::string reason) {
+  return call<int>(engine_.get(), "revoke_user_sessions", Access::write,
+                   [user_id = std::move(user_id), now, reason = std::move(reason)](Repository& db) {
+                     return db.revoke_user_sessions(user_id, now, reason);
+                   });
+}
+
+awaitable<std::vector<UserRecord>> StorageEngine::list_users(UserListQuery query) {
+  return call<std::vector<UserRecord>>(engine_.get(), "list_users", Access::read,
+                                       [query](Repository& db) { return db.list_users(query); });
+}
+
+awaitable<std::optional<BlockUserResult>> StorageEngine::set_user_blocked(std::string user_id, bool blocked,
+                                                                          TimePoint now) {
+  return call<std::optional<BlockUserResult>>(engine_.get(), "set_user_blocked", Access::write,
+                                              [user_id = std::move(user_id), blocked, now](Repository& db) {
+                                                return db.set_user_blocked(user_id, blocked, now);
+                                              });
+}
+
+awaitable<std::size_t> StorageEngine::prune_refresh_tokens(TimePoint ended_before) {
+  return call<std::size_t>(engine_.get(), "prune_refresh_tokens", Access::write,
+                           [ended_before](Repository& db) { return db.prune_refresh_tokens(ended_before); });
+}
+
+awaitable<std::map<std::string, std::int64_t, std::less<>>> StorageEngine::count_events_by_bucket(
+    std::string bucket_prefix, TimePoint since) {
+  return call<std::map<std::string, std::int64_t, std::less<>>>(
+      engine_.get(), "count_events_by_bucket", Access::read,
+      [bucket_prefix = std::move(bucket_prefix), since](Repository& db) {
+        return db.count_events_by_bucket(bucket_prefix, since);
+      });
+}
+
+awaitable<void> StorageEngine::record_sent_sms(SentSmsRecord record) {
+  return call_void(engine_.get(), "record_sent_sms", Access::write,
+                   [record = std::move(record)](Repository& db) { db.record_sent_sms(record); });
+}
+
+awaitable<std::vector<std::string>> StorageEngine::claim_sms_to_check(TimePoint now, TimePoint sent_after,
+                                                                      std::size_t limit) {
+  return call<std::vector<std::string>>(engine_.get(), "claim_sms_to_check", Access::write,
+                                        [now, sent_after, limit](Repository& db) {
+                                          return db.claim_sms_to_check(now, sent_after, limit);
+                                        });
+}
+
+awaitable<std::vector<SmsStatusApplied>> StorageEngine::apply_sms_statuses(std::vector<SmsStatusUpdate> updates,
+                                                                           TimePoint now) {
+  return call<std::vector<SmsStatusApplied>>(engine_.get(), "apply_sms_statuses", Access::write,
+                                             [updates = std::move(updates), now](Repository& db) {
+                                               return db.apply_sms_statuses(updates, now);
+                                             });
+}
+
+awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id, SmsStatusUpdate update,
+                                                            TimePoint now) {
+  return call<SmsStatusApplied>(engine_.get(), "apply_sms_report", Access::write,
+                                [event_id = std::move(event_id), update = std::move(update), now](Repository& db) {
+                                  return db.apply_sms_report(event_id, update, now);
+                                });
+}
+
+awaitable<std::vector<SmsMessageRecord>> StorageEngine::recent_sms(std::string phone_number, std::size_t limit) {
+  return call<std::vector<SmsMessageRecord>>(engine_.get(), "recent_sms", Access::read,
+                                             [phone_number = std::move(phone_number), limit](Repository& db) {
+                                               return db.recent_sms(phone_number, limit);
+                                             });
+}
+
+awaitable<std::size_t> StorageEngine::prune_sms(TimePoint messages_before, TimePoint events_before) {
+  return call<std::size_t>(engine_.get(), "prune_sms", Access::write,
+                           [messages_before, events_before](Repository& db) {
+                             return db.prune_sms(messages_before, events_before);
+                           });
+}
+
+}  // namespace sms_auth
