@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "auth/verify_rules.hpp"
+#include "ratelimit/limit_verdict.hpp"
 #include "storage/postgres/pg_schema.hpp"
 #include "storage/postgres/pg_support.hpp"
 
@@ -14,10 +16,6 @@ namespace {
 // Both keys of the two-key advisory lock space (which never meets the one-key space): migrations, limit buckets.
 constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(7301, 0)";
 
-constexpr std::int64_t kSlotMs = 60000;  // rate_totals granularity
-// Limits up to this many events are checked exactly, by walking their events; larger ones (the global caps) by the
-// per-minute totals, which may refuse up to one minute early, never late (as in SQLite).
-constexpr int kLargestExactLimit = 256;
 
 constexpr PgStatement kLockBuckets{
     "lock_buckets",
@@ -68,25 +66,27 @@ constexpr PgStatement kReplaceCode{
 constexpr PgStatement kRemoveCode{"remove_code",
                                   "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
-constexpr PgStatement kTakeAttempt{
-    "take_attempt",
-    "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone_number = $1 AND consumed_at IS NULL AND "
-    "expires_at > $2 AND attempts < max_attempts "
-    "RETURNING challenge_id, code_hash, expires_at, attempts, max_attempts"};
-constexpr PgStatement kCodeState{"code_state",
-                                 "SELECT expires_at, attempts, max_attempts, consumed_at IS NOT NULL "
-                                 "FROM otp_codes WHERE phone_number = $1"};
-constexpr PgStatement kConsumeCode{
-    "consume_code",
-    "UPDATE otp_codes SET consumed_at = $3 WHERE phone_number = $1 AND challenge_id = $2 AND consumed_at IS NULL"};
 // Creates the user or, if the number has one, records the login unless blocked; either way returns the row. The
 // returned id is $1 only when this statement created the user.
-constexpr PgStatement kUpsertUser{
-    "upsert_user",
-    "INSERT INTO users (id, phone_number, created_at, last_login_at) VALUES ($1, $2, $3, $3) "
-    "ON CONFLICT (phone_number) DO UPDATE SET last_login_at = CASE WHEN users.blocked_at IS NULL "
-    "THEN EXCLUDED.last_login_at ELSE users.last_login_at END "
-    "RETURNING id, phone_number, created_at, last_login_at, blocked_at"};
+constexpr PgStatement kLockCode{
+    "lock_code",
+    "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at IS NOT NULL FROM otp_codes "
+    "WHERE phone_number = $1 FOR UPDATE"};
+// Counts the attempt on the live code (the row is locked): the comparison comes after it.
+constexpr PgStatement kTakeAttempt{
+    "take_attempt",
+    "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone_number = $1 AND challenge_id = $2 AND "
+    "consumed_at IS NULL AND attempts < max_attempts RETURNING attempts"};
+constexpr PgStatement kConsumeCode{
+    "consume_code",
+    "UPDATE otp_codes SET consumed_at = $3 WHERE phone_number = $1 AND challenge_id = $2 AND consumed_at IS NULL "
+    "RETURNING 1"};
+constexpr PgStatement kLockUserByPhone{"lock_user_by_phone",
+                                       "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
+                                       "WHERE phone_number = $1 FOR UPDATE"};
+constexpr PgStatement kInsertUser{"insert_user",
+                                  "INSERT INTO users (id, phone_number, created_at) VALUES ($1, $2, $3)"};
+constexpr PgStatement kRecordLogin{"record_login", "UPDATE users SET last_login_at = $2 WHERE id = $1"};
 constexpr PgStatement kInsertSession{
     "insert_session",
     "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $3)"};
@@ -117,30 +117,26 @@ void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
   if (!buckets.empty()) c.exec(kLockBuckets, {text_array(buckets)});
 }
 
-std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
-  for (const auto& limit : limits) {
-    const std::int64_t window_ms = std::chrono::duration_cast<Milliseconds>(limit.window).count();
-    const std::int64_t since = to_unix_ms(now) - window_ms;
-    // The window is full when its limit-th most recent event is inside it; it reopens when that event slides out.
-    std::optional<std::int64_t> filling_event;
-    if (limit.limit > kLargestExactLimit) {
-      const auto slot = c.exec(kFillingSlot, {limit.bucket, since / kSlotMs, limit.limit});
-      if (!slot.empty()) filling_event = (slot.integer(0, 0) + 1) * kSlotMs;
-    } else {
-      const auto nth = c.exec(kNthLatestEvent, {limit.bucket, since, limit.limit - 1});
-      if (!nth.empty()) filling_event = nth.integer(0, 0);
-    }
-    if (!filling_event) continue;
-    if (limit.conversion) {
-      const auto events = c.exec(kCountEvents, {limit.bucket, since}).integer(0, 0);
-      const auto converted = c.exec(kCountEvents, {limit.conversion->converted_bucket, since}).integer(0, 0);
-      if (static_cast<double>(converted) >= limit.conversion->min_ratio * static_cast<double>(events)) continue;
-    }
-    const std::int64_t reopens_at = *filling_event + window_ms;
-    return LimitExceeded{limit.name, Milliseconds{std::max<std::int64_t>(reopens_at - to_unix_ms(now), 0)},
-                         limit.window};
+// What limit_verdict needs of one window, read inside the caller's transaction (after lock_buckets).
+WindowReading read_window(PgConnection& c, const WindowLimit& limit, TimePoint now) {
+  const TimePoint since = window_start(limit, now);
+  WindowReading reading;
+  if (read_from_totals(limit)) {
+    const auto slot = c.exec(kFillingSlot, {limit.bucket, totals_slot(since), limit.limit});
+    if (!slot.empty()) reading.filling_event = from_unix_ms((slot.integer(0, 0) + 1) * kTotalsSlot.count());
+  } else {
+    const auto nth = c.exec(kNthLatestEvent, {limit.bucket, ms(since), limit.limit - 1});
+    if (!nth.empty()) reading.filling_event = from_unix_ms(nth.integer(0, 0));
   }
-  return std::nullopt;
+  if (needs_conversion_counts(limit, reading)) {
+    reading.events = c.exec(kCountEvents, {limit.bucket, ms(since)}).integer(0, 0);
+    reading.converted = c.exec(kCountEvents, {limit.conversion->converted_bucket, ms(since)}).integer(0, 0);
+  }
+  return reading;
+}
+
+std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
+  return first_refusal(limits, now, [&](const WindowLimit& limit) { return read_window(c, limit, now); });
 }
 
 void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, TimePoint now,
@@ -240,53 +236,54 @@ void PostgresRepository::cancel_issue(const std::string& phone_number, const std
 
 VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& request) {
   return in_transaction([&](PgConnection& c) {
-    VerifyCodeResult out;
-    std::vector<WindowLimit> checked = request.attempt_limits;
-    if (request.failure_limit) {
-      checked.push_back(*request.failure_limit);
-      checked.back().count = false;  // only wrong codes fill it
-    }
+    const std::vector<WindowLimit> checked = verify_checked_limits(request);
     lock_buckets(c, checked);
-    if (auto refused = check_limits(c, checked, request.now)) {
-      out.status = VerifyStatus::limited;
-      out.limit_name = refused->name;
-      out.retry_after = refused->retry_after;
-      return out;  // nothing written: a refused attempt is not counted
+    const auto refusal = check_limits(c, checked, request.now);
+    // The code row stays locked until commit: parallel verifications of one number run one after the other.
+    std::optional<StoredCode> code;
+    const auto row = c.exec(kLockCode, {request.phone_number});
+    if (!row.empty()) {
+      code = StoredCode{row.text(0, 0), row.bytes(0, 1), from_unix_ms(row.integer(0, 2)),
+                        static_cast<int>(row.integer(0, 3)), static_cast<int>(row.integer(0, 4)), row.boolean(0, 5)};
     }
+    const VerifyAttemptDecision attempt = decide_verify_attempt(refusal, code, request.now);
+    if (!attempt.count_attempt_limits) return attempt.answer;  // refused by a limit: nothing written
     count_limits(c, request.attempt_limits, request.now, {});
+    if (!attempt.compare) return attempt.answer;
 
-    // Count first, compare second: a crash or a parallel request can never get a free try.
-    const auto taken = c.exec(kTakeAttempt, {request.phone_number, ms(request.now)});
-    if (taken.empty()) {
-      const auto state = c.exec(kCodeState, {request.phone_number});
-      if (state.empty() || state.boolean(0, 3)) {
-        out.status = VerifyStatus::no_code;
-      } else if (to_unix_ms(request.now) >= state.integer(0, 0)) {
-        out.status = VerifyStatus::expired;
-      } else {
-        out.status = VerifyStatus::code_locked;
-        out.retry_after = Milliseconds{state.integer(0, 0) - to_unix_ms(request.now)};
+    // Count first, compare second, in one conditional statement: a crash or a parallel request never gets a free try.
+    const auto counted = c.exec(kTakeAttempt, {request.phone_number, code->challenge_id});
+    if (counted.empty()) throw StorageUnavailable("PostgreSQL: the locked code row changed under its lock");
+    code->attempts = static_cast<int>(counted.integer(0, 0));
+
+    const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
+    if (!comparison.matched) {
+      if (comparison.count_failure && request.failure_limit) {
+        count_limits(c, {*request.failure_limit}, request.now, request.failure_tag);
       }
-      return out;
+      return comparison.answer;
     }
-    const StoredCode code{taken.text(0, 0), taken.bytes(0, 1), from_unix_ms(taken.integer(0, 2)),
-                          static_cast<int>(taken.integer(0, 3)), static_cast<int>(taken.integer(0, 4))};
-
-    if (!request.matches(code)) {
-      if (request.failure_limit) count_limits(c, {*request.failure_limit}, request.now, request.failure_tag);
-      out.status = VerifyStatus::wrong_code;
-      out.attempts_left = code.max_attempts - code.attempts;
-      return out;
+    if (c.exec(kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}).empty()) {
+      throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
     }
 
-    c.exec(kConsumeCode, {request.phone_number, code.challenge_id, ms(request.now)});
-    const auto user = c.exec(kUpsertUser, {request.session.new_user_id, request.phone_number, ms(request.now)});
-    out.user = read_user(user, 0);
-    out.user_created = out.user.id == request.session.new_user_id;
-    if (out.user.blocked) {
-      out.status = VerifyStatus::user_blocked;
-      return out;  // the code stays consumed
+    std::optional<UserRecord> existing;
+    const auto user = c.exec(kLockUserByPhone, {request.phone_number});
+    if (!user.empty()) existing = read_user(user, 0);
+    const LoginDecision login = decide_login(existing);
+    VerifyCodeResult out;
+    out.status = login.status;
+    if (login.create_user) {
+      out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
+      out.user_created = true;
+      c.exec(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now)});
+    } else {
+      out.user = *existing;
     }
+    if (!login.open_session) return out;  // blocked: the code stays consumed
+
+    c.exec(kRecordLogin, {out.user.id, ms(request.now)});
+    out.user.last_login_at = request.now;
     c.exec(kInsertSession, {request.session.session_id, out.user.id, ms(request.now),
                             ms(request.session.session_expires_at)});
     c.exec(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
@@ -296,7 +293,6 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
                              request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
     }
     count_buckets(c, request.success_tallies, request.now, {});
-    out.status = VerifyStatus::verified;
     return out;
   });
 }

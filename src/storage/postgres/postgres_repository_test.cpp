@@ -59,7 +59,7 @@ class PostgresRepositoryTest : public ::testing::Test {
     request.phone_number = phone;
     request.now = now;
     request.failure_limit = WindowLimit{"failures", "fail:" + phone, 10, hours(1), false};
-    request.matches = [right](const StoredCode&) { return right; };
+    request.submitted_code_hash = right ? Bytes(32, 2) : Bytes(32, 9);
     request.session = NewSession{random_uuid(), random_uuid(), random_bytes(32), now + hours(1), now + hours(2)};
     return request;
   }

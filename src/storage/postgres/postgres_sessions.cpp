@@ -1,5 +1,6 @@
 // PostgreSQL implementation of SessionStore: rotation under row locks on the token and its session (SELECT … FOR
 // UPDATE), so concurrent refreshes of one token, on any instance, are serialized and never fork the family.
+#include "auth/rotation_rules.hpp"
 #include "storage/postgres/pg_support.hpp"
 #include "storage/postgres/postgres_repository.hpp"
 
@@ -77,55 +78,43 @@ void store_refresh_token(PgConnection& c, const Bytes& token_hash, const std::st
 
 RotateRefreshTokenResult PostgresRepository::rotate_refresh_token(const RotateRefreshTokenRequest& request) {
   return in_transaction([&](PgConnection& c) {
-    RotateRefreshTokenResult out;
+    std::optional<RefreshTokenState> token;
     const auto found = c.exec(kLockToken, {PgParam::bytes(request.presented_hash)});
-    if (found.empty()) {
-      out.status = RotateStatus::unknown_token;
-      return out;
+    if (!found.empty()) {
+      token.emplace();
+      token->session_id = found.text(0, 0);
+      token->token_expires_at = from_unix_ms(found.integer(0, 1));
+      token->rotated_at = optional_time(found, 0, 2);
+      token->session_expires_at = from_unix_ms(found.integer(0, 3));
+      token->session_revoked = !found.is_null(0, 4);
+      if (!found.is_null(0, 5)) token->revoked_reason = found.text(0, 5);
+      token->user_id = found.text(0, 6);
+      token->phone_number = found.text(0, 7);
+      token->user_blocked = found.boolean(0, 8);
     }
-    out.session_id = found.text(0, 0);
-    const TimePoint token_expires_at = from_unix_ms(found.integer(0, 1));
-    const std::optional<TimePoint> rotated_at = optional_time(found, 0, 2);
-    const TimePoint session_expires_at = from_unix_ms(found.integer(0, 3));
-    const bool session_revoked = !found.is_null(0, 4);
-    if (!found.is_null(0, 5)) out.revoked_reason = found.text(0, 5);
-    out.user_id = found.text(0, 6);
-    out.phone_number = found.text(0, 7);
-    const bool user_blocked = found.boolean(0, 8);
 
-    if (session_revoked) {
-      out.status = RotateStatus::session_revoked;
-      return out;
+    const RotationDecision decision = decide_rotation(token, request.now, request.reuse_grace);
+    switch (decision.action) {
+      case RotationAction::none:
+        break;  // nothing written
+      case RotationAction::revoke_family:
+        c.exec(kEndSession, {token->session_id, ms(request.now), decision.revoke_reason});
+        break;
+      case RotationAction::add_sibling:
+        // The grace is measured from the first rotation and is not renewed by a sibling.
+        store_refresh_token(c, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
+        break;
+      case RotationAction::rotate:
+        // Conditional as well as locked: a token is rotated once.
+        if (c.exec(kRotateToken, {PgParam::bytes(request.presented_hash), ms(request.now),
+                                  PgParam::bytes(request.new_token_hash)})
+                .affected() != 1) {
+          throw StorageUnavailable("PostgreSQL: the locked refresh token changed under its lock");
+        }
+        store_refresh_token(c, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
+        break;
     }
-    if (request.now >= session_expires_at) {
-      out.status = RotateStatus::session_expired;
-      return out;
-    }
-    if (user_blocked) {
-      c.exec(kEndSession, {out.session_id, ms(request.now), "user_blocked"});
-      out.status = RotateStatus::user_blocked;
-      return out;
-    }
-    if (rotated_at) {
-      // The grace is measured from the first rotation and is not renewed by a sibling.
-      if (request.reuse_grace > Milliseconds::zero() && request.now - *rotated_at < request.reuse_grace) {
-        store_refresh_token(c, request.new_token_hash, out.session_id, request.now, request.new_token_expires_at);
-        out.status = RotateStatus::rotated_in_grace;
-        return out;
-      }
-      c.exec(kEndSession, {out.session_id, ms(request.now), "reuse_detected"});
-      out.status = RotateStatus::reuse_detected;
-      return out;
-    }
-    if (request.now >= token_expires_at) {
-      out.status = RotateStatus::idle_expired;
-      return out;
-    }
-    c.exec(kRotateToken, {PgParam::bytes(request.presented_hash), ms(request.now),
-                          PgParam::bytes(request.new_token_hash)});
-    store_refresh_token(c, request.new_token_hash, out.session_id, request.now, request.new_token_expires_at);
-    out.status = RotateStatus::rotated;
-    return out;
+    return rotation_result(token, decision);
   });
 }
 
