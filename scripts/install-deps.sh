@@ -15,6 +15,7 @@ build_packages=(
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-pytest openssl sqlite3 procps
+  postgresql-15
   chromium nodejs npm
   systemd nginx docker-compose python3-yaml python3-jsonschema
   clang libclang-rt-14-dev

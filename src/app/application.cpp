@@ -13,6 +13,7 @@
 #include "sms/http/http_gateway.hpp"
 #include "sms/mobizon/mobizon_gateway.hpp"
 #include "sms/test_mode_sender.hpp"
+#include "storage/postgres/postgres_backend.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 
 namespace sms_auth {
@@ -79,9 +80,13 @@ SmsDeliveryOptions delivery_options(const Config& config) {
   return options;
 }
 
+bool is_postgres_url(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
 void check_database_kind(const Config& config) {
-  if (config.database_url.rfind("sqlite:", 0) != 0) {
-    throw ConfigurationError("DATABASE_URL", "PostgreSQL is not supported by this build yet; use sqlite:PATH");
+  if (config.database_url.rfind("sqlite:", 0) != 0 && !is_postgres_url(config.database_url)) {
+    throw ConfigurationError("DATABASE_URL", "must be sqlite:PATH or a postgresql:// URL");
   }
 }
 
@@ -136,8 +141,12 @@ std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io
 
 StorageBackend storage_backend(const Config& config) {
   check_database_kind(config);
-  // postgresql:// and postgres:// URLs belong to the PostgreSQL engine (storage/postgres/), which provides its
-  // StorageBackend here: a connection factory and DATABASE_POOL_SIZE connections.
+  if (is_postgres_url(config.database_url)) {
+    PgSettings settings;
+    settings.url = config.database_url;
+    settings.prepared_statements = config.database_prepared_statements;
+    return postgres_storage_backend(std::move(settings), config.database_pool_size);
+  }
   return sqlite_storage_backend(config.database_url.substr(7));
 }
 

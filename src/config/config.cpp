@@ -338,6 +338,8 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   } else if (c.database_url == "sqlite:") {
     r.problem("DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:data/sms-auth.db");
   }
+  r.integer("DATABASE_POOL_SIZE", c.database_pool_size, 1, 64);
+  r.boolean("DATABASE_PREPARED_STATEMENTS", c.database_prepared_statements);
 
   r.boolean("SMS_TEST_MODE", c.sms_test_mode);
   r.boolean("SMS_TEST_MODE_PUBLIC", c.sms_test_mode_public);

@@ -26,6 +26,10 @@ struct Config {
 
   // Storage
   std::string database_url = "sqlite:data/sms-auth.db";
+  int database_pool_size = 4;  // PostgreSQL: connections (and storage threads) per instance
+  // PostgreSQL: named prepared statements; false sends each statement unnamed (poolers without prepared-statement
+  // support, such as PgBouncer before 1.21 in transaction mode).
+  bool database_prepared_statements = true;
 
   // SMS and Mobizon
   bool sms_test_mode = false;

@@ -1,0 +1,342 @@
+// PostgreSQL implementation of the repository: each public call is one READ COMMITTED transaction. Limits are held
+// across instances by an advisory lock per checked bucket (taken in one fixed order), codes by the row lock of one
+// conditional UPDATE … RETURNING that counts the attempt before the code is compared.
+#include "storage/postgres/postgres_repository.hpp"
+
+#include <algorithm>
+
+#include "auth/verify_rules.hpp"
+#include "ratelimit/limit_verdict.hpp"
+#include "storage/postgres/pg_schema.hpp"
+#include "storage/postgres/pg_support.hpp"
+
+namespace sms_auth {
+namespace {
+
+// Both keys of the two-key advisory lock space (which never meets the one-key space): migrations, limit buckets.
+constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(7301, 0)";
+
+
+constexpr PgStatement kLockBuckets{
+    "lock_buckets",
+    "SELECT pg_advisory_xact_lock(7302, k) FROM (SELECT DISTINCT hashtext(b) AS k FROM unnest($1::text[]) AS b "
+    "ORDER BY k) AS sorted"};
+constexpr PgStatement kNthLatestEvent{
+    "nth_latest_event",
+    "SELECT at_ms FROM rate_events WHERE bucket = $1 AND at_ms > $2 ORDER BY at_ms DESC LIMIT 1 OFFSET $3"};
+constexpr PgStatement kFillingSlot{
+    "filling_slot",
+    "SELECT slot FROM (SELECT slot, SUM(events) OVER (ORDER BY slot DESC) AS seen FROM rate_totals "
+    "WHERE bucket = $1 AND slot >= $2) AS t WHERE seen >= $3 ORDER BY slot DESC LIMIT 1"};
+constexpr PgStatement kCountEvents{"count_events",
+                                   "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
+// Events and their per-minute totals in one statement (the totals by upsert, in bucket order).
+constexpr PgStatement kCountBuckets{
+    "count_buckets",
+    "WITH added AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $2, $3 FROM unnest($1::text[]) "
+    "AS b) INSERT INTO rate_totals (bucket, slot, events) SELECT b, $2 / 60000, COUNT(*) FROM unnest($1::text[]) "
+    "AS b GROUP BY b ORDER BY b ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + "
+    "EXCLUDED.events"};
+constexpr PgStatement kForgetReservation{
+    "forget_reservation",
+    "WITH gone AS (DELETE FROM rate_events WHERE reservation = $1 RETURNING bucket, at_ms), "
+    "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
+    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot "
+    "WHERE t.bucket = per_slot.bucket AND t.slot = per_slot.slot"};
+// $2 NULL: every event of the bucket.
+constexpr PgStatement kForgetBucket{
+    "forget_bucket",
+    "WITH gone AS (DELETE FROM rate_events WHERE bucket = $1 AND ($2::text IS NULL OR reservation = $2) "
+    "RETURNING bucket, at_ms), "
+    "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
+    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot "
+    "WHERE t.bucket = per_slot.bucket AND t.slot = per_slot.slot"};
+
+constexpr PgStatement kLiveCode{
+    "live_code",
+    "SELECT challenge_id, seed, expires_at FROM otp_codes WHERE phone_number = $1 AND consumed_at IS NULL AND "
+    "attempts < max_attempts AND expires_at >= $2 FOR UPDATE"};
+constexpr PgStatement kReplaceCode{
+    "replace_code",
+    "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, expires_at, attempts, "
+    "max_attempts, consumed_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL) ON CONFLICT (phone_number) DO UPDATE "
+    "SET challenge_id = EXCLUDED.challenge_id, seed = EXCLUDED.seed, code_hash = EXCLUDED.code_hash, "
+    "created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, attempts = 0, "
+    "max_attempts = EXCLUDED.max_attempts, consumed_at = NULL"};
+constexpr PgStatement kRemoveCode{"remove_code",
+                                  "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
+// Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
+// Creates the user or, if the number has one, records the login unless blocked; either way returns the row. The
+// returned id is $1 only when this statement created the user.
+constexpr PgStatement kLockCode{
+    "lock_code",
+    "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at IS NOT NULL FROM otp_codes "
+    "WHERE phone_number = $1 FOR UPDATE"};
+// Counts the attempt on the live code (the row is locked): the comparison comes after it.
+constexpr PgStatement kTakeAttempt{
+    "take_attempt",
+    "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone_number = $1 AND challenge_id = $2 AND "
+    "consumed_at IS NULL AND attempts < max_attempts RETURNING attempts"};
+constexpr PgStatement kConsumeCode{
+    "consume_code",
+    "UPDATE otp_codes SET consumed_at = $3 WHERE phone_number = $1 AND challenge_id = $2 AND consumed_at IS NULL "
+    "RETURNING 1"};
+constexpr PgStatement kLockUserByPhone{"lock_user_by_phone",
+                                       "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
+                                       "WHERE phone_number = $1 FOR UPDATE"};
+constexpr PgStatement kInsertUser{"insert_user",
+                                  "INSERT INTO users (id, phone_number, created_at) VALUES ($1, $2, $3)"};
+constexpr PgStatement kRecordLogin{"record_login", "UPDATE users SET last_login_at = $2 WHERE id = $1"};
+constexpr PgStatement kInsertSession{
+    "insert_session",
+    "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $3)"};
+constexpr PgStatement kInsertToken{
+    "insert_token",
+    "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)"};
+constexpr PgStatement kUserById{"user_by_id",
+                                "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
+                                "WHERE id = $1"};
+constexpr PgStatement kUserByPhone{"user_by_phone",
+                                   "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
+                                   "WHERE phone_number = $1"};
+constexpr PgStatement kPruneEvents{"prune_events", "DELETE FROM rate_events WHERE at_ms <= $1"};
+constexpr PgStatement kPruneTotals{"prune_totals", "DELETE FROM rate_totals WHERE (slot + 1) * 60000 <= $1"};
+constexpr PgStatement kPruneCodes{"prune_codes", "DELETE FROM otp_codes WHERE expires_at <= $1"};
+constexpr PgStatement kEventsByPrefix{
+    "events_by_prefix",
+    "SELECT bucket, COUNT(*) FROM rate_events WHERE bucket >= $1 AND bucket < $2 AND at_ms > $3 GROUP BY bucket"};
+constexpr PgStatement kSchemaVersion{
+    "schema_version",
+    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE "
+    "(SELECT COALESCE(MAX(version), 0) FROM schema_migrations) END"};
+constexpr PgStatement kPing{"ping", "SELECT 1"};
+
+void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
+  std::vector<std::string> buckets;
+  for (const auto& limit : limits) buckets.push_back(limit.bucket);
+  if (!buckets.empty()) c.exec(kLockBuckets, {text_array(buckets)});
+}
+
+// What limit_verdict needs of one window, read inside the caller's transaction (after lock_buckets).
+WindowReading read_window(PgConnection& c, const WindowLimit& limit, TimePoint now) {
+  const TimePoint since = window_start(limit, now);
+  WindowReading reading;
+  if (read_from_totals(limit)) {
+    const auto slot = c.exec(kFillingSlot, {limit.bucket, totals_slot(since), limit.limit});
+    if (!slot.empty()) reading.filling_event = from_unix_ms((slot.integer(0, 0) + 1) * kTotalsSlot.count());
+  } else {
+    const auto nth = c.exec(kNthLatestEvent, {limit.bucket, ms(since), limit.limit - 1});
+    if (!nth.empty()) reading.filling_event = from_unix_ms(nth.integer(0, 0));
+  }
+  if (needs_conversion_counts(limit, reading)) {
+    reading.events = c.exec(kCountEvents, {limit.bucket, ms(since)}).integer(0, 0);
+    reading.converted = c.exec(kCountEvents, {limit.conversion->converted_bucket, ms(since)}).integer(0, 0);
+  }
+  return reading;
+}
+
+std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
+  return first_refusal(limits, now, [&](const WindowLimit& limit) { return read_window(c, limit, now); });
+}
+
+void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, TimePoint now,
+                   const std::string& reservation) {
+  if (buckets.empty()) return;
+  c.exec(kCountBuckets, {text_array(buckets), ms(now), reservation.empty() ? PgParam() : PgParam(reservation)});
+}
+
+void count_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
+                  const std::string& reservation) {
+  std::vector<std::string> buckets;
+  for (const auto& limit : limits) {
+    if (limit.count) buckets.push_back(limit.bucket);
+  }
+  count_buckets(c, buckets, now, reservation);
+}
+
+}  // namespace
+
+PostgresRepository::PostgresRepository(PgSettings settings) : connection_(std::move(settings)) {}
+
+PostgresRepository::~PostgresRepository() = default;
+
+void PostgresRepository::connect() {
+  std::lock_guard lock(mutex_);
+  connection_.connect();
+}
+
+void PostgresRepository::migrate() {
+  in_transaction([](PgConnection& c) {
+    // DDL is transactional: all pending steps commit together, and instances starting together wait on the lock
+    // instead of racing (the second finds everything applied). A transaction-level lock also works through a
+    // transaction-mode pooler.
+    c.exec_simple("SET LOCAL statement_timeout = 0");
+    c.exec_simple(kMigrationLockSql);
+    c.exec_simple("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT "
+                  "NULL)");
+    const auto applied = c.exec({"applied_migrations", "SELECT version FROM schema_migrations"});
+    std::vector<int> versions;
+    for (int row = 0; row < applied.size(); ++row) versions.push_back(static_cast<int>(applied.integer(row, 0)));
+    for (const auto& migration : postgres_migrations()) {
+      if (std::find(versions.begin(), versions.end(), migration.version) != versions.end()) continue;
+      c.exec_simple(std::string(migration.sql));
+      c.exec({"mark_migration", "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)"},
+             {migration.version, ms(SystemTimeSource{}.now())});
+    }
+  });
+}
+
+int PostgresRepository::schema_version() {
+  return in_transaction([](PgConnection& c) { return static_cast<int>(c.exec(kSchemaVersion).integer(0, 0)); });
+}
+
+int PostgresRepository::expected_schema_version() const {
+  int highest = 0;
+  for (const auto& migration : postgres_migrations()) highest = std::max(highest, migration.version);
+  return highest;
+}
+
+void PostgresRepository::ping() {
+  in_transaction([](PgConnection& c) { c.exec(kPing); });
+}
+
+result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCodeRequest& request) {
+  return in_transaction([&](PgConnection& c) -> result<IssuedCode, LimitExceeded> {
+    lock_buckets(c, request.limits);
+    if (auto refused = check_limits(c, request.limits, request.now)) return *refused;
+
+    if (request.reuse_if_remaining) {
+      const auto live = c.exec(kLiveCode, {request.phone_number, to_unix_ms(request.now) +
+                                                                     request.reuse_if_remaining->count()});
+      if (!live.empty()) {
+        IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(live.integer(0, 2)), true};
+        count_limits(c, request.limits, request.now, request.reservation_id);
+        count_buckets(c, request.tallies, request.now, request.reservation_id);
+        return kept;
+      }
+    }
+
+    IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false};
+    c.exec(kReplaceCode, {request.phone_number, fresh.challenge_id, PgParam::bytes(request.new_seed),
+                          PgParam::bytes(request.new_code_hash), ms(request.now), ms(request.new_expires_at),
+                          request.max_attempts});
+    count_limits(c, request.limits, request.now, request.reservation_id);
+    count_buckets(c, request.tallies, request.now, request.reservation_id);
+    return fresh;
+  });
+}
+
+void PostgresRepository::cancel_issue(const std::string& phone_number, const std::string& challenge_id,
+                                      const std::string& reservation_id, bool remove_code) {
+  in_transaction([&](PgConnection& c) {
+    c.exec(kForgetReservation, {reservation_id});
+    if (remove_code) c.exec(kRemoveCode, {phone_number, challenge_id});
+  });
+}
+
+VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& request) {
+  return in_transaction([&](PgConnection& c) {
+    const std::vector<WindowLimit> checked = verify_checked_limits(request);
+    lock_buckets(c, checked);
+    const auto refusal = check_limits(c, checked, request.now);
+    // The code row stays locked until commit: parallel verifications of one number run one after the other.
+    std::optional<StoredCode> code;
+    const auto row = c.exec(kLockCode, {request.phone_number});
+    if (!row.empty()) {
+      code = StoredCode{row.text(0, 0), row.bytes(0, 1), from_unix_ms(row.integer(0, 2)),
+                        static_cast<int>(row.integer(0, 3)), static_cast<int>(row.integer(0, 4)), row.boolean(0, 5)};
+    }
+    const VerifyAttemptDecision attempt = decide_verify_attempt(refusal, code, request.now);
+    if (!attempt.count_attempt_limits) return attempt.answer;  // refused by a limit: nothing written
+    count_limits(c, request.attempt_limits, request.now, {});
+    if (!attempt.compare) return attempt.answer;
+
+    // Count first, compare second, in one conditional statement: a crash or a parallel request never gets a free try.
+    const auto counted = c.exec(kTakeAttempt, {request.phone_number, code->challenge_id});
+    if (counted.empty()) throw StorageUnavailable("PostgreSQL: the locked code row changed under its lock");
+    code->attempts = static_cast<int>(counted.integer(0, 0));
+
+    const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
+    if (!comparison.matched) {
+      if (comparison.count_failure && request.failure_limit) {
+        count_limits(c, {*request.failure_limit}, request.now, request.failure_tag);
+      }
+      return comparison.answer;
+    }
+    if (c.exec(kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}).empty()) {
+      throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
+    }
+
+    std::optional<UserRecord> existing;
+    const auto user = c.exec(kLockUserByPhone, {request.phone_number});
+    if (!user.empty()) existing = read_user(user, 0);
+    const LoginDecision login = decide_login(existing);
+    VerifyCodeResult out;
+    out.status = login.status;
+    if (login.create_user) {
+      out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
+      out.user_created = true;
+      c.exec(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now)});
+    } else {
+      out.user = *existing;
+    }
+    if (!login.open_session) return out;  // blocked: the code stays consumed
+
+    c.exec(kRecordLogin, {out.user.id, ms(request.now)});
+    out.user.last_login_at = request.now;
+    c.exec(kInsertSession, {request.session.session_id, out.user.id, ms(request.now),
+                            ms(request.session.session_expires_at)});
+    c.exec(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
+                          ms(request.now), ms(request.session.refresh_expires_at)});
+    if (request.failure_limit) {
+      c.exec(kForgetBucket, {request.failure_limit->bucket,
+                             request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
+    }
+    count_buckets(c, request.success_tallies, request.now, {});
+    return out;
+  });
+}
+
+std::optional<UserRecord> PostgresRepository::find_user_by_id(const std::string& user_id) {
+  return in_transaction([&](PgConnection& c) -> std::optional<UserRecord> {
+    const auto rows = c.exec(kUserById, {user_id});
+    if (rows.empty()) return std::nullopt;
+    return read_user(rows, 0);
+  });
+}
+
+std::optional<UserRecord> PostgresRepository::find_user_by_phone(const std::string& phone_number) {
+  return in_transaction([&](PgConnection& c) -> std::optional<UserRecord> {
+    const auto rows = c.exec(kUserByPhone, {phone_number});
+    if (rows.empty()) return std::nullopt;
+    return read_user(rows, 0);
+  });
+}
+
+std::size_t PostgresRepository::prune(TimePoint now, std::chrono::seconds longest_window) {
+  return in_transaction([&](PgConnection& c) {
+    const std::int64_t before = to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count();
+    auto removed = static_cast<std::size_t>(c.exec(kPruneEvents, {before}).affected());
+    c.exec(kPruneTotals, {before});
+    // Expired codes are kept a day so that a late verify still reads "expired" rather than "no code".
+    removed += static_cast<std::size_t>(c.exec(kPruneCodes, {to_unix_ms(now) - std::int64_t{86400} * 1000}).affected());
+    return removed;
+  });
+}
+
+std::map<std::string, std::int64_t, std::less<>> PostgresRepository::count_events_by_bucket(
+    std::string_view bucket_prefix, TimePoint since) {
+  std::string upper(bucket_prefix);
+  if (upper.empty() || static_cast<unsigned char>(upper.back()) >= 0x7f) {
+    throw std::invalid_argument("count_events_by_bucket: the prefix must be non-empty and end in ASCII");
+  }
+  upper.back() = static_cast<char>(upper.back() + 1);
+  return in_transaction([&](PgConnection& c) {
+    std::map<std::string, std::int64_t, std::less<>> counts;
+    const auto rows = c.exec(kEventsByPrefix, {bucket_prefix, upper, ms(since)});
+    for (int row = 0; row < rows.size(); ++row) counts.emplace(rows.text(row, 0), rows.integer(row, 1));
+    return counts;
+  });
+}
+
+}  // namespace sms_auth

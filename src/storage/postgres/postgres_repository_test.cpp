@@ -1,0 +1,225 @@
+// PostgreSQL-specific promises of PostgresRepository, each across several connections (several instances): one code
+// verified once under parallel attempts, a cap filled from two connections, concurrent rotation of one token,
+// migrations racing, reconnection after the server ends a connection, and a URL's password never shown. Runs when
+// SMS_AUTH_TEST_POSTGRES_URL names a throwaway database (ctest's postgres_* entries start one).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "storage/postgres/postgres_repository.hpp"
+
+namespace sms_auth {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const TimePoint kStart = from_unix_ms(1'700'000'000'000);
+
+std::string test_url() {
+  const char* url = std::getenv("SMS_AUTH_TEST_POSTGRES_URL");
+  return url ? url : "";
+}
+
+class PostgresRepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (test_url().empty()) GTEST_SKIP() << "SMS_AUTH_TEST_POSTGRES_URL is not set (ctest's postgres entry sets it)";
+    repository_ = open();
+    repository_->migrate();
+    PgConnection admin(PgSettings{test_url()});
+    admin.transaction([](PgConnection& c) {
+      c.exec_simple("TRUNCATE users, otp_codes, sessions, refresh_tokens, rate_events, rate_totals, sms_messages, "
+                    "sms_webhook_events");
+    });
+  }
+
+  static std::unique_ptr<PostgresRepository> open(bool prepared = true) {
+    PgSettings settings{test_url()};
+    settings.prepared_statements = prepared;
+    return std::make_unique<PostgresRepository>(settings);
+  }
+
+  static IssueCodeRequest send_request(const std::string& phone, TimePoint now, std::vector<WindowLimit> limits) {
+    IssueCodeRequest request;
+    request.phone_number = phone;
+    request.now = now;
+    request.new_seed = random_bytes(16);
+    request.new_code_hash = Bytes(32, 2);
+    request.new_expires_at = now + minutes(5);
+    request.limits = std::move(limits);
+    request.reservation_id = random_uuid();
+    return request;
+  }
+
+  static VerifyCodeRequest verify_request(const std::string& phone, TimePoint now, bool right) {
+    VerifyCodeRequest request;
+    request.phone_number = phone;
+    request.now = now;
+    request.failure_limit = WindowLimit{"failures", "fail:" + phone, 10, hours(1), false};
+    request.submitted_code_hash = right ? Bytes(32, 2) : Bytes(32, 9);
+    request.session = NewSession{random_uuid(), random_uuid(), random_bytes(32), now + hours(1), now + hours(2)};
+    return request;
+  }
+
+  std::unique_ptr<PostgresRepository> repository_;
+};
+
+TEST_F(PostgresRepositoryTest, MigrationsRacingFromFourConnectionsApplyOnce) {
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&failures] {
+      try {
+        open()->migrate();
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
+}
+
+TEST_F(PostgresRepositoryTest, AWrongCodeCountsAndTheRightOneLogsInOnce) {
+  ASSERT_TRUE(repository_->issue_code(send_request("+77010000001", kStart, {})));
+  auto wrong = repository_->verify_code(verify_request("+77010000001", kStart, false));
+  EXPECT_EQ(wrong.status, VerifyStatus::wrong_code);
+  EXPECT_EQ(wrong.attempts_left, 4);
+  auto right = verify_request("+77010000001", kStart, true);
+  const auto verified = repository_->verify_code(right);
+  ASSERT_EQ(verified.status, VerifyStatus::verified);
+  EXPECT_TRUE(verified.user_created);
+  EXPECT_EQ(repository_->verify_code(verify_request("+77010000001", kStart, true)).status, VerifyStatus::no_code);
+  const auto session = repository_->find_session(right.session.session_id);
+  ASSERT_TRUE(session);
+  EXPECT_TRUE(session->refreshable_at(kStart));
+  EXPECT_EQ(repository_->find_user_by_phone("+77010000001")->id, verified.user.id);
+}
+
+TEST_F(PostgresRepositoryTest, EightParallelVerifiesOnEightConnectionsLogInExactlyOnce) {
+  ASSERT_TRUE(repository_->issue_code(send_request("+77010000002", kStart, {})));
+  std::atomic<int> verified{0};
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      try {
+        auto connection = open(/*prepared=*/false);
+        if (connection->verify_code(verify_request("+77010000002", kStart, true)).status == VerifyStatus::verified) {
+          ++verified;
+        }
+      } catch (const std::exception&) {
+        ++errors;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(verified.load(), 1);
+  EXPECT_EQ(errors.load(), 0);
+}
+
+TEST_F(PostgresRepositoryTest, ACapFilledFromSeveralConnectionsAtOnceHoldsExactly) {
+  const WindowLimit cap{"per_number_hour", "sms:number:+77010000003", 3, hours(1)};
+  std::atomic<int> issued{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto connection = open(i % 2 == 0);
+      for (int n = 0; n < 2; ++n) {
+        if (connection->issue_code(send_request("+77010000003", kStart + Milliseconds(i), {cap}))) {
+          ++issued;
+        } else {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(issued.load(), 3);
+  EXPECT_EQ(refused.load(), 13);
+  const auto refusal = repository_->issue_code(send_request("+77010000003", kStart + minutes(1), {cap}));
+  ASSERT_FALSE(refusal);
+  EXPECT_EQ(refusal.error().name, "per_number_hour");
+  EXPECT_GT(refusal.error().retry_after, minutes(58));
+}
+
+TEST_F(PostgresRepositoryTest, ConcurrentRotationsOfOneTokenNeverForkTheFamily) {
+  ASSERT_TRUE(repository_->issue_code(send_request("+77010000004", kStart, {})));
+  auto login = verify_request("+77010000004", kStart, true);
+  ASSERT_EQ(repository_->verify_code(login).status, VerifyStatus::verified);
+  std::atomic<int> rotated{0};
+  std::atomic<int> reused{0};
+  std::atomic<int> revoked{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      RotateRefreshTokenRequest request{login.session.refresh_token_hash, kStart + minutes(1), random_bytes(32),
+                                        kStart + hours(1), Milliseconds{0}};
+      const auto out = open()->rotate_refresh_token(request);
+      if (out.status == RotateStatus::rotated) ++rotated;
+      if (out.status == RotateStatus::reuse_detected) ++reused;
+      if (out.status == RotateStatus::session_revoked) ++revoked;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  // Serialized: one rotates, the next sees the rotation and ends the family, the rest find it ended.
+  EXPECT_EQ(rotated.load(), 1);
+  EXPECT_EQ(reused.load(), 1);
+  EXPECT_EQ(revoked.load(), 2);
+  EXPECT_EQ(repository_->find_session(login.session.session_id)->revoked_reason, "reuse_detected");
+}
+
+TEST_F(PostgresRepositoryTest, AConnectionTheServerEndedIsReplacedByTheNextCall) {
+  repository_->ping();
+  PgConnection admin(PgSettings{test_url()});
+  admin.transaction([](PgConnection& c) {
+    c.exec_simple("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sms-auth' AND "
+                  "pid <> pg_backend_pid()");
+  });
+  EXPECT_NO_THROW(repository_->ping());
+  EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
+}
+
+TEST_F(PostgresRepositoryTest, SmsReportsApplyOncePerEvent) {
+  repository_->record_sent_sms({"m-1", "+77010000005", "SENT", false, kStart});
+  const SmsStatusUpdate delivered{"m-1", "DELIVRD", true, 1, ""};
+  EXPECT_EQ(repository_->apply_sms_report("e-1", delivered, kStart), SmsStatusApplied::became_final);
+  EXPECT_EQ(repository_->apply_sms_report("e-1", delivered, kStart), SmsStatusApplied::duplicate_event);
+  EXPECT_EQ(repository_->apply_sms_report("e-2", {"nope", "DELIVRD", true, 1, ""}, kStart),
+            SmsStatusApplied::unknown_message);
+  EXPECT_EQ(repository_->apply_sms_report("e-2", delivered, kStart), SmsStatusApplied::unchanged);
+  const auto recent = repository_->recent_sms("+77010000005", 10);
+  ASSERT_EQ(recent.size(), 1u);
+  EXPECT_TRUE(recent[0].final);
+  EXPECT_EQ(recent[0].status, "DELIVRD");
+}
+
+TEST(PostgresUrl, ThePasswordIsNeverShown) {
+  EXPECT_EQ(redact_database_url("postgresql://sms:s3cret@db1:5432,db2:5432/auth?target_session_attrs=read-write"),
+            "postgresql://sms:***@db1:5432,db2:5432/auth?target_session_attrs=read-write");
+  EXPECT_EQ(redact_database_url("postgres://sms@db/auth?password=s3cret&sslmode=require"),
+            "postgres://sms@db/auth?password=***&sslmode=require");
+  EXPECT_EQ(redact_database_url("postgresql://db/auth"), "postgresql://db/auth");
+}
+
+TEST(PostgresUrl, AnUnreachableServerIsStorageUnavailableNamingTheUrlWithoutItsPassword) {
+  PgSettings settings{"postgresql://sms:s3cret@127.0.0.1:1/auth"};
+  settings.connect_timeout_seconds = 2;
+  PostgresRepository repository(settings);
+  try {
+    repository.connect();
+    FAIL() << "connected to port 1";
+  } catch (const StorageUnavailable& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("DATABASE_URL=postgresql://sms:***@127.0.0.1:1/auth"), std::string::npos) << message;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace sms_auth
