@@ -94,6 +94,15 @@ CREATE TABLE rate_totals (
 );
 INSERT INTO rate_totals (bucket, slot, events) SELECT bucket, at_ms / 60000, COUNT(*) FROM rate_events GROUP BY 1, 2;
 )sql"},
+      {7, R"sql(
+-- The gateway took the request for this code's SMS and its answer was lost: the SMS may arrive, so the next send
+-- sends this same code again instead of a new one that the arriving SMS would not match.
+ALTER TABLE otp_codes ADD COLUMN delivery_uncertain boolean NOT NULL DEFAULT false;
+)sql"},
+      {9, R"sql(
+-- Which gateway sent the message (mobizon, http): only the messages of the gateway that reports statuses are polled.
+ALTER TABLE sms_messages ADD COLUMN gateway text NOT NULL DEFAULT 'mobizon';
+)sql"},
   };
   return migrations;
 }

@@ -39,7 +39,8 @@ constexpr PgStatement kCountBuckets{
     "EXCLUDED.events"};
 constexpr PgStatement kForgetReservation{
     "forget_reservation",
-    "WITH gone AS (DELETE FROM rate_events WHERE reservation = $1 RETURNING bucket, at_ms), "
+    "WITH gone AS (DELETE FROM rate_events WHERE reservation = $1 AND NOT (bucket = ANY($2::text[])) "
+    "RETURNING bucket, at_ms), "
     "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
     "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot "
     "WHERE t.bucket = per_slot.bucket AND t.slot = per_slot.slot"};
@@ -54,15 +55,18 @@ constexpr PgStatement kForgetBucket{
 
 constexpr PgStatement kLiveCode{
     "live_code",
-    "SELECT challenge_id, seed, expires_at FROM otp_codes WHERE phone_number = $1 AND consumed_at IS NULL AND "
-    "attempts < max_attempts AND expires_at >= $2 FOR UPDATE"};
+    "SELECT challenge_id, seed, expires_at, delivery_uncertain FROM otp_codes WHERE phone_number = $1 AND "
+    "consumed_at IS NULL AND attempts < max_attempts AND expires_at > $2 FOR UPDATE"};
+constexpr PgStatement kMarkDeliveryUncertain{
+    "mark_delivery_uncertain",
+    "UPDATE otp_codes SET delivery_uncertain = $3 WHERE phone_number = $1 AND challenge_id = $2"};
 constexpr PgStatement kReplaceCode{
     "replace_code",
     "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, expires_at, attempts, "
     "max_attempts, consumed_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL) ON CONFLICT (phone_number) DO UPDATE "
     "SET challenge_id = EXCLUDED.challenge_id, seed = EXCLUDED.seed, code_hash = EXCLUDED.code_hash, "
     "created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, attempts = 0, "
-    "max_attempts = EXCLUDED.max_attempts, consumed_at = NULL"};
+    "max_attempts = EXCLUDED.max_attempts, consumed_at = NULL, delivery_uncertain = false"};
 constexpr PgStatement kRemoveCode{"remove_code",
                                   "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
@@ -205,18 +209,25 @@ result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCode
     lock_buckets(c, request.limits);
     if (auto refused = check_limits(c, request.limits, request.now)) return *refused;
 
-    if (request.reuse_if_remaining) {
-      const auto live = c.exec(kLiveCode, {request.phone_number, to_unix_ms(request.now) +
-                                                                     request.reuse_if_remaining->count()});
+    if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
+      const auto live = c.exec(kLiveCode, {request.phone_number, ms(request.now)});
       if (!live.empty()) {
-        IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(live.integer(0, 2)), true};
-        count_limits(c, request.limits, request.now, request.reservation_id);
-        count_buckets(c, request.tallies, request.now, request.reservation_id);
-        return kept;
+        const std::int64_t expires_at_ms = live.integer(0, 2);
+        const bool uncertain = live.boolean(0, 3);
+        const auto has_left = [&](const std::optional<std::chrono::milliseconds>& least) {
+          return least && expires_at_ms >= to_unix_ms(request.now) + least->count();
+        };
+        // A code whose SMS may still arrive is kept (with less life left) so that the SMS carries the working code.
+        if (has_left(request.reuse_if_remaining) || (uncertain && has_left(request.reuse_uncertain_if_remaining))) {
+          IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(expires_at_ms), true, uncertain};
+          count_limits(c, request.limits, request.now, request.reservation_id);
+          count_buckets(c, request.tallies, request.now, request.reservation_id);
+          return kept;
+        }
       }
     }
 
-    IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false};
+    IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false, false};
     c.exec(kReplaceCode, {request.phone_number, fresh.challenge_id, PgParam::bytes(request.new_seed),
                           PgParam::bytes(request.new_code_hash), ms(request.now), ms(request.new_expires_at),
                           request.max_attempts});
@@ -227,11 +238,17 @@ result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCode
 }
 
 void PostgresRepository::cancel_issue(const std::string& phone_number, const std::string& challenge_id,
-                                      const std::string& reservation_id, bool remove_code) {
+                                      const std::string& reservation_id, bool remove_code,
+                                      const std::vector<std::string>& keep_buckets) {
   in_transaction([&](PgConnection& c) {
-    c.exec(kForgetReservation, {reservation_id});
+    c.exec(kForgetReservation, {reservation_id, text_array(keep_buckets)});
     if (remove_code) c.exec(kRemoveCode, {phone_number, challenge_id});
   });
+}
+
+void PostgresRepository::mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
+                                                 bool uncertain) {
+  in_transaction([&](PgConnection& c) { c.exec(kMarkDeliveryUncertain, {phone_number, challenge_id, uncertain}); });
 }
 
 VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& request) {

@@ -27,7 +27,10 @@ class PostgresRepository final : public Repository {
 
   result<IssuedCode, LimitExceeded> issue_code(const IssueCodeRequest& request) override;
   void cancel_issue(const std::string& phone_number, const std::string& challenge_id,
-                    const std::string& reservation_id, bool remove_code) override;
+                    const std::string& reservation_id, bool remove_code,
+                    const std::vector<std::string>& keep_buckets) override;
+  void mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
+                               bool uncertain) override;
   VerifyCodeResult verify_code(const VerifyCodeRequest& request) override;
 
   std::optional<UserRecord> find_user_by_id(const std::string& user_id) override;
@@ -51,7 +54,8 @@ class PostgresRepository final : public Repository {
                                                                           TimePoint since) override;
   // SmsMessageLog: postgres_sms_messages.cpp
   void record_sent_sms(const SentSmsRecord& record) override;
-  std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit) override;
+  std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
+                                              const std::string& gateway) override;
   std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
                                                    TimePoint now) override;
   SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,

@@ -9,10 +9,10 @@ namespace {
 constexpr PgStatement kRecordSent{
     "record_sent",
     "INSERT INTO sms_messages (message_id, phone_number, status, final, held_for_moderation, sent_at, "
-    "status_changed_at) VALUES ($1, $2, $3, false, $4, $5, $5) ON CONFLICT (message_id) DO NOTHING"};
+    "status_changed_at, gateway) VALUES ($1, $2, $3, false, $4, $5, $5, $6) ON CONFLICT (message_id) DO NOTHING"};
 constexpr PgStatement kPickToCheck{
     "pick_to_check",
-    "SELECT message_id FROM sms_messages WHERE NOT final AND sent_at > $1 "
+    "SELECT message_id FROM sms_messages WHERE NOT final AND sent_at > $1 AND gateway = $3 "
     "ORDER BY checked_at NULLS FIRST, sent_at LIMIT $2 FOR UPDATE SKIP LOCKED"};
 constexpr PgStatement kMarkChecked{"mark_checked",
                                    "UPDATE sms_messages SET checked_at = $1 WHERE message_id = ANY($2::text[])"};
@@ -29,7 +29,8 @@ constexpr PgStatement kRememberEvent{
 constexpr PgStatement kRecentSms{
     "recent_sms",
     "SELECT message_id, phone_number, status, final, held_for_moderation, segments, sent_at, status_changed_at, "
-    "gateway_updated_at FROM sms_messages WHERE phone_number = $1 ORDER BY sent_at DESC, seq DESC LIMIT $2"};
+    "gateway_updated_at, gateway FROM sms_messages WHERE phone_number = $1 ORDER BY sent_at DESC, seq DESC "
+    "LIMIT $2"};
 constexpr PgStatement kPruneMessages{"prune_messages", "DELETE FROM sms_messages WHERE sent_at < $1"};
 constexpr PgStatement kPruneWebhookEvents{"prune_webhook_events",
                                           "DELETE FROM sms_webhook_events WHERE received_at < $1"};
@@ -57,15 +58,15 @@ SmsStatusApplied apply_status(PgConnection& c, const SmsStatusUpdate& update, Ti
 void PostgresRepository::record_sent_sms(const SentSmsRecord& record) {
   in_transaction([&](PgConnection& c) {
     c.exec(kRecordSent, {record.message_id, record.phone_number, record.status, record.held_for_moderation,
-                         ms(record.sent_at)});
+                         ms(record.sent_at), record.gateway});
   });
 }
 
 std::vector<std::string> PostgresRepository::claim_sms_to_check(TimePoint now, TimePoint sent_after,
-                                                                std::size_t limit) {
+                                                                std::size_t limit, const std::string& gateway) {
   return in_transaction([&](PgConnection& c) {
     std::vector<std::string> ids;
-    const auto rows = c.exec(kPickToCheck, {ms(sent_after), static_cast<std::int64_t>(limit)});
+    const auto rows = c.exec(kPickToCheck, {ms(sent_after), static_cast<std::int64_t>(limit), gateway});
     for (int row = 0; row < rows.size(); ++row) ids.push_back(rows.text(row, 0));
     if (!ids.empty()) c.exec(kMarkChecked, {ms(now), text_array(ids)});
     return ids;
@@ -87,9 +88,8 @@ SmsStatusApplied PostgresRepository::apply_sms_report(const std::string& event_i
   return in_transaction([&](PgConnection& c) {
     // Remembering the event first also serializes two deliveries of it: the second waits on the first's key.
     if (c.exec(kRememberEvent, {event_id, ms(now)}).affected() == 0) return SmsStatusApplied::duplicate_event;
-    const SmsStatusApplied applied = apply_status(c, update, now);
-    if (applied == SmsStatusApplied::unknown_message) c.discard();  // nothing to remember
-    return applied;
+    // Every event id is remembered, also one for a message we do not know: a replay of it must not count later.
+    return apply_status(c, update, now);
   });
 }
 
@@ -108,6 +108,7 @@ std::vector<SmsMessageRecord> PostgresRepository::recent_sms(const std::string& 
       record.sent_at = from_unix_ms(rows.integer(row, 6));
       record.status_changed_at = from_unix_ms(rows.integer(row, 7));
       if (!rows.is_null(row, 8)) record.gateway_updated_at = rows.text(row, 8);
+      record.gateway = rows.text(row, 9);
       out.push_back(std::move(record));
     }
     return out;
