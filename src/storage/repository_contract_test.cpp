@@ -46,7 +46,7 @@ class SqliteContractDatabase final : public ContractDatabase {
 
 std::vector<ContractEngine> engines() {
   std::vector<ContractEngine> out{{"sqlite", [] { return std::make_unique<SqliteContractDatabase>(); }}};
-  for (auto& engine : more_contract_engines()) out.push_back(std::move(engine));
+  for (const auto& engine : more_contract_engines()) out.push_back(engine);  // a copy: read once per suite
   return out;
 }
 
