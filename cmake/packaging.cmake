@@ -10,7 +10,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/deploy/sms-auth.env DESTINATION /etc/sms-aut
 install(FILES ${PROJECT_SOURCE_DIR}/README.md ${PROJECT_SOURCE_DIR}/docs/api.md
               ${PROJECT_SOURCE_DIR}/docs/operations.md ${PROJECT_SOURCE_DIR}/docs/openapi.json
               ${PROJECT_SOURCE_DIR}/docs/verifying-tokens.md ${PROJECT_SOURCE_DIR}/deploy/nginx/sms-auth.conf
-        DESTINATION ${CMAKE_INSTALL_DOCDIR})
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/doc/sms-auth)
 
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME sms-auth)

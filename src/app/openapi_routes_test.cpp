@@ -32,7 +32,8 @@ Operations router_operations(const Router& router) {
 Operations document_operations(const std::string& text) {
   static const std::set<std::string> kMethods = {"get", "put", "post", "delete", "options", "head", "patch", "trace"};
   Operations operations;
-  for (const auto& [path, item] : nlohmann::json::parse(text).at("paths").items()) {
+  const auto document = nlohmann::json::parse(text);  // named: a range-for over a temporary's member dangles
+  for (const auto& [path, item] : document.at("paths").items()) {
     for (const auto& [key, operation] : item.items()) {
       if (!kMethods.contains(key)) continue;
       std::string method = key;

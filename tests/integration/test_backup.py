@@ -55,7 +55,7 @@ def test_a_backup_taken_during_a_login_load_is_consistent_and_serves_logins(make
     copy = tmp_path / "backup" / "copy.db"
     copy.parent.mkdir()
     with LoginLoad(server) as load:
-        backed_up = run_cli(["backup", str(copy)], {"DATABASE_URL": server.env["DATABASE_URL"]}, tmp_path,
+        backed_up = run_cli(["backup", str(copy)], {"DATABASE_URL": server.env["DATABASE_URL"], "SMS_TEST_MODE": "true"}, tmp_path,
                             timeout=300)
         during = load.logins
     assert backed_up.returncode == 0, backed_up.stderr
@@ -84,14 +84,14 @@ def test_backup_never_overwrites_a_file(make_server, tmp_path):
     server = make_server()
     existing = tmp_path / "existing.db"
     existing.write_bytes(b"keep me")
-    refused = run_cli(["backup", str(existing)], {"DATABASE_URL": server.env["DATABASE_URL"]}, tmp_path)
+    refused = run_cli(["backup", str(existing)], {"DATABASE_URL": server.env["DATABASE_URL"], "SMS_TEST_MODE": "true"}, tmp_path)
     assert refused.returncode == 2
     assert "already exists" in refused.stderr
     assert existing.read_bytes() == b"keep me"
 
 
 def test_backup_of_a_missing_database_fails_with_one_line(tmp_path):
-    failed = run_cli(["backup", str(tmp_path / "copy.db")], {"DATABASE_URL": f"sqlite:{tmp_path}/none.db"}, tmp_path)
+    failed = run_cli(["backup", str(tmp_path / "copy.db")], {"DATABASE_URL": f"sqlite:{tmp_path}/none.db", "SMS_TEST_MODE": "true"}, tmp_path)
     assert failed.returncode == 1
     assert len(failed.stderr.strip().splitlines()) == 1, failed.stderr
     assert not (tmp_path / "copy.db").exists()
@@ -99,7 +99,7 @@ def test_backup_of_a_missing_database_fails_with_one_line(tmp_path):
 
 def test_backup_of_postgresql_says_to_use_pg_dump(tmp_path):
     refused = run_cli(["backup", str(tmp_path / "copy.db")],
-                      {"DATABASE_URL": "postgresql://sms_auth:secret@127.0.0.1:1/sms_auth"}, tmp_path)
+                      {"DATABASE_URL": "postgresql://sms_auth:secret@127.0.0.1:1/sms_auth", "SMS_TEST_MODE": "true"}, tmp_path)
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1 and "pg_dump" in refused.stderr
     assert "secret" not in refused.stderr

@@ -117,7 +117,7 @@ def test_the_served_document_drops_admin_and_webhook_paths_when_they_are_off(ser
     assert not [path for path in paths if path.startswith(("/api/v1/admin/", "/api/v1/webhooks/"))]
 
 
-def test_login_session_and_operations_answer_as_documented(login_server, tmp_path):
+def test_login_session_and_operations_answer_as_documented(login_server, make_server, tmp_path):
     s, c = login_server, served_contract(login_server)
     send, resend, verify = "/api/v1/sms-auth/send-code", "/api/v1/sms-auth/resend-code", "/api/v1/sms-auth/verify-code"
     phone = "+77472367503"
@@ -163,11 +163,14 @@ def test_login_session_and_operations_answer_as_documented(login_server, tmp_pat
     assert c.check(s.post("/api/v1/auth/logout", {"all": True}, fresh_bearer), "POST",
                    "/api/v1/auth/logout").status == 200
 
-    # A blocked account cannot log in.
-    blocked = run_cli(["users", "block", "+77019876543"], {"DATABASE_URL": s.env["DATABASE_URL"]}, tmp_path)
+    # A blocked account cannot log in (a server without the cooldown, to ask for a second code at once).
+    b = make_server("blocking", SMS_TEST_FIXED_CODE=FIXED_CODE, RESEND_COOLDOWN_SECONDS=0)
+    assert b.login("+77019876543")["success"] is True
+    blocked = run_cli(["users", "block", "+77019876543"], {"DATABASE_URL": b.env["DATABASE_URL"], "SMS_TEST_MODE": "true"},
+                      tmp_path)
     assert blocked.returncode == 0, blocked.stderr
-    assert s.send_code("+77019876543").status == 200
-    assert c.check(s.verify_code("+77019876543", FIXED_CODE), "POST", verify).status == 403
+    assert b.send_code("+77019876543").status == 200
+    assert c.check(b.verify_code("+77019876543", FIXED_CODE), "POST", verify).status == 403
 
     # Keys, health, metrics, the document, the page.
     jwks = c.check(s.get("/.well-known/jwks.json"), "GET", "/.well-known/jwks.json")
