@@ -113,7 +113,7 @@ TEST(SmsText, SizesAreReportedPerLocaleWithAWarningBeyondOneSegment) {
       EXPECT_EQ(text.size.segments, 1u);
       EXPECT_EQ(describe_sms_text_size(text).find("warning"), std::string::npos);
     } else {
-      // Cyrillic: UCS-2; the seed's text plus the WebOTP line passes 70 units.
+      // Cyrillic: UCS-2; the original backend's text plus the WebOTP line passes 70 units.
       EXPECT_EQ(text.size.encoding, SmsEncoding::ucs2) << text.locale;
       EXPECT_EQ(text.size.segments, 2u) << text.locale;
       EXPECT_NE(describe_sms_text_size(text).find("warning: more than one segment"), std::string::npos);

@@ -92,7 +92,7 @@ def test_check_config_reports_each_locales_size_and_warns_past_one_segment(tmp_p
     assert set(lines) == {"sms text ru", "sms text kk", "sms text en"}, r.stdout
     assert "GSM-7" in lines["sms text en"] and "1 segment" in lines["sms text en"]
     assert "warning" not in lines["sms text en"]
-    # The seed's Russian text is 63 UCS-2 units; the WebOTP line makes it 82, two segments.
+    # The original backend's Russian text is 63 UCS-2 units; the WebOTP line makes it 82, two segments.
     assert "82 characters, UCS-2" in lines["sms text ru"] and "2 segments" in lines["sms text ru"]
     assert "warning: more than one segment" in lines["sms text ru"]
 
