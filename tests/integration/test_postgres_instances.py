@@ -35,8 +35,8 @@ def database_url(cluster):
 def pair(make_server, database_url):
     """Instances A and B on the same database; neither log may show the database password."""
     def start(**env):
-        servers = [make_server(name, DATABASE_URL=database_url, WORKER_THREADS=2, DATABASE_POOL_SIZE=2, **env)
-                   for name in ("a", "b")]
+        settings = {"DATABASE_URL": database_url, "WORKER_THREADS": 2, "DATABASE_POOL_SIZE": 2, **env}
+        servers = [make_server(name, **settings) for name in ("a", "b")]
         started.extend(servers)
         return servers
     started = []
