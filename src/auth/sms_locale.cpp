@@ -5,16 +5,12 @@
 #include <array>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace sms_auth {
 namespace {
 
 constexpr std::array<std::string_view, 3> kSupported = {"ru", "kk", "en"};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool all_letters(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isalpha(c) != 0; });
@@ -80,13 +76,13 @@ std::optional<std::string> preferred_sms_locale(std::string_view accept_language
     const auto entry =
         accept_language.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     const auto semicolon = entry.find(';');
-    const auto tag = trim(entry.substr(0, semicolon));
+    const auto tag = trim_spaces(entry.substr(0, semicolon));
     int q = 1000;
     bool valid = true;
     if (semicolon != std::string_view::npos) {
-      const auto parameter = trim(entry.substr(semicolon + 1));
+      const auto parameter = trim_spaces(entry.substr(semicolon + 1));
       const auto parsed = parameter.size() > 2 && (parameter[0] == 'q' || parameter[0] == 'Q') && parameter[1] == '='
-                              ? parse_qvalue(trim(parameter.substr(2)))
+                              ? parse_qvalue(trim_spaces(parameter.substr(2)))
                               : std::nullopt;
       valid = parsed.has_value();
       q = parsed.value_or(0);

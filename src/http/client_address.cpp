@@ -1,14 +1,10 @@
 // X-Forwarded-For handling (ASVS 5.0 4.1.3: believe it only from a trusted proxy).
 #include "http/client_address.hpp"
 
+#include "core/text.hpp"
+
 namespace sms_auth {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 }  // namespace
 
@@ -36,7 +32,7 @@ std::string ClientAddressResolver::resolve(std::string_view peer_address, std::s
   std::string_view rest = forwarded_for;
   while (!rest.empty()) {
     const auto comma = rest.rfind(',');
-    const auto entry = trim(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
+    const auto entry = trim_spaces(comma == std::string_view::npos ? rest : rest.substr(comma + 1));
     rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(0, comma);
     const auto address = IpAddress::parse(entry);
     if (!address) break;  // garbage in the chain: stop at the last address a trusted hop gave us

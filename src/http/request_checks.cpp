@@ -4,14 +4,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace sms_auth {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
@@ -24,7 +20,7 @@ bool equals_ignoring_case(std::string_view a, std::string_view b) {
 std::string join_field_lines(const std::vector<std::string_view>& lines) {
   std::string joined;
   for (const auto line : lines) {
-    const auto value = trim(line);
+    const auto value = trim_spaces(line);
     if (value.empty()) continue;
     if (!joined.empty()) joined += ", ";
     joined += value;
@@ -60,7 +56,7 @@ std::optional<std::string> header_problem(unsigned version, std::string_view tra
     // We decode no transfer coding but chunked: anything else (or chunked not last) would leave the body's end
     // unknown, and the rest of the connection could be read as another request.
     if (version < 11) return "Transfer-Encoding is not allowed in an HTTP/1.0 request";
-    if (!equals_ignoring_case(trim(transfer_encoding), "chunked")) {
+    if (!equals_ignoring_case(trim_spaces(transfer_encoding), "chunked")) {
       return "Transfer-Encoding must be chunked, and only chunked";
     }
   }
