@@ -12,6 +12,7 @@
 #include "auth/otp_service.hpp"
 #include "core/run_to_completion.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
+#include "testing/manual_clock.hpp"
 
 namespace sms_auth {
 namespace {
@@ -19,15 +20,6 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 using std::chrono::seconds;
-
-class ManualClock final : public TimeSource {
- public:
-  TimePoint now() const override { return now_; }
-  void advance(Milliseconds by) { now_ += by; }
-
- private:
-  TimePoint now_ = from_unix_ms(1'800'000'000'000);
-};
 
 // A database file in a fresh directory of its own.
 std::string database_in(const std::filesystem::path& directory) {
@@ -106,7 +98,7 @@ class SessionServiceTest : public ::testing::Test {
   SqliteRepository repository_;  // a connection of its own, for what the test sets up and inspects
   StorageEngine storage_;        // what the service runs on
   Config config_;
-  ManualClock clock_;
+  ManualClock clock_{from_unix_ms(1'800'000'000'000)};
   AccessTokens tokens_;
   MetricsRegistry metrics_;
   SessionMetrics session_metrics_;

@@ -9,6 +9,7 @@
 #include "core/crypto.hpp"
 #include "core/run_to_completion.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
+#include "testing/manual_clock.hpp"
 
 namespace sms_auth {
 namespace {
@@ -51,12 +52,6 @@ class ScriptedGateway final : public SmsGateway {
   std::vector<std::vector<std::string>> asked;
 };
 
-class SettableClock final : public TimeSource {
- public:
-  TimePoint now() const override { return at; }
-  TimePoint at = from_unix_ms(1'700'000'000'000);
-};
-
 class SmsDeliveryTest : public ::testing::Test {
  protected:
   SmsDeliveryTest()
@@ -76,7 +71,7 @@ class SmsDeliveryTest : public ::testing::Test {
 
   std::filesystem::path path_;
   ScriptedGateway gateway_;
-  SettableClock clock_;
+  ManualClock clock_;
   MetricsRegistry metrics_;
   StorageEngine storage_;
   SmsDelivery delivery_;
@@ -90,7 +85,7 @@ TEST_F(SmsDeliveryTest, ASentMessageIsRecorded) {
   EXPECT_EQ(listed[0].message_id, id);
   EXPECT_EQ(listed[0].status, kSmsStatusSent);
   EXPECT_TRUE(listed[0].held_for_moderation);
-  EXPECT_EQ(listed[0].sent_at, clock_.at);
+  EXPECT_EQ(listed[0].sent_at, clock_.now());
   EXPECT_TRUE(metric_has("sms_auth_sms_held_for_moderation_total 1"));
   EXPECT_EQ(listed[0].gateway, "mobizon");  // the gateway's own name when no failover list names another
   EXPECT_TRUE(metric_has("sms_auth_sms_sent_total{gateway=\"mobizon\"} 1"));
@@ -116,12 +111,12 @@ TEST_F(SmsDeliveryTest, PollingAsksOneBatchAtATimeAndCountsFinalStatusesOnce) {
   EXPECT_EQ(run(delivery_.poll_statuses()).value(), 2u);
   ASSERT_EQ(gateway_.asked.size(), 1u);
   EXPECT_EQ(gateway_.asked[0], (std::vector<std::string>{a, b}));  // at most max_status_batch() ids
-  clock_.at += std::chrono::seconds(60);
+  clock_.advance(std::chrono::seconds(60));
   EXPECT_EQ(run(delivery_.poll_statuses()).value(), 0u);
   EXPECT_EQ(gateway_.asked[1], (std::vector<std::string>{c, b}));  // the final one is not asked again
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
   // The webhook reporting the same final status again changes nothing and is not counted twice.
-  EXPECT_EQ(run(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}, clock_.at)),
+  EXPECT_EQ(run(delivery_.apply_report("26", SmsDeliveryStatus{a, "DELIVRD", true, 1, ""}, clock_.now())),
             SmsStatusApplied::unchanged);
   EXPECT_TRUE(metric_has("sms_auth_sms_delivery_final_total{status=\"DELIVRD\"} 1"));
 }
@@ -137,7 +132,7 @@ TEST_F(SmsDeliveryTest, PollingPassesGatewayFailuresOnAndKeepsTrying) {
 
 TEST_F(SmsDeliveryTest, MessagesOlderThanTheTrackingWindowAreNotPolled) {
   send("+77472367503");
-  clock_.at += std::chrono::hours(49);
+  clock_.advance(std::chrono::hours(49));
   EXPECT_EQ(run(delivery_.poll_statuses()).value(), 0u);
   EXPECT_TRUE(gateway_.asked.empty());
 }
@@ -145,18 +140,18 @@ TEST_F(SmsDeliveryTest, MessagesOlderThanTheTrackingWindowAreNotPolled) {
 TEST_F(SmsDeliveryTest, AReportCreatedOutsideTheReplayWindowIsIgnored) {
   const auto id = send("+77472367503");
   const SmsDeliveryStatus delivered{id, "DELIVRD", true, 1, ""};
-  EXPECT_EQ(run(delivery_.apply_report("1", delivered, clock_.at - std::chrono::minutes(11))),
+  EXPECT_EQ(run(delivery_.apply_report("1", delivered, clock_.now() - std::chrono::minutes(11))),
             SmsStatusApplied::stale_event);
-  EXPECT_EQ(run(delivery_.apply_report("2", delivered, clock_.at + std::chrono::minutes(5))),
+  EXPECT_EQ(run(delivery_.apply_report("2", delivered, clock_.now() + std::chrono::minutes(5))),
             SmsStatusApplied::stale_event);
   EXPECT_EQ(run(delivery_.recent_messages("+77472367503"))[0].status, kSmsStatusSent);
   EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"stale_event\"} 2"));
-  EXPECT_EQ(run(delivery_.apply_report("3", delivered, clock_.at - std::chrono::minutes(9))),
+  EXPECT_EQ(run(delivery_.apply_report("3", delivered, clock_.now() - std::chrono::minutes(9))),
             SmsStatusApplied::became_final);
 }
 
 TEST_F(SmsDeliveryTest, AReportForAnUnknownMessageIsIgnored) {
-  EXPECT_EQ(run(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}, clock_.at)),
+  EXPECT_EQ(run(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}, clock_.now())),
             SmsStatusApplied::unknown_message);
   EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"unknown_message\"} 1"));
 }
@@ -173,7 +168,7 @@ TEST(SmsDeliveryWithoutGateway, BalanceIsUnavailableAndPollingIsANoOp) {
   {
     StorageEngine storage(sqlite_storage_backend(path.string()));
     storage.run_blocking([](Repository& connection) { connection.migrate(); });
-    SettableClock clock;
+    ManualClock clock;
     MetricsRegistry metrics;
     SmsDelivery delivery(nullptr, storage, clock, metrics, SmsDeliveryOptions{});
     EXPECT_FALSE(delivery.has_gateway());

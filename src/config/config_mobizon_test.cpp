@@ -2,16 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "testing/config_problems.hpp"
 
 namespace sms_auth {
 namespace {
-
-bool names(const ConfigProblems& problems, const std::string& variable) {
-  for (const auto& p : problems) {
-    if (p.variable == variable) return true;
-  }
-  return false;
-}
 
 TEST(LoadMobizonConfig, PollingAndBalanceIntervalsHaveDefaultsAndBounds) {
   const auto config = load_config({{"SMS_TEST_MODE", "true"}});

@@ -2,16 +2,10 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "testing/config_problems.hpp"
 
 namespace sms_auth {
 namespace {
-
-bool names(const ConfigProblems& problems, const std::string& variable) {
-  for (const auto& p : problems) {
-    if (p.variable == variable) return true;
-  }
-  return false;
-}
 
 const std::string kRelaySecret = "b1f0c8e2a7d94e3f8c6b5a4d3e2f1a0b9c8d7e6f";
 

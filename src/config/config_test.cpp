@@ -6,17 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "testing/config_problems.hpp"
+
 namespace sms_auth {
 namespace {
 
 const std::string kSecret = "r4nd0m-Secret-value-with-enough-bytes-9f8e7d";
-
-bool names(const ConfigProblems& problems, const std::string& variable) {
-  for (const auto& p : problems) {
-    if (p.variable == variable) return true;
-  }
-  return false;
-}
 
 TEST(LoadConfig, TestModeAloneIsAValidConfigurationWithTheSpecDefaults) {
   const auto config = load_config({{"SMS_TEST_MODE", "true"}});

@@ -1,5 +1,6 @@
 // Failover across gateways: which failures move on, which stop, the possibly-sent rule, breakers and status routing.
 #include "sms/failover_gateway.hpp"
+#include "testing/manual_clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -10,15 +11,6 @@
 
 namespace sms_auth {
 namespace {
-
-class HandClock final : public TimeSource {
- public:
-  TimePoint now() const override { return now_; }
-  void advance(std::chrono::milliseconds by) { now_ += by; }
-
- private:
-  TimePoint now_ = from_unix_ms(1'700'000'000'000);
-};
 
 // A gateway that answers from a script: each send pops the next outcome (sent when the script is empty).
 class ScriptedGateway final : public SmsGateway {
@@ -84,7 +76,7 @@ class Failover : public ::testing::Test {
     return run(gateway.send(OutgoingSms{"+77472367503", "code 123456"}));
   }
 
-  HandClock clock_;
+  ManualClock clock_;
   MetricsRegistry metrics_;
   ScriptedGateway mobizon_{"mobizon", 100};
   ScriptedGateway relay_{"http", 0};

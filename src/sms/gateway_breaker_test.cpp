@@ -1,22 +1,14 @@
 // The gateway breaker with a hand-moved clock: opening after N outages, skipping, one probe, closing, reopening.
 #include "sms/gateway_breaker.hpp"
+#include "testing/manual_clock.hpp"
 
 #include <gtest/gtest.h>
 
 namespace sms_auth {
 namespace {
 
-class HandClock final : public TimeSource {
- public:
-  TimePoint now() const override { return now_; }
-  void advance(std::chrono::milliseconds by) { now_ += by; }
-
- private:
-  TimePoint now_ = from_unix_ms(1'700'000'000'000);
-};
-
 TEST(GatewayBreaker, OpensAfterTheConfiguredConsecutiveOutages) {
-  HandClock clock;
+  ManualClock clock;
   GatewayBreaker breaker(3, std::chrono::seconds{30}, clock);
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(breaker.allow());
@@ -31,7 +23,7 @@ TEST(GatewayBreaker, OpensAfterTheConfiguredConsecutiveOutages) {
 }
 
 TEST(GatewayBreaker, AnAnswerBetweenOutagesResetsTheCount) {
-  HandClock clock;
+  ManualClock clock;
   GatewayBreaker breaker(2, std::chrono::seconds{30}, clock);
   breaker.record_outage();
   breaker.record_success();  // sent, or refused the number: the gateway answers
@@ -42,7 +34,7 @@ TEST(GatewayBreaker, AnAnswerBetweenOutagesResetsTheCount) {
 }
 
 TEST(GatewayBreaker, SkipsDuringThePauseThenLetsExactlyOneProbeThrough) {
-  HandClock clock;
+  ManualClock clock;
   GatewayBreaker breaker(1, std::chrono::seconds{30}, clock);
   breaker.record_outage();
   clock.advance(std::chrono::seconds{29});
@@ -55,7 +47,7 @@ TEST(GatewayBreaker, SkipsDuringThePauseThenLetsExactlyOneProbeThrough) {
 }
 
 TEST(GatewayBreaker, ASuccessfulProbeClosesIt) {
-  HandClock clock;
+  ManualClock clock;
   GatewayBreaker breaker(1, std::chrono::seconds{10}, clock);
   breaker.record_outage();
   clock.advance(std::chrono::seconds{10});
@@ -67,7 +59,7 @@ TEST(GatewayBreaker, ASuccessfulProbeClosesIt) {
 }
 
 TEST(GatewayBreaker, AFailedProbeReopensForAWholePause) {
-  HandClock clock;
+  ManualClock clock;
   GatewayBreaker breaker(5, std::chrono::seconds{10}, clock);
   for (int i = 0; i < 5; ++i) breaker.record_outage();
   clock.advance(std::chrono::seconds{15});
