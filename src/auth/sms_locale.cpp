@@ -61,8 +61,7 @@ bool is_locale_tag(std::string_view tag) {
 
 std::optional<std::string> supported_sms_locale(std::string_view tag) {
   if (!is_locale_tag(tag)) return std::nullopt;
-  std::string language(tag.substr(0, tag.find('-')));
-  std::transform(language.begin(), language.end(), language.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string language = to_lower_ascii(std::string(tag.substr(0, tag.find('-'))));
   if (std::find(kSupported.begin(), kSupported.end(), language) == kSupported.end()) return std::nullopt;
   return language;
 }

@@ -1,5 +1,6 @@
 // Reads the environment and .env into Config, checking each variable and collecting every problem.
 #include "config/config.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -58,8 +59,7 @@ class Reader {
   void boolean(const char* name, bool& out) {
     const auto* v = raw(name);
     if (!v) return;
-    std::string lower = *v;
-    std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+    const std::string lower = to_lower_ascii(*v);
     if (lower == "true" || lower == "1" || lower == "yes" || lower == "on") {
       out = true;
     } else if (lower == "false" || lower == "0" || lower == "no" || lower == "off") {
@@ -109,8 +109,7 @@ class Reader {
 
 bool looks_like_placeholder_secret(std::string_view secret) {
   if (std::all_of(secret.begin(), secret.end(), [&](char c) { return c == secret.front(); })) return true;
-  std::string lower(secret);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = to_lower_ascii(std::string(secret));
   for (std::string_view known : {"changeme", "change-me", "change_me", "your-secret", "your_secret", "secret-key",
                                  "secretkey", "example", "0123456789", "password"}) {
     if (lower.find(known) != std::string::npos) return true;
@@ -163,8 +162,7 @@ void read_sms_texts(Reader& r, Config& c) {
   const std::pair<const char*, const char*> locales[] = {
       {"ru", Config::kDefaultSmsTemplate}, {"kk", Config::kDefaultSmsTemplateKk}, {"en", Config::kDefaultSmsTemplateEn}};
   for (const auto& [locale, builtin] : locales) {
-    std::string variable = std::string("SMS_TEMPLATE_") + locale;
-    std::transform(variable.begin(), variable.end(), variable.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    const std::string variable = "SMS_TEMPLATE_" + to_upper_ascii(locale);
     std::string text = builtin;
     const bool is_default = c.sms_default_locale == locale;
     if (is_default && template_set) text = custom_default;
@@ -442,7 +440,7 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   if (const auto* v = r.raw("ALLOWED_COUNTRIES")) {
     c.allowed_countries.clear();
     for (auto item : split_list(*v)) {
-      std::transform(item.begin(), item.end(), item.begin(), [](unsigned char ch) { return std::toupper(ch); });
+      item = to_upper_ascii(std::move(item));
       if (item == "*") {
         c.allowed_countries.clear();
         break;
@@ -455,8 +453,7 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
     }
   }
   r.string("DEFAULT_REGION", c.default_region);
-  std::transform(c.default_region.begin(), c.default_region.end(), c.default_region.begin(),
-                 [](unsigned char ch) { return std::toupper(ch); });
+  c.default_region = to_upper_ascii(std::move(c.default_region));
   if (!valid_region(c.default_region)) r.problem("DEFAULT_REGION", "must be a two-letter ISO region code such as KZ");
 
   r.integer("SMS_PER_NUMBER_PER_HOUR", c.sms_per_number_per_hour, 1, 1000000);

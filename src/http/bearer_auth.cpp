@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/text.hpp"
+
 namespace sms_auth {
 namespace {
 
@@ -23,17 +25,19 @@ bool is_b64token(std::string_view token) {
 result<std::string> bearer_token(const HttpRequest& request) {
   const std::string_view header = request.header("authorization");
   if (header.empty()) return make_error(errc::invalid_token, "An Authorization: Bearer access token is required");
+  const auto token = bearer_credentials(header);
+  if (!token) return make_error(errc::invalid_token, "The Authorization header must use the Bearer scheme");
+  if (!is_b64token(*token)) return make_error(errc::invalid_token, "The bearer token is malformed");
+  return std::string(*token);
+}
+
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
-  const bool is_bearer = header.size() > kScheme.size() &&
-                         std::equal(kScheme.begin(), kScheme.end(), header.begin(), [](char expected, char actual) {
-                           return expected == std::tolower(static_cast<unsigned char>(actual));
-                         });
-  if (!is_bearer) return make_error(errc::invalid_token, "The Authorization header must use the Bearer scheme");
-  std::string_view token = header.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  if (!is_b64token(token)) return make_error(errc::invalid_token, "The bearer token is malformed");
-  return std::string(token);
+  if (authorization.size() <= kScheme.size() || !starts_with_ignoring_case(authorization, kScheme)) return std::nullopt;
+  std::string_view credentials = authorization.substr(kScheme.size());
+  while (!credentials.empty() && credentials.front() == ' ') credentials.remove_prefix(1);
+  while (!credentials.empty() && credentials.back() == ' ') credentials.remove_suffix(1);
+  return credentials;
 }
 
 }  // namespace sms_auth

@@ -1,7 +1,9 @@
 // RFC 6750 bearer credentials: the one place that reads `Authorization: Bearer <token>` for protected endpoints.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "core/result.hpp"
 #include "http/message.hpp"
@@ -12,5 +14,9 @@ namespace sms_auth {
 // Fails with invalid_token (401 + WWW-Authenticate) when the header is missing, names another scheme, or the token
 // has characters outside the b64token alphabet. The token is not verified here: see SessionService::authenticate.
 result<std::string> bearer_token(const HttpRequest& request);
+
+// The credentials of an `Authorization` header value if its scheme is Bearer (any case), without surrounding
+// spaces; nullopt for another scheme or none. Shared by the user tokens above and the admin token (AdminAuth).
+std::optional<std::string_view> bearer_credentials(std::string_view authorization);
 
 }  // namespace sms_auth

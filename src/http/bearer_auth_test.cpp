@@ -28,5 +28,12 @@ TEST(BearerToken, MissingOtherSchemeOrMalformedIsInvalidToken) {
   EXPECT_FALSE(bearer_token(HttpRequest{}));
 }
 
+TEST(BearerCredentials, AnyCredentialOfTheBearerSchemeIsHandedOnTrimmed) {
+  EXPECT_EQ(bearer_credentials("bEaReR   admin token with spaces  "), "admin token with spaces");
+  EXPECT_FALSE(bearer_credentials("Basic abc"));
+  EXPECT_FALSE(bearer_credentials("Bearer"));
+  EXPECT_FALSE(bearer_credentials(""));
+}
+
 }  // namespace
 }  // namespace sms_auth

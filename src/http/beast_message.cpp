@@ -1,5 +1,6 @@
 // Beast's messages ⇄ the application's HttpRequest/HttpResponse.
 #include "http/beast_message.hpp"
+#include "core/text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -17,9 +18,7 @@ HttpRequest to_app_request(http::request<http::string_body>&& request, std::stri
   if (question != std::string_view::npos) out.query = std::string(target.substr(question + 1));
   out.headers.reserve(16);
   for (const auto& field : request) {
-    std::string name(field.name_string());
-    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-    out.headers.emplace_back(std::move(name), std::string(field.value()));
+    out.headers.emplace_back(to_lower_ascii(std::string(field.name_string())), std::string(field.value()));
   }
   out.body = std::move(request.body());
   out.client_address = std::move(client_address);

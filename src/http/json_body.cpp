@@ -6,6 +6,8 @@
 #include <set>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace sms_auth {
 namespace {
 
@@ -17,12 +19,7 @@ struct Refused {
 
 bool is_json_media_type(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
-  std::string_view type = content_type.substr(0, semicolon);
-  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
-  while (!type.empty() && type.front() == ' ') type.remove_prefix(1);
-  std::string lower(type);
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  return lower == "application/json";
+  return equals_ignoring_case(trim_spaces(content_type.substr(0, semicolon)), "application/json");
 }
 
 Error bad(std::string detail) { return make_error(errc::invalid_request, std::move(detail)); }

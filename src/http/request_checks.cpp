@@ -9,12 +9,6 @@
 namespace sms_auth {
 namespace {
 
-bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
 }  // namespace
 
 std::string join_field_lines(const std::vector<std::string_view>& lines) {

@@ -8,6 +8,7 @@
 
 #include "core/ip_network.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 namespace sms_auth::mobizon {
 namespace {
@@ -122,9 +123,7 @@ result<ApiEndpoint, std::string> parse_api_url(std::string_view url) {
     host = authority.substr(0, colon);
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
   }
-  endpoint.host = std::string(host);
-  std::transform(endpoint.host.begin(), endpoint.host.end(), endpoint.host.begin(),
-                 [](unsigned char c) { return std::tolower(c); });
+  endpoint.host = to_lower_ascii(std::string(host));
   endpoint.host_is_ip = IpAddress::parse(endpoint.host).has_value();
   if (!endpoint.host_is_ip && !is_host_name(endpoint.host)) return std::string("has no valid host name");
   if (!port.empty()) {
@@ -232,7 +231,7 @@ CodeRule rule_for_code(int code) {
 
 std::optional<std::string> suggested_domain(const nlohmann::json& data) {
   auto host_in = [](std::string text) -> std::optional<std::string> {
-    std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+    text = to_lower_ascii(std::move(text));
     if (const auto scheme = text.find("://"); scheme != std::string::npos) text = text.substr(scheme + 3);
     text = text.substr(0, text.find_first_of("/:?#"));
     if (text.find('.') == std::string::npos || !is_host_name(text)) return std::nullopt;
