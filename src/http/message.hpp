@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace sms_auth {
 
 struct HttpRequest {
@@ -34,11 +36,7 @@ struct HttpResponse {
 
   bool has_header(std::string_view name) const {
     for (const auto& [key, value] : headers) {
-      if (key.size() == name.size() && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-            return (a | 0x20) == (b | 0x20);
-          })) {
-        return true;
-      }
+      if (equals_ignoring_case(key, name)) return true;
     }
     return false;
   }
