@@ -662,6 +662,69 @@ TEST_P(RepositoryContract, AReplayWithinTheGraceGetsASiblingWithoutRenewingTheGr
   EXPECT_EQ(session->revoked_at, kStart + seconds(11));
 }
 
+TEST_P(RepositoryContract, AFurtherReplayWithinTheGraceRevokesTheFamilyInsteadOfASecondSibling) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  Bytes sibling;
+  ASSERT_EQ(rotate(first.token, kStart + seconds(1), &sibling).status, RotateStatus::rotated_in_grace);
+  // A third presentation of R0, still inside the grace: no third chain, the family ends.
+  Bytes third;
+  EXPECT_EQ(rotate(first.token, kStart + seconds(2), &third).status, RotateStatus::reuse_detected);
+  for (const Bytes& token : {child, sibling, third}) {
+    const auto after = rotate(token, kStart + seconds(3));
+    EXPECT_TRUE(after.status == RotateStatus::session_revoked || after.status == RotateStatus::unknown_token);
+  }
+  EXPECT_EQ(rotate(child, kStart + seconds(3)).revoked_reason, "reuse_detected");
+  EXPECT_EQ(repository_->find_session(first.session_id)->revoked_at, kStart + seconds(2));
+}
+
+TEST_P(RepositoryContract, EachRotatedTokenHasItsOwnSibling) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  ASSERT_EQ(rotate(first.token, kStart + seconds(1)).status, RotateStatus::rotated_in_grace);
+  // The child's own rotation and retry: the retry is the child's sibling, not R0's second one.
+  Bytes grandchild;
+  ASSERT_EQ(rotate(child, kStart + seconds(2), &grandchild).status, RotateStatus::rotated);
+  EXPECT_EQ(rotate(child, kStart + seconds(3)).status, RotateStatus::rotated_in_grace);
+  EXPECT_EQ(rotate(grandchild, kStart + seconds(4)).status, RotateStatus::rotated);
+}
+
+TEST_P(RepositoryContract, ParallelReplaysWithinTheGraceGiveOneSiblingAndEndTheFamily) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  constexpr int kParallel = 8;
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> siblings{0};
+  std::atomic<int> reuse{0};
+  std::atomic<int> revoked{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      RotateRefreshTokenRequest request;
+      request.presented_hash = first.token;
+      request.now = kStart + seconds(1);
+      request.new_token_hash = random_bytes(32);
+      request.new_token_expires_at = kStart + hours(1);
+      request.reuse_grace = seconds(10);
+      const auto outcome = connections[static_cast<std::size_t>(i)]->rotate_refresh_token(request);
+      if (outcome.status == RotateStatus::rotated_in_grace) ++siblings;
+      if (outcome.status == RotateStatus::reuse_detected) ++reuse;
+      if (outcome.status == RotateStatus::session_revoked) ++revoked;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  // Serialized by the token's lock: one sibling, one replay that ends the family, the rest find it ended.
+  EXPECT_EQ(siblings.load(), 1);
+  EXPECT_EQ(reuse.load(), 1);
+  EXPECT_EQ(revoked.load(), kParallel - 2);
+  EXPECT_EQ(repository_->find_session(first.session_id)->revoked_reason, "reuse_detected");
+  EXPECT_EQ(rotate(child, kStart + seconds(2)).status, RotateStatus::session_revoked);
+}
+
 TEST_P(RepositoryContract, WithoutAGraceAReplayRevokesTheFamily) {
   const Login first = login("+77000000001", kStart);
   Bytes child;
