@@ -183,7 +183,8 @@ Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client
   if (refusal.name == limit_name::kCooldown) {
     error.detail = "A code was sent to this number moments ago; wait before asking for another";
   } else if (kind == LimitKind::failure_lock) {
-    error = make_error(errc::too_many_attempts, "Too many wrong codes were entered for this number; try again later");
+    error = make_error(errc::too_many_attempts,
+                       "Too many wrong codes were entered for this number from this address; try again later");
   } else if (kind == LimitKind::low_conversion) {
     error.detail = "Codes cannot be sent to this number range right now; try again later";
   } else if (kind == LimitKind::spend_cap) {
@@ -206,6 +207,7 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
   request.phone_number = phone->e164;
   request.now = now;
   request.attempt_limits = limits_.for_verify_attempt(command.client_address);
+  request.client_failure_limit = limits_.failed_verifications_from(*phone, command.client_address);
   request.failure_limit = limits_.failed_verifications(*phone);
   request.failure_tag = LimitPolicy::failure_tag(command.client_address);
   request.success_tallies = limits_.success_tallies(*phone);

@@ -1,4 +1,4 @@
-// Refresh-token rotation's decisions: family state, blocked users, reuse grace, idle expiry.
+// Refresh-token rotation's decisions: family state, blocked users, reuse grace (one sibling), idle expiry.
 #include "auth/rotation_rules.hpp"
 
 namespace sms_auth {
@@ -12,10 +12,12 @@ RotationDecision decide_rotation(const std::optional<RefreshTokenState>& token, 
   if (token->user_blocked) return {RotateStatus::user_blocked, RotationAction::revoke_family, "user_blocked"};
   if (token->rotated_at) {
     // `now` may precede `rotated_at` by a few milliseconds when a concurrent request read the clock first.
-    if (reuse_grace > Milliseconds::zero() && now - *token->rotated_at < reuse_grace) {
+    if (reuse_grace > Milliseconds::zero() && now - *token->rotated_at < reuse_grace &&
+        token->grace_siblings < kMaxGraceSiblings) {
       return {RotateStatus::rotated_in_grace, RotationAction::add_sibling, {}};
     }
     // Either the legitimate client or an attacker holds a newer token; we cannot tell which, so the family ends.
+    // Inside the grace too once the token had its sibling: a further replay would be one more parallel chain.
     return {RotateStatus::reuse_detected, RotationAction::revoke_family, "reuse_detected"};
   }
   if (now >= token->token_expires_at) return {RotateStatus::idle_expired, RotationAction::none, {}};

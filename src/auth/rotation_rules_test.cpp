@@ -1,4 +1,5 @@
-// Refresh-token rotation's decisions without a database: every refusal, the reuse grace and reuse detection.
+// Refresh-token rotation's decisions without a database: every refusal, the reuse grace (one sibling per token) and
+// reuse detection.
 #include "auth/rotation_rules.hpp"
 
 #include <gtest/gtest.h>
@@ -79,6 +80,31 @@ TEST(RotationRules, ARotatedTokenWithinTheGraceGetsASibling) {
   const auto decision = decide_rotation(token, kNow, kGrace);
   EXPECT_EQ(decision.status, RotateStatus::rotated_in_grace);
   EXPECT_EQ(decision.action, RotationAction::add_sibling);
+}
+
+TEST(RotationRules, AReplayAfterTheTokensOneSiblingRevokesTheFamilyEvenWithinTheGrace) {
+  auto token = fresh_token();
+  token.rotated_at = kNow - seconds(1);
+  token.grace_siblings = kMaxGraceSiblings;
+  const auto decision = decide_rotation(token, kNow, kGrace);
+  EXPECT_EQ(decision.status, RotateStatus::reuse_detected);
+  EXPECT_EQ(decision.action, RotationAction::revoke_family);
+  EXPECT_EQ(decision.revoke_reason, "reuse_detected");
+}
+
+TEST(RotationRules, OneSiblingPerRotatedTokenAtMost) {
+  // At most two live chains grow from one token: its child and one sibling; no replay inside the grace adds a third.
+  EXPECT_EQ(kMaxGraceSiblings, 1);
+  auto token = fresh_token();
+  token.rotated_at = kNow - seconds(1);
+  int siblings = 0;
+  for (int replay = 0; replay < 5; ++replay) {
+    const auto decision = decide_rotation(token, kNow, kGrace);
+    if (decision.action != RotationAction::add_sibling) break;
+    ++siblings;
+    ++token.grace_siblings;  // what the engine writes with the sibling
+  }
+  EXPECT_EQ(siblings, 1);
 }
 
 TEST(RotationRules, AConcurrentRequestThatReadTheClockFirstIsStillInTheGrace) {

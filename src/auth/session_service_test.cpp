@@ -294,18 +294,19 @@ std::vector<result<TokenPair>> refresh_concurrently(SessionService& service, con
   return out;
 }
 
-TEST_F(SessionServiceTest, ConcurrentRefreshesOfOneTokenWithinTheGraceStayInOneFamily) {
+TEST_F(SessionServiceTest, ConcurrentRefreshesOfOneTokenWithinTheGraceGiveOneSiblingAtMostThenEndTheFamily) {
   const Login first = login("+77472367503");
   const auto outcomes = refresh_concurrently(service_, first.refresh_token, 8);
-  std::set<std::string> refresh_tokens;
+  int successes = 0;
   for (const auto& outcome : outcomes) {
-    ASSERT_TRUE(outcome) << outcome.error().detail;
+    if (!outcome) continue;
+    ++successes;
     EXPECT_EQ(outcome->access_token.claims.session_id, first.session_id);
-    refresh_tokens.insert(outcome->refresh_token);
+    expect_refused(outcome->refresh_token);  // eight presentations of one token ended its family
   }
-  EXPECT_EQ(refresh_tokens.size(), 8u);
+  EXPECT_GE(successes, 1);
+  EXPECT_LE(successes, 2);  // the rotation and one sibling: never a chain per replay
   EXPECT_EQ(repository_.list_sessions(SessionListQuery{first.user_id, std::nullopt, 100}).size(), 1u);
-  for (const auto& token : refresh_tokens) EXPECT_FALSE(refreshed(token).empty());
 }
 
 TEST_F(SessionServiceTest, ConcurrentRefreshesOfOneTokenWithoutAGraceLeaveNoLiveBranch) {

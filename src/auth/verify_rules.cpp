@@ -1,17 +1,49 @@
-// verify-code's decisions: expiry, the per-code attempt budget, the comparison, blocked accounts.
+// verify-code's decisions: the failure locks, expiry, the per-code attempt budget, the comparison, blocked accounts.
 #include "auth/verify_rules.hpp"
 
 #include <algorithm>
 
 namespace sms_auth {
 
-std::vector<WindowLimit> verify_checked_limits(const VerifyCodeRequest& request) {
-  std::vector<WindowLimit> checked = request.attempt_limits;
-  if (request.failure_limit) {
-    checked.push_back(*request.failure_limit);
-    checked.back().count = false;  // only wrong codes fill it
+std::vector<WindowLimit> VerifyLimitChecks::all() const {
+  std::vector<WindowLimit> out = in_order;
+  if (number_lock) out.push_back(*number_lock);
+  if (client_has_failed) out.push_back(*client_has_failed);
+  return out;
+}
+
+VerifyLimitChecks verify_checked_limits(const VerifyCodeRequest& request) {
+  VerifyLimitChecks checks;
+  checks.in_order = request.attempt_limits;
+  if (request.client_failure_limit) {
+    checks.in_order.push_back(*request.client_failure_limit);
+    checks.in_order.back().count = false;  // only wrong codes fill it
+    // One event in the client's bucket is enough to make it a client that failed for this number.
+    checks.client_has_failed = *request.client_failure_limit;
+    checks.client_has_failed->limit = 1;
+    checks.client_has_failed->count = false;
   }
-  return checked;
+  if (request.failure_limit) {
+    checks.number_lock = *request.failure_limit;
+    checks.number_lock->count = false;
+  }
+  return checks;
+}
+
+std::optional<LimitExceeded> verify_refusal(const VerifyLimitReadings& readings) {
+  if (readings.in_order) return readings.in_order;
+  // A client that never failed for the number may be its owner: strangers' guesses must not lock it out. It gets
+  // tries until its first wrong code; each of them still spends an attempt of the live code.
+  if (readings.number_lock && !readings.client_is_new) return readings.number_lock;
+  return std::nullopt;
+}
+
+std::vector<WindowLimit> verify_failure_limits(const VerifyCodeRequest& request) {
+  std::vector<WindowLimit> out;
+  if (request.client_failure_limit) out.push_back(*request.client_failure_limit);
+  if (request.failure_limit) out.push_back(*request.failure_limit);
+  for (auto& limit : out) limit.count = true;
+  return out;
 }
 
 VerifyAttemptDecision decide_verify_attempt(const std::optional<LimitExceeded>& refusal,

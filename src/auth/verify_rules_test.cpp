@@ -16,16 +16,69 @@ StoredCode live_code(int attempts = 0, int max_attempts = 5) {
   return StoredCode{"challenge", Bytes(32, 2), kNow + minutes(5), attempts, max_attempts, false};
 }
 
-TEST(VerifyRules, TheFailureLockIsCheckedAfterTheAttemptLimitsAndNeverCountedThere) {
+VerifyCodeRequest request_with_failure_locks() {
   VerifyCodeRequest request;
   request.attempt_limits = {{"verify_per_ip_hour", "verify:ip:1", 30, hours(1)}};
-  request.failure_limit = WindowLimit{"failed_verify_per_number_hour", "verify-failed:number:+1", 10, hours(1)};
-  const auto checked = verify_checked_limits(request);
-  ASSERT_EQ(checked.size(), 2u);
-  EXPECT_EQ(checked[0].name, "verify_per_ip_hour");
-  EXPECT_TRUE(checked[0].count);
-  EXPECT_EQ(checked[1].name, "failed_verify_per_number_hour");
-  EXPECT_FALSE(checked[1].count);
+  request.client_failure_limit =
+      WindowLimit{"failed_verify_per_number_address_hour", "verify-failed:number:+1:client:1", 10, hours(1)};
+  request.failure_limit = WindowLimit{"failed_verify_per_number_hour", "verify-failed:number:+1", 50, hours(1)};
+  return request;
+}
+
+TEST(VerifyRules, TheClientsFailureLockIsCheckedAfterTheAttemptLimitsAndNeverCountedThere) {
+  const auto checks = verify_checked_limits(request_with_failure_locks());
+  ASSERT_EQ(checks.in_order.size(), 2u);
+  EXPECT_EQ(checks.in_order[0].name, "verify_per_ip_hour");
+  EXPECT_TRUE(checks.in_order[0].count);
+  EXPECT_EQ(checks.in_order[1].name, "failed_verify_per_number_address_hour");
+  EXPECT_FALSE(checks.in_order[1].count);
+  // The number-wide lock is checked apart, and so is whether this client failed at all (one event in its bucket).
+  ASSERT_TRUE(checks.number_lock);
+  EXPECT_EQ(checks.number_lock->limit, 50);
+  EXPECT_FALSE(checks.number_lock->count);
+  ASSERT_TRUE(checks.client_has_failed);
+  EXPECT_EQ(checks.client_has_failed->bucket, "verify-failed:number:+1:client:1");
+  EXPECT_EQ(checks.client_has_failed->limit, 1);
+  EXPECT_FALSE(checks.client_has_failed->count);
+  EXPECT_EQ(checks.all().size(), 4u);  // every bucket, for an engine that locks them first
+}
+
+TEST(VerifyRules, AWrongCodeCountsInTheClientsBucketAndTheNumbers) {
+  const auto counted = verify_failure_limits(request_with_failure_locks());
+  ASSERT_EQ(counted.size(), 2u);
+  EXPECT_EQ(counted[0].bucket, "verify-failed:number:+1:client:1");
+  EXPECT_EQ(counted[1].bucket, "verify-failed:number:+1");
+  EXPECT_TRUE(counted[0].count && counted[1].count);
+}
+
+TEST(VerifyRules, TheNumberLockRefusesOnlyClientsThatFailedForTheNumber) {
+  const LimitExceeded number_lock{"failed_verify_per_number_hour", minutes(40), hours(1)};
+  // A stranger who failed: refused, with the number lock's wait.
+  const auto stranger = verify_refusal({std::nullopt, number_lock, false});
+  ASSERT_TRUE(stranger);
+  EXPECT_EQ(stranger->name, "failed_verify_per_number_hour");
+  EXPECT_EQ(stranger->retry_after, minutes(40));
+  // An address that never failed for the number (maybe the owner's): it gets its try.
+  EXPECT_FALSE(verify_refusal({std::nullopt, number_lock, true}));
+  EXPECT_FALSE(verify_refusal({std::nullopt, std::nullopt, false}));
+}
+
+TEST(VerifyRules, TheAttemptLimitsAndTheClientsLockRefuseEvenANewClientFirst) {
+  const LimitExceeded per_ip{"verify_per_ip_hour", minutes(3), hours(1)};
+  const LimitExceeded number_lock{"failed_verify_per_number_hour", minutes(40), hours(1)};
+  const auto refused = verify_refusal({per_ip, number_lock, true});
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->name, "verify_per_ip_hour");
+}
+
+TEST(VerifyRules, WithoutAClientLockTheNumberLockRefusesEveryone) {
+  VerifyCodeRequest request;
+  request.failure_limit = WindowLimit{"failed_verify_per_number_hour", "verify-failed:number:+1", 5, hours(1)};
+  const auto checks = verify_checked_limits(request);
+  EXPECT_TRUE(checks.in_order.empty());
+  EXPECT_FALSE(checks.client_has_failed);  // nothing to read: the engine leaves client_is_new false
+  const LimitExceeded number_lock{"failed_verify_per_number_hour", minutes(1), hours(1)};
+  EXPECT_TRUE(verify_refusal({std::nullopt, number_lock, false}));
 }
 
 TEST(VerifyRules, ARefusedAttemptWritesNothingAndSaysWhichLimit) {

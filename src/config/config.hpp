@@ -80,7 +80,10 @@ struct Config {
   int sms_per_prefix_per_hour = 50;
   int sms_global_per_hour = 1000;
   int sms_global_per_day = 10000;
-  int failed_verify_per_number_per_hour = 20;
+  // Wrong codes for one number: from one client address (locks that address for the number), and from all of them
+  // (then only addresses that failed for the number are refused).
+  int failed_verify_per_number_per_address_per_hour = 10;
+  int failed_verify_per_number_per_hour = 50;
   int verify_per_ip_per_hour = 200;
   double fraud_min_conversion = 0.2;
   int fraud_min_samples = 20;

@@ -26,7 +26,8 @@ TEST(LoadConfig, TestModeAloneIsAValidConfigurationWithTheSpecDefaults) {
   EXPECT_EQ(config->sms_per_number_per_day, 10);
   EXPECT_EQ(config->sms_per_ip_per_hour, 30);
   EXPECT_EQ(config->sms_global_per_hour, 1000);
-  EXPECT_EQ(config->failed_verify_per_number_per_hour, 20);
+  EXPECT_EQ(config->failed_verify_per_number_per_hour, 50);
+  EXPECT_EQ(config->failed_verify_per_number_per_address_per_hour, 10);
   EXPECT_EQ(config->allowed_countries, std::vector<std::string>{"KZ"});
   EXPECT_EQ(config->jwt_issuer, "sms-auth");
   EXPECT_EQ(config->jwt_audience, "memoir");

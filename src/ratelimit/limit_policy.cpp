@@ -29,8 +29,8 @@ std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::st
   limits.push_back(
       {std::string(kPerIpHour), "sms:ip:" + address_key(client_address), config_.sms_per_ip_per_hour, hours(1)});
 
-  limits.push_back(failed_verifications(phone));
-  limits.back().count = false;  // a locked number gets no new code either
+  limits.push_back(failed_verifications_from(phone, client_address));
+  limits.back().count = false;  // a client locked for the number gets no new code for it either
 
   const std::string number_bucket = "sms:number:" + phone.e164;
   bool counted = false;
@@ -71,6 +71,12 @@ WindowLimit LimitPolicy::failed_verifications(const PhoneNumber& phone) const {
           config_.failed_verify_per_number_per_hour, hours(1)};
 }
 
+WindowLimit LimitPolicy::failed_verifications_from(const PhoneNumber& phone, std::string_view client_address) const {
+  return {std::string(limit_name::kFailedVerifyPerNumberAddress),
+          "verify-failed:number:" + phone.e164 + ":" + failure_tag(client_address),
+          config_.failed_verify_per_number_per_address_per_hour, hours(1)};
+}
+
 std::string LimitPolicy::failure_tag(std::string_view client_address) {
   return "client:" + address_key(client_address);
 }
@@ -82,7 +88,9 @@ std::vector<std::string> LimitPolicy::success_tallies(const PhoneNumber& phone) 
 
 LimitKind LimitPolicy::kind_of(std::string_view limit_name) {
   using namespace limit_name;
-  if (limit_name == kFailedVerifyPerNumber) return LimitKind::failure_lock;
+  if (limit_name == kFailedVerifyPerNumber || limit_name == kFailedVerifyPerNumberAddress) {
+    return LimitKind::failure_lock;
+  }
   if (limit_name == kGlobalHour || limit_name == kGlobalDay) return LimitKind::spend_cap;
   if (limit_name == kConversionPrefix) return LimitKind::low_conversion;
   return LimitKind::ordinary;

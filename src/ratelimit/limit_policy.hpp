@@ -17,6 +17,7 @@ namespace sms_auth {
 namespace limit_name {
 inline constexpr std::string_view kPerIpHour = "per_ip_hour";
 inline constexpr std::string_view kFailedVerifyPerNumber = "failed_verify_per_number_hour";
+inline constexpr std::string_view kFailedVerifyPerNumberAddress = "failed_verify_per_number_address_hour";
 inline constexpr std::string_view kCooldown = "cooldown";
 inline constexpr std::string_view kPerNumberHour = "per_number_hour";
 inline constexpr std::string_view kPerNumberDay = "per_number_day";
@@ -38,7 +39,7 @@ inline constexpr std::string_view kVerifiedPerCountry = "verified:country:";
 // What a refusal means beyond "wait": the callers alert operators on the last two.
 enum class LimitKind {
   ordinary,        // a budget of one client, number or range
-  failure_lock,    // the number is locked by wrong codes: too_many_attempts
+  failure_lock,    // wrong codes lock this client for the number, or the number for clients that failed
   spend_cap,       // a global cap protecting the balance is reached
   low_conversion,  // a number range gets SMS nobody verifies (SMS pumping)
 };
@@ -47,8 +48,10 @@ class LimitPolicy {
  public:
   explicit LimitPolicy(const Config& config);
 
-  // In the order they are checked, cheapest scope first: per client address, per number (locked by failures,
-  // cooldown, hour, day), per prefix (velocity, conversion), global (hour, day). The first that refuses answers.
+  // In the order they are checked, cheapest scope first: per client address, per number (this client locked by its
+  // wrong codes for the number, cooldown, hour, day), per prefix (velocity, conversion), global (hour, day). The
+  // first that refuses answers. The number-wide failure lock is not among them: it would let strangers stop the
+  // owner's codes; the number's SMS budget bounds how many codes guessers can have.
   std::vector<WindowLimit> for_send(const PhoneNumber& phone, std::string_view client_address) const;
   // Counted with every send, never checked on the way: SMS per country, for the per-country conversion watch.
   std::vector<std::string> send_tallies(const PhoneNumber& phone) const;
@@ -56,7 +59,9 @@ class LimitPolicy {
   // Checked and counted on every verification attempt: per client address.
   std::vector<WindowLimit> for_verify_attempt(std::string_view client_address) const;
 
-  // Wrong codes of one number across all its codes; a success from the same client clears them.
+  // Wrong codes of one number from one client across all its codes; its success clears them. Locks that client.
+  WindowLimit failed_verifications_from(const PhoneNumber& phone, std::string_view client_address) const;
+  // Wrong codes of one number from every client; a client's success clears its own. Refuses clients that failed.
   WindowLimit failed_verifications(const PhoneNumber& phone) const;
   // The tag a client's wrong codes carry, so that its success clears only its own failures.
   static std::string failure_tag(std::string_view client_address);

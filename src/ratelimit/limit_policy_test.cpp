@@ -26,7 +26,7 @@ TEST(LimitPolicy, SendChecksAddressThenNumberThenPrefixThenGlobal) {
   const Config config;
   const LimitPolicy policy(config);
   EXPECT_EQ(names_of(policy.for_send(kPhone, "203.0.113.7")),
-            (std::vector<std::string>{"per_ip_hour", "failed_verify_per_number_hour", "cooldown", "per_number_hour",
+            (std::vector<std::string>{"per_ip_hour", "failed_verify_per_number_address_hour", "cooldown", "per_number_hour",
                                       "per_number_day", "per_prefix_hour", "conversion_prefix", "global_hour",
                                       "global_day"}));
 }
@@ -77,8 +77,12 @@ TEST(LimitPolicy, EachSendIsCountedOncePerBucket) {
   }
   EXPECT_EQ(counted, (std::vector<std::string>{"sms:ip:203.0.113.7", "sms:number:+77472367503", "sms:prefix:+7747236",
                                                "sms:global"}));
-  // The failure lock is only checked on a send: wrong codes fill it.
-  EXPECT_FALSE(find(limits, "failed_verify_per_number_hour").count);
+  // The client's failure lock is only checked on a send: wrong codes fill it. The number-wide one is not checked:
+  // strangers' wrong codes must not stop the owner's codes.
+  EXPECT_FALSE(find(limits, "failed_verify_per_number_address_hour").count);
+  EXPECT_EQ(find(limits, "failed_verify_per_number_address_hour").bucket,
+            "verify-failed:number:+77472367503:client:203.0.113.7");
+  EXPECT_THROW(find(limits, "failed_verify_per_number_hour"), std::out_of_range);
 }
 
 TEST(LimitPolicy, NoCooldownLimitWhenTheCooldownIsZero) {
@@ -111,6 +115,7 @@ TEST(LimitPolicy, VerificationLimitsAreTheAddressAndTheNumbersFailures) {
   Config config;
   config.verify_per_ip_per_hour = 6;
   config.failed_verify_per_number_per_hour = 8;
+  config.failed_verify_per_number_per_address_per_hour = 3;
   const LimitPolicy policy(config);
   const auto attempt = policy.for_verify_attempt("203.0.113.7");
   ASSERT_EQ(attempt.size(), 1u);
@@ -121,6 +126,12 @@ TEST(LimitPolicy, VerificationLimitsAreTheAddressAndTheNumbersFailures) {
   EXPECT_EQ(failures.bucket, "verify-failed:number:+77472367503");
   EXPECT_EQ(failures.limit, 8);
   EXPECT_EQ(failures.window, std::chrono::hours(1));
+  // One client's failures for the number have a bucket of their own (IPv6 per /64, like every per-address limit).
+  const auto from_client = policy.failed_verifications_from(kPhone, "2001:db8::5");
+  EXPECT_EQ(from_client.name, "failed_verify_per_number_address_hour");
+  EXPECT_EQ(from_client.bucket, "verify-failed:number:+77472367503:client:2001:db8::/64");
+  EXPECT_EQ(from_client.limit, 3);
+  EXPECT_EQ(from_client.window, std::chrono::hours(1));
 }
 
 TEST(LimitPolicy, AnIpv6ClientCountsAsItsSlash64) {
@@ -138,6 +149,7 @@ TEST(LimitPolicy, AnIpv6ClientCountsAsItsSlash64) {
 
 TEST(LimitPolicy, KindsTellLocksCapsAndPumpingFromOrdinaryBudgets) {
   EXPECT_EQ(LimitPolicy::kind_of("failed_verify_per_number_hour"), LimitKind::failure_lock);
+  EXPECT_EQ(LimitPolicy::kind_of("failed_verify_per_number_address_hour"), LimitKind::failure_lock);
   EXPECT_EQ(LimitPolicy::kind_of("global_hour"), LimitKind::spend_cap);
   EXPECT_EQ(LimitPolicy::kind_of("global_day"), LimitKind::spend_cap);
   EXPECT_EQ(LimitPolicy::kind_of("conversion_prefix"), LimitKind::low_conversion);

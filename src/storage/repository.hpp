@@ -90,8 +90,14 @@ struct VerifyCodeRequest {
   std::string phone_number;
   TimePoint now;
   std::vector<WindowLimit> attempt_limits;  // e.g. per client address: checked and counted on every attempt
-  std::optional<WindowLimit> failure_limit;  // wrong codes of this number: checked, counted on a wrong code,
-                                             // cleared on success
+  // Wrong codes of this number from this client (failure_tag): checked, counted on a wrong code, cleared on its
+  // success. The lock a stranger's guesses put on the number is this one: it holds the guesser, not the owner.
+  std::optional<WindowLimit> client_failure_limit;
+  // Wrong codes of this number from every client: counted on a wrong code, the client's own cleared on its success.
+  // It refuses only clients that have failed for the number (client_failure_limit's bucket is not empty): an address
+  // that never failed still gets its try, so strangers can never lock the owner out (NIST SP 800-63B §5.2.2). Without
+  // client_failure_limit it refuses every client.
+  std::optional<WindowLimit> failure_limit;
   // Wrong codes are counted with this tag (the client's address), and a success clears only the failures with the
   // same tag: "after a success, disregard earlier failures from the same IP" (NIST SP 800-63B §5.2.2), so that a
   // victim's login does not hand a guesser elsewhere a fresh budget. Empty: a success clears every failure.
@@ -110,7 +116,7 @@ enum class VerifyStatus {
   no_code,       // no live code for this number (never sent, used, or replaced)
   expired,       // the live code's lifetime passed
   code_locked,   // the code used up its attempts; it is dead
-  limited,       // a limit of attempt_limits or failure_limit refused; nothing was checked
+  limited,       // a limit of attempt_limits or a failure lock refused; nothing was checked
   user_blocked,  // the code was right but the account is blocked; the code is consumed
 };
 

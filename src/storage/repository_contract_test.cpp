@@ -458,7 +458,7 @@ TEST_P(RepositoryContract, ASuccessForgivesOnlyTheFailuresOfTheSameClient) {
   EXPECT_EQ(verify("+77000000001", kStart, false, kFailures, "client:198.51.100.1").status, VerifyStatus::wrong_code);
   EXPECT_EQ(verify("+77000000001", kStart, false, kFailures, "client:203.0.113.9").status, VerifyStatus::wrong_code);
 
-  // The lock is on the number, whoever failed: a fourth try from anywhere is refused before any check.
+  // Without a client lock in the request, the number lock refuses every client: a fourth try from anywhere.
   const auto locked = verify("+77000000001", kStart + minutes(1), true, kFailures, "client:198.51.100.1");
   EXPECT_EQ(locked.status, VerifyStatus::limited);
   EXPECT_EQ(locked.limit_name, "failed_verify_per_number_hour");
@@ -483,6 +483,77 @@ TEST_P(RepositoryContract, ASuccessWithoutATagClearsEveryFailure) {
   verify("+77000000001", kStart, false, failures);
   ASSERT_EQ(verify("+77000000001", kStart, true, failures).status, VerifyStatus::verified);
   EXPECT_EQ(events("verify-failed:number:+77000000001"), 0);
+}
+
+// The failure locks as LimitPolicy makes them: this client's wrong codes for the number, and the number's from all.
+VerifyCodeRequest verify_from(const std::string& client, TimePoint now, bool right, int client_limit,
+                              int number_limit) {
+  VerifyCodeRequest request;
+  request.phone_number = "+77000000001";
+  request.now = now;
+  request.failure_tag = "client:" + client;
+  request.client_failure_limit = WindowLimit{"failed_verify_per_number_address_hour",
+                                             "verify-failed:number:+77000000001:client:" + client, client_limit,
+                                             hours(1)};
+  request.failure_limit =
+      WindowLimit{"failed_verify_per_number_hour", "verify-failed:number:+77000000001", number_limit, hours(1)};
+  request.submitted_code_hash = right ? kCodeHash : kWrongHash;
+  request.session = NewSession{random_uuid(), random_uuid(), random_bytes(32), now + hours(1), now + hours(2)};
+  return request;
+}
+
+TEST_P(RepositoryContract, AStrangersWrongCodesLockItsAddressAndNotTheOwners) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  EXPECT_EQ(repository_->verify_code(verify_from("203.0.113.9", kStart, false, 2, 10)).status,
+            VerifyStatus::wrong_code);
+  EXPECT_EQ(repository_->verify_code(verify_from("203.0.113.9", kStart + minutes(1), false, 2, 10)).status,
+            VerifyStatus::wrong_code);
+  // The stranger is locked for this number, even with the right code, until its first failure slides out.
+  const auto locked = repository_->verify_code(verify_from("203.0.113.9", kStart + minutes(2), true, 2, 10));
+  EXPECT_EQ(locked.status, VerifyStatus::limited);
+  EXPECT_EQ(locked.limit_name, "failed_verify_per_number_address_hour");
+  EXPECT_EQ(locked.retry_after, hours(1) - minutes(2));
+  EXPECT_EQ(events("verify-failed:number:+77000000001:client:203.0.113.9"), 2);
+  EXPECT_EQ(events("verify-failed:number:+77000000001"), 2);
+  // The refused try did not spend the code: the owner, elsewhere, logs in with it.
+  EXPECT_EQ(repository_->verify_code(verify_from("198.51.100.1", kStart + minutes(3), true, 2, 10)).status,
+            VerifyStatus::verified);
+  EXPECT_EQ(events("verify-failed:number:+77000000001"), 2);  // the stranger's failures are not forgiven
+}
+
+TEST_P(RepositoryContract, TheNumberLockRefusesClientsThatFailedAndGivesANewClientItsTry) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  for (const char* client : {"203.0.113.1", "203.0.113.2", "203.0.113.3"}) {
+    ASSERT_EQ(repository_->verify_code(verify_from(client, kStart, false, 5, 3)).status, VerifyStatus::wrong_code);
+  }
+  // Three addresses, one failure each: each is under its own limit, but the number has 3 and they all failed.
+  const auto refused = repository_->verify_code(verify_from("203.0.113.2", kStart + minutes(1), true, 5, 3));
+  EXPECT_EQ(refused.status, VerifyStatus::limited);
+  EXPECT_EQ(refused.limit_name, "failed_verify_per_number_hour");
+  EXPECT_EQ(refused.retry_after, minutes(59));
+  // A new address gets its try; once it failed, it is one of those the number lock refuses.
+  EXPECT_EQ(repository_->verify_code(verify_from("192.0.2.50", kStart + minutes(2), false, 5, 3)).status,
+            VerifyStatus::wrong_code);
+  EXPECT_EQ(repository_->verify_code(verify_from("192.0.2.50", kStart + minutes(2), true, 5, 3)).limit_name,
+            "failed_verify_per_number_hour");
+  // And the code's own cap still holds: 4 of its 5 attempts are spent, whoever spent them.
+  const auto last = repository_->verify_code(verify_from("192.0.2.51", kStart + minutes(3), false, 5, 3));
+  EXPECT_EQ(last.status, VerifyStatus::wrong_code);
+  EXPECT_EQ(last.attempts_left, 0);
+  EXPECT_EQ(repository_->verify_code(verify_from("198.51.100.1", kStart + minutes(4), true, 5, 3)).status,
+            VerifyStatus::code_locked);
+}
+
+TEST_P(RepositoryContract, ASuccessClearsTheClientsFailuresFromBothLocksAndOnlyThose) {
+  ASSERT_TRUE(send("+77000000001", kStart));
+  repository_->verify_code(verify_from("203.0.113.9", kStart, false, 5, 10));   // a guesser elsewhere
+  repository_->verify_code(verify_from("198.51.100.1", kStart, false, 5, 10));  // the owner's typos
+  repository_->verify_code(verify_from("198.51.100.1", kStart, false, 5, 10));
+  ASSERT_EQ(repository_->verify_code(verify_from("198.51.100.1", kStart, true, 5, 10)).status,
+            VerifyStatus::verified);
+  EXPECT_EQ(events("verify-failed:number:+77000000001:client:198.51.100.1"), 0);
+  EXPECT_EQ(events("verify-failed:number:+77000000001:client:203.0.113.9"), 1);
+  EXPECT_EQ(events("verify-failed:number:+77000000001"), 1);
 }
 
 TEST_P(RepositoryContract, EventCountsByBucketPrefixSeeOnlyThatPrefixAndWindow) {
@@ -589,6 +660,69 @@ TEST_P(RepositoryContract, AReplayWithinTheGraceGetsASiblingWithoutRenewingTheGr
   const auto session = repository_->find_session(first.session_id);
   EXPECT_EQ(session->revoked_reason, "reuse_detected");
   EXPECT_EQ(session->revoked_at, kStart + seconds(11));
+}
+
+TEST_P(RepositoryContract, AFurtherReplayWithinTheGraceRevokesTheFamilyInsteadOfASecondSibling) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  Bytes sibling;
+  ASSERT_EQ(rotate(first.token, kStart + seconds(1), &sibling).status, RotateStatus::rotated_in_grace);
+  // A third presentation of R0, still inside the grace: no third chain, the family ends.
+  Bytes third;
+  EXPECT_EQ(rotate(first.token, kStart + seconds(2), &third).status, RotateStatus::reuse_detected);
+  for (const Bytes& token : {child, sibling, third}) {
+    const auto after = rotate(token, kStart + seconds(3));
+    EXPECT_TRUE(after.status == RotateStatus::session_revoked || after.status == RotateStatus::unknown_token);
+  }
+  EXPECT_EQ(rotate(child, kStart + seconds(3)).revoked_reason, "reuse_detected");
+  EXPECT_EQ(repository_->find_session(first.session_id)->revoked_at, kStart + seconds(2));
+}
+
+TEST_P(RepositoryContract, EachRotatedTokenHasItsOwnSibling) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  ASSERT_EQ(rotate(first.token, kStart + seconds(1)).status, RotateStatus::rotated_in_grace);
+  // The child's own rotation and retry: the retry is the child's sibling, not R0's second one.
+  Bytes grandchild;
+  ASSERT_EQ(rotate(child, kStart + seconds(2), &grandchild).status, RotateStatus::rotated);
+  EXPECT_EQ(rotate(child, kStart + seconds(3)).status, RotateStatus::rotated_in_grace);
+  EXPECT_EQ(rotate(grandchild, kStart + seconds(4)).status, RotateStatus::rotated);
+}
+
+TEST_P(RepositoryContract, ParallelReplaysWithinTheGraceGiveOneSiblingAndEndTheFamily) {
+  const Login first = login("+77000000001", kStart);
+  Bytes child;
+  ASSERT_EQ(rotate(first.token, kStart, &child).status, RotateStatus::rotated);
+  constexpr int kParallel = 8;
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> siblings{0};
+  std::atomic<int> reuse{0};
+  std::atomic<int> revoked{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      RotateRefreshTokenRequest request;
+      request.presented_hash = first.token;
+      request.now = kStart + seconds(1);
+      request.new_token_hash = random_bytes(32);
+      request.new_token_expires_at = kStart + hours(1);
+      request.reuse_grace = seconds(10);
+      const auto outcome = connections[static_cast<std::size_t>(i)]->rotate_refresh_token(request);
+      if (outcome.status == RotateStatus::rotated_in_grace) ++siblings;
+      if (outcome.status == RotateStatus::reuse_detected) ++reuse;
+      if (outcome.status == RotateStatus::session_revoked) ++revoked;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  // Serialized by the token's lock: one sibling, one replay that ends the family, the rest find it ended.
+  EXPECT_EQ(siblings.load(), 1);
+  EXPECT_EQ(reuse.load(), 1);
+  EXPECT_EQ(revoked.load(), kParallel - 2);
+  EXPECT_EQ(repository_->find_session(first.session_id)->revoked_reason, "reuse_detected");
+  EXPECT_EQ(rotate(child, kStart + seconds(2)).status, RotateStatus::session_revoked);
 }
 
 TEST_P(RepositoryContract, WithoutAGraceAReplayRevokesTheFamily) {

@@ -41,8 +41,8 @@ struct RotateRefreshTokenRequest {
   TimePoint now;
   Bytes new_token_hash;  // SHA-256 of the token to hand out if the presented one is accepted
   TimePoint new_token_expires_at;  // idle expiry of the new token
-  // A token rotated less than this long ago gets a sibling instead of revoking its family (a lost response, two tabs
-  // refreshing at once). Zero disables the grace.
+  // A token rotated less than this long ago gets one sibling instead of revoking its family (a lost response, two
+  // tabs refreshing at once); a further replay revokes it. Zero disables the grace.
   Milliseconds reuse_grace{0};
 };
 
@@ -53,7 +53,7 @@ enum class RotateStatus {
   idle_expired,      // the presented token outlived its idle lifetime
   session_expired,   // the family outlived its absolute lifetime
   session_revoked,   // the family was ended earlier (logout, revocation, reuse, block)
-  reuse_detected,    // a rotated token replayed after the grace: the family is now revoked
+  reuse_detected,    // a rotated token replayed after the grace, or again after its sibling: the family is revoked
   user_blocked,      // the account is blocked: the family is now revoked
 };
 
@@ -89,7 +89,7 @@ class SessionStore {
 
   // In one transaction: finds the presented token, checks its family (open, within its absolute lifetime, user not
   // blocked) and the token itself (not rotated, within its idle lifetime), and either rotates it (marks it rotated,
-  // stores the new token, touches the session), gives a sibling within the reuse grace, or ends the family (reuse,
+  // stores the new token, touches the session), gives one sibling within the reuse grace, or ends the family (reuse,
   // block). Two concurrent calls with one token are serialized: the second sees the first's rotation, so they can
   // never start independent families.
   virtual RotateRefreshTokenResult rotate_refresh_token(const RotateRefreshTokenRequest& request) = 0;

@@ -183,8 +183,8 @@ def test_verify_attempts_per_address_are_limited(make_server):
     assert f"auth.verify locked phone={mask(PHONE)} ip=127.0.0.1 limit=verify_per_ip_hour" in server.log()
 
 
-def test_wrong_codes_across_resent_codes_lock_the_number_for_verify_and_send(make_server):
-    server = make_server(FAILED_VERIFY_PER_NUMBER_PER_HOUR=4, RESEND_COOLDOWN_SECONDS=0)
+def test_wrong_codes_across_resent_codes_lock_the_address_for_the_number_on_verify_and_send(make_server):
+    server = make_server(FAILED_VERIFY_PER_NUMBER_PER_ADDRESS_PER_HOUR=4, RESEND_COOLDOWN_SECONDS=0)
     for attempts in [2, 2]:  # spread over two codes
         assert server.send_code(PHONE).status == 200
         code = code_for(server, PHONE)
@@ -193,16 +193,17 @@ def test_wrong_codes_across_resent_codes_lock_the_number_for_verify_and_send(mak
     # The fifth try is refused whatever the code, with the time left in the window.
     retry_after = assert_429(server.verify_code(PHONE, code), "too_many_attempts")
     assert HOUR - 30 <= retry_after <= HOUR
-    # A locked number gets no new code either.
+    # An address locked for a number gets no new code for it either.
     assert_429(server.send_code(PHONE), "too_many_attempts")
     assert len(sent_to(server, PHONE)) == 2
-    assert metric(server, "sms_auth_rate_limited_total", limit="failed_verify_per_number_hour") == 2
-    # Other numbers are not affected.
+    assert metric(server, "sms_auth_rate_limited_total", limit="failed_verify_per_number_address_hour") == 2
+    # Other numbers are not affected (and other addresses are not: tests/integration/test_failure_lock.py).
     assert server.login(number(5))["success"] is True
 
 
 def test_a_successful_login_clears_the_clients_own_failures(make_server):
-    server = make_server(FAILED_VERIFY_PER_NUMBER_PER_HOUR=3, RESEND_COOLDOWN_SECONDS=0)
+    server = make_server(FAILED_VERIFY_PER_NUMBER_PER_HOUR=3, FAILED_VERIFY_PER_NUMBER_PER_ADDRESS_PER_HOUR=3,
+                         RESEND_COOLDOWN_SECONDS=0)
     for _ in range(2):
         assert server.send_code(PHONE).status == 200
         code = code_for(server, PHONE)

@@ -103,6 +103,10 @@ ALTER TABLE otp_codes ADD COLUMN delivery_uncertain boolean NOT NULL DEFAULT fal
 -- Which gateway sent the message (mobizon, http): only the messages of the gateway that reports statuses are polled.
 ALTER TABLE sms_messages ADD COLUMN gateway text NOT NULL DEFAULT 'mobizon';
 )sql"},
+      {12, R"sql(
+-- Siblings a rotated token got within the reuse grace: one is allowed, a further replay ends the family.
+ALTER TABLE refresh_tokens ADD COLUMN grace_siblings integer NOT NULL DEFAULT 0;
+)sql"},
   };
   return migrations;
 }

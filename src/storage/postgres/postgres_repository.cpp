@@ -253,9 +253,15 @@ void PostgresRepository::mark_delivery_uncertain(const std::string& phone_number
 
 VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& request) {
   return in_transaction([&](PgConnection& c) {
-    const std::vector<WindowLimit> checked = verify_checked_limits(request);
-    lock_buckets(c, checked);
-    const auto refusal = check_limits(c, checked, request.now);
+    const VerifyLimitChecks checks = verify_checked_limits(request);
+    lock_buckets(c, checks.all());  // every bucket in one sorted call: two verifications never wait in a cycle
+    VerifyLimitReadings readings;
+    readings.in_order = check_limits(c, checks.in_order, request.now);
+    if (checks.number_lock) readings.number_lock = check_limits(c, {*checks.number_lock}, request.now);
+    if (checks.client_has_failed) {
+      readings.client_is_new = !check_limits(c, {*checks.client_has_failed}, request.now).has_value();
+    }
+    const auto refusal = verify_refusal(readings);
     // The code row stays locked until commit: parallel verifications of one number run one after the other.
     std::optional<StoredCode> code;
     const auto row = c.exec(kLockCode, {request.phone_number});
@@ -275,9 +281,7 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
 
     const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
     if (!comparison.matched) {
-      if (comparison.count_failure && request.failure_limit) {
-        count_limits(c, {*request.failure_limit}, request.now, request.failure_tag);
-      }
+      if (comparison.count_failure) count_limits(c, verify_failure_limits(request), request.now, request.failure_tag);
       return comparison.answer;
     }
     if (c.exec(kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}).empty()) {
@@ -305,9 +309,8 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
                             ms(request.session.session_expires_at)});
     c.exec(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
                           ms(request.now), ms(request.session.refresh_expires_at)});
-    if (request.failure_limit) {
-      c.exec(kForgetBucket, {request.failure_limit->bucket,
-                             request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
+    for (const WindowLimit& failures : verify_failure_limits(request)) {
+      c.exec(kForgetBucket, {failures.bucket, request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
     }
     count_buckets(c, request.success_tallies, request.now, {});
     return out;

@@ -17,11 +17,14 @@ constexpr const char* kSessionColumns =
 constexpr PgStatement kLockToken{
     "lock_token",
     "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, s.revoked_reason, u.id, "
-    "u.phone_number, u.blocked_at IS NOT NULL FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+    "u.phone_number, u.blocked_at IS NOT NULL, t.grace_siblings FROM refresh_tokens t "
+    "JOIN sessions s ON s.id = t.session_id "
     "JOIN users u ON u.id = s.user_id WHERE t.token_hash = $1 FOR UPDATE OF t, s"};
 constexpr PgStatement kRotateToken{
     "rotate_token",
     "UPDATE refresh_tokens SET rotated_at = $2, replaced_by = $3 WHERE token_hash = $1 AND rotated_at IS NULL"};
+constexpr PgStatement kCountGraceSibling{
+    "count_grace_sibling", "UPDATE refresh_tokens SET grace_siblings = grace_siblings + 1 WHERE token_hash = $1"};
 constexpr PgStatement kTouchSession{"touch_session", "UPDATE sessions SET last_used_at = $2 WHERE id = $1"};
 constexpr PgStatement kInsertToken{
     "insert_token",
@@ -91,6 +94,7 @@ RotateRefreshTokenResult PostgresRepository::rotate_refresh_token(const RotateRe
       token->user_id = found.text(0, 6);
       token->phone_number = found.text(0, 7);
       token->user_blocked = found.boolean(0, 8);
+      token->grace_siblings = static_cast<int>(found.integer(0, 9));
     }
 
     const RotationDecision decision = decide_rotation(token, request.now, request.reuse_grace);
@@ -101,7 +105,9 @@ RotateRefreshTokenResult PostgresRepository::rotate_refresh_token(const RotateRe
         c.exec(kEndSession, {token->session_id, ms(request.now), decision.revoke_reason});
         break;
       case RotationAction::add_sibling:
-        // The grace is measured from the first rotation and is not renewed by a sibling.
+        // The grace is measured from the first rotation and is not renewed by a sibling; the token (locked) counts
+        // it, so the next replay ends the family instead of opening one more chain.
+        c.exec(kCountGraceSibling, {PgParam::bytes(request.presented_hash)});
         store_refresh_token(c, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
         break;
       case RotationAction::rotate:

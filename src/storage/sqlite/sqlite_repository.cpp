@@ -278,7 +278,14 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
   return with_database([&](SQLite::Database& db) {
     ImmediateTransaction tx(db);
 
-    const auto refusal = check_limits(db, verify_checked_limits(request), request.now);
+    const VerifyLimitChecks checks = verify_checked_limits(request);
+    VerifyLimitReadings readings;
+    readings.in_order = check_limits(db, checks.in_order, request.now);
+    if (checks.number_lock) readings.number_lock = check_limits(db, {*checks.number_lock}, request.now);
+    if (checks.client_has_failed) {
+      readings.client_is_new = !check_limits(db, {*checks.client_has_failed}, request.now).has_value();
+    }
+    const auto refusal = verify_refusal(readings);
     std::optional<StoredCode> code;
     SQLite::Statement select(db,
                              "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at "
@@ -308,9 +315,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
 
     const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
     if (!comparison.matched) {
-      if (comparison.count_failure && request.failure_limit) {
-        count_limits(db, {*request.failure_limit}, request.now, request.failure_tag);
-      }
+      if (comparison.count_failure) count_limits(db, verify_failure_limits(request), request.now, request.failure_tag);
       tx.commit();
       return comparison.answer;
     }
@@ -370,12 +375,12 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     token.bind(4, to_unix_ms(request.session.refresh_expires_at));
     token.exec();
 
-    if (request.failure_limit) {
+    for (const WindowLimit& failures : verify_failure_limits(request)) {
       // The tag rides in the reservation column: failures are never refunded otherwise, and their tags ("client:…")
       // cannot collide with a send's random reservation id.
       forget_events(db, request.failure_tag.empty() ? "bucket = ?" : "bucket = ? AND reservation = ?",
                     [&](SQLite::Statement& statement) {
-                      statement.bind(1, request.failure_limit->bucket);
+                      statement.bind(1, failures.bucket);
                       if (!request.failure_tag.empty()) statement.bind(2, request.failure_tag);
                     });
     }

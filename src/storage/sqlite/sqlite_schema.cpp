@@ -104,6 +104,11 @@ ALTER TABLE otp_codes ADD COLUMN delivery_uncertain INTEGER NOT NULL DEFAULT 0;
 -- Which gateway sent the message (mobizon, http): only Mobizon's messages are polled for their status there.
 ALTER TABLE sms_messages ADD COLUMN gateway TEXT NOT NULL DEFAULT 'mobizon';
 )sql"},
+      // Issue 13, refresh grace replay (numbered apart from parallel branches' migrations).
+      {12, R"sql(
+-- Siblings a rotated token got within the reuse grace: one is allowed, a further replay ends the family.
+ALTER TABLE refresh_tokens ADD COLUMN grace_siblings INTEGER NOT NULL DEFAULT 0;
+)sql"},
   };
   return migrations;
 }

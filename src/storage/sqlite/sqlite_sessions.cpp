@@ -73,7 +73,7 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
     std::optional<RefreshTokenState> token;
     SQLite::Statement find(db,
                            "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, "
-                           "s.revoked_reason, u.id, u.phone_number, u.blocked_at "
+                           "s.revoked_reason, u.id, u.phone_number, u.blocked_at, t.grace_siblings "
                            "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
                            "JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?");
     bind_blob(find, 1, request.presented_hash);
@@ -88,6 +88,7 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
       token->user_id = find.getColumn(6).getString();
       token->phone_number = find.getColumn(7).getString();
       token->user_blocked = !find.getColumn(8).isNull();
+      token->grace_siblings = find.getColumn(9).getInt();
     }
     find.reset();
 
@@ -98,11 +99,17 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
       case RotationAction::revoke_family:
         end_session(db, token->session_id, request.now, decision.revoke_reason);
         break;
-      case RotationAction::add_sibling:
-        // The grace is measured from the first rotation and is not renewed by this sibling, so replaying one token
-        // can never keep a second branch of the family alive for longer than the grace.
+      case RotationAction::add_sibling: {
+        // The grace is measured from the first rotation and is not renewed by this sibling, and the token counts it:
+        // the next replay ends the family instead of opening one more chain.
+        SQLite::Statement count_sibling(db,
+                                        "UPDATE refresh_tokens SET grace_siblings = grace_siblings + 1 "
+                                        "WHERE token_hash = ?");
+        bind_blob(count_sibling, 1, request.presented_hash);
+        count_sibling.exec();
         store_refresh_token(db, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
         break;
+      }
       case RotationAction::rotate: {
         SQLite::Statement rotate(db,
                                  "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
