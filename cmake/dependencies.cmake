@@ -9,6 +9,7 @@ find_package(CLI11 REQUIRED)
 find_package(SQLiteCpp REQUIRED)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(PostgreSQL REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
 
 # libphonenumber-dev ships neither a CMake config nor a .pc file.
 find_library(PHONENUMBER_LIBRARY phonenumber REQUIRED)

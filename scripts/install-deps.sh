@@ -11,6 +11,7 @@ build_packages=(
   g++ cmake ninja-build pkg-config ccache
   libboost-dev libssl-dev libphonenumber-dev libsqlite3-dev libpq-dev
   libsqlitecpp-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev
+  prometheus-cpp-dev
 )
 test_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
@@ -19,6 +20,7 @@ test_packages=(
   chromium nodejs npm
   systemd nginx docker-compose python3-yaml python3-jsonschema
   clang libclang-rt-14-dev
+  prometheus
 )
 
 # The load test's tools and its baseline (the original backend's FastAPI stack); perf for its profiles.

@@ -9,6 +9,7 @@
 #include "app/startup_error.hpp"
 #include "auth/sms_text.hpp"
 #include "http/web_assets.hpp"
+#include "metrics/build_info.hpp"
 #include "sms/failover_gateway.hpp"
 #include "sms/http/http_gateway.hpp"
 #include "sms/mobizon/mobizon_gateway.hpp"
@@ -95,6 +96,7 @@ std::set<std::string, std::less<>> openapi_switches(const Config& config) {
   std::set<std::string, std::less<>> configured;
   if (!config.admin_token.empty()) configured.insert("ADMIN_TOKEN");
   if (!config.mobizon_webhook_secret.empty()) configured.insert("MOBIZON_WEBHOOK_SECRET");
+  if (!config.metrics_host.empty()) configured.insert("METRICS_LISTEN");
   return configured;
 }
 
@@ -218,12 +220,23 @@ Application::Application(Config config, boost::asio::io_context& io)
                                          // A test server others can reach must not tell them the code.
                                          config_.sms_test_mode_public ? std::nullopt : config_.sms_test_fixed_code}),
       openapi_handlers_(openapi_switches(config_)),
-      router_(metrics_) {
+      router_(metrics_, config_.access_log) {
+  const BuildInfo build = build_info();
+  metrics_.gauge("sms_auth_build_info", "The version and git commit of this binary (always 1)", {"version", "commit"})
+      .labels({std::string(build.version), std::string(build.commit)})
+      .set(1);
   for (const auto& text : measure_sms_texts(config_)) {
     spdlog::log(text.size.segments > 1 ? spdlog::level::warn : spdlog::level::info, "config: {}",
                 describe_sms_text_size(text));
   }
   router_.add(health_handlers_.routes());
+  if (config_.metrics_host.empty()) {
+    router_.add(health_handlers_.metrics_routes());
+  } else {
+    // Scrapers reach their own listener; the public port answers 404 for /metrics.
+    metrics_router_.emplace(metrics_, config_.access_log);
+    metrics_router_->add(health_handlers_.metrics_routes());
+  }
   router_.add(sms_auth_handlers_.routes());
   router_.add(session_handlers_.routes());
   router_.add(jwks_handlers_.routes());

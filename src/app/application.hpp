@@ -71,6 +71,8 @@ class Application {
   const Config& config() const { return config_; }
   StorageEngine& storage() { return *storage_; }
   const Router& router() const { return router_; }
+  // /metrics alone, for METRICS_LISTEN's listener; null without METRICS_LISTEN (then /metrics is on router()).
+  const Router* metrics_router() const { return metrics_router_ ? &*metrics_router_ : nullptr; }
   const ClientAddressResolver& client_addresses() const { return client_addresses_; }
   const LimitPolicy& limits() const { return limits_; }
   MetricsRegistry& metrics() { return metrics_; }
@@ -108,6 +110,7 @@ class Application {
   std::optional<SmsAdminHandlers> sms_admin_handlers_;   // ADMIN_TOKEN set
   std::optional<MobizonWebhookHandler> mobizon_webhook_;  // MOBIZON_WEBHOOK_SECRET set
   Router router_;
+  std::optional<Router> metrics_router_;  // METRICS_LISTEN set
 };
 
 }  // namespace sms_auth

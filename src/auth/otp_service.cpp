@@ -62,6 +62,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   if (!phone) co_return phone.error();
   const TimePoint now = clock_.now();
   const char* action = command.resend ? "resend" : "send";
+  const char* event = command.resend ? "auth.resend" : "auth.send";
 
   IssueCodeRequest request;
   request.phone_number = phone->e164;
@@ -82,7 +83,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
 
   auto issuing = storage_.issue_code(request);  // named: GCC PR 100611
   auto issued = co_await std::move(issuing);
-  if (!issued) co_return send_refused(*phone, command.client_address, action, issued.error(), now);
+  if (!issued) co_return send_refused(*phone, command, action, issued.error(), now);
 
   CodeSent out;
   out.expires_in = whole_seconds_left(issued->expires_at, now);
@@ -92,8 +93,9 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   if (is_test_number(*phone)) {
     // Store reviewers and CI log in with a known code; nothing is sent and nothing costs money.
     metrics_.codes_sent.labels({"test_number"}).inc();
-    spdlog::info("auth.{} phone={} ip={} test_number=true", action, mask_phone(phone->e164),
-                 log_safe(command.client_address));
+    log_event(LogLevel::info, command.log, event,
+              {{"phone", mask_phone(phone->e164)}, {"client", log_safe(command.client_address)},
+               {"test_number", true}});
     out.sms_id = "test-number";
     out.phone = std::move(*phone);
     co_return out;
@@ -104,7 +106,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   // Named, not a temporary in the co_await expression: g++ 12 destroys such temporaries twice (GCC PR 100611).
   const std::string locale =
       choose_sms_locale(command.locale, command.accept_language, config_.sms_default_locale);
-  OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left)};
+  OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left), command.log};
   auto sent = co_await sender_.send(std::move(sms));
   if (!sent) {
     const SendFailure& failure = sent.error();
@@ -117,9 +119,12 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
                                                      : std::vector<std::string>{});
       co_await std::move(refunding);  // named: GCC PR 100611
       metrics_.codes_sent.labels({refused ? "rejected" : "unavailable"}).inc();
-      spdlog::warn("auth.{} failed phone={} ip={} error={} outcome={}", action, mask_phone(phone->e164),
-                   log_safe(command.client_address), error_name(failure.error.code),
-                   send_outcome_name(failure.outcome));
+      log_event(LogLevel::warn, command.log, event,
+                {{"result", "failed"},
+                 {"phone", mask_phone(phone->e164)},
+                 {"client", log_safe(command.client_address)},
+                 {"error", error_name(failure.error.code)},
+                 {"outcome", send_outcome_name(failure.outcome)}});
       co_return failure.error;
     }
     // The SMS may arrive (and be billed): no automatic re-send, the code stays live and counted. The next send to
@@ -127,9 +132,13 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
     auto marking = storage_.mark_delivery_uncertain(phone->e164, issued->challenge_id, true);
     co_await std::move(marking);
     metrics_.codes_sent.labels({"possibly_sent"}).inc();
-    spdlog::warn("auth.{} failed phone={} ip={} error=sms_unavailable outcome=possibly_sent: the code stays valid and "
-                 "the next send repeats it",
-                 action, mask_phone(phone->e164), log_safe(command.client_address));
+    log_event(LogLevel::warn, command.log, event,
+              {{"result", "failed"},
+               {"phone", mask_phone(phone->e164)},
+               {"client", log_safe(command.client_address)},
+               {"error", "sms_unavailable"},
+               {"outcome", "possibly_sent"}},
+              "the code stays valid and the next send repeats it");
     Error error = make_error(errc::sms_unavailable, "The SMS may arrive shortly; if it does not, ask again later");
     error.retry_after_seconds = std::max<std::int64_t>(failure.error.retry_after_seconds.value_or(0),
                                                        config_.resend_cooldown.count());
@@ -141,20 +150,28 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   }
 
   metrics_.codes_sent.labels({"sent"}).inc();
-  spdlog::info("auth.{} phone={} ip={} sms_id={} reused_code={}{}", action, mask_phone(phone->e164),
-               log_safe(command.client_address), log_safe(sent->message_id), issued->reused,
-               sent->held_for_moderation ? " held_for_moderation=true" : "");
+  if (sent->held_for_moderation) {
+    log_event(LogLevel::info, command.log, event,
+              {{"phone", mask_phone(phone->e164)}, {"client", log_safe(command.client_address)},
+               {"sms_id", log_safe(sent->message_id)}, {"reused_code", issued->reused},
+               {"held_for_moderation", true}});
+  } else {
+    log_event(LogLevel::info, command.log, event,
+              {{"phone", mask_phone(phone->e164)}, {"client", log_safe(command.client_address)},
+               {"sms_id", log_safe(sent->message_id)}, {"reused_code", issued->reused}});
+  }
   out.sms_id = std::move(sent->message_id);
   out.phone = std::move(*phone);
   co_return out;
 }
 
-Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client_address, std::string_view action,
+Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& command, std::string_view action,
                                const LimitExceeded& refusal, TimePoint now) {
   const std::int64_t retry_after = ceil_seconds(refusal.retry_after);
   metrics_.rate_limited.labels({refusal.name}).inc();
-  spdlog::warn("auth.rate_limited action={} phone={} ip={} limit={} retry_after={}s", action, mask_phone(phone.e164),
-               log_safe(client_address), refusal.name, retry_after);
+  log_event(LogLevel::warn, command.log, "auth.rate_limited",
+            {{"action", action}, {"phone", mask_phone(phone.e164)}, {"client", log_safe(command.client_address)},
+             {"limit", refusal.name}, {"retry_after_s", retry_after}});
 
   const LimitKind kind = LimitPolicy::kind_of(refusal.name);
   if (kind == LimitKind::spend_cap || kind == LimitKind::low_conversion) {
@@ -229,8 +246,9 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
     case VerifyStatus::verified: {
       count("verified");
       metrics_.logins.labels({outcome.user_created ? "true" : "false"}).inc();
-      spdlog::info("auth.verify ok phone={} ip={} user={} new_user={} session={}", masked, address, outcome.user.id,
-                   outcome.user_created, session_id);
+      log_event(LogLevel::info, command.log, "auth.verify",
+                {{"result", "ok"}, {"phone", masked}, {"client", address}, {"user", outcome.user.id},
+                 {"new_user", outcome.user_created}, {"session", session_id}});
       LoginSucceeded out;
       out.access_token = tokens_.issue(outcome.user.id, session_id, phone->e164, now);
       out.refresh_token = refresh_token;
@@ -240,8 +258,9 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
     }
     case VerifyStatus::wrong_code: {
       count("wrong_code");
-      spdlog::warn("auth.verify failed phone={} ip={} reason=wrong_code attempts_left={}", masked, address,
-                   outcome.attempts_left);
+      log_event(LogLevel::warn, command.log, "auth.verify",
+                {{"result", "failed"}, {"phone", masked}, {"client", address}, {"reason", "wrong_code"},
+                 {"attempts_left", outcome.attempts_left}});
       Error error = make_error(errc::invalid_code, outcome.attempts_left > 0
                                                        ? "The code is wrong"
                                                        : "The code is wrong; no attempts are left for it, request a "
@@ -251,19 +270,22 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
     }
     case VerifyStatus::no_code: {
       count("no_code");
-      spdlog::warn("auth.verify failed phone={} ip={} reason=no_pending_code", masked, address);
+      log_event(LogLevel::warn, command.log, "auth.verify",
+                {{"result", "failed"}, {"phone", masked}, {"client", address}, {"reason", "no_pending_code"}});
       Error error = make_error(errc::invalid_code, "The code is wrong or was already used; request a new code");
       error.attempts_left = 0;
       co_return error;
     }
     case VerifyStatus::expired:
       count("expired");
-      spdlog::warn("auth.verify failed phone={} ip={} reason=expired", masked, address);
+      log_event(LogLevel::warn, command.log, "auth.verify",
+                {{"result", "failed"}, {"phone", masked}, {"client", address}, {"reason", "expired"}});
       co_return make_error(errc::code_expired, "The code has expired; request a new code");
     case VerifyStatus::code_locked: {
       count("code_locked");
       metrics_.rate_limited.labels({"code_attempts"}).inc();  // every 429 is counted by the limit that gave it
-      spdlog::warn("auth.verify locked phone={} ip={} reason=code_attempts_used", masked, address);
+      log_event(LogLevel::warn, command.log, "auth.verify",
+                {{"result", "locked"}, {"phone", masked}, {"client", address}, {"reason", "code_attempts_used"}});
       Error error = make_error(errc::too_many_attempts, "Too many wrong codes; request a new code");
       error.retry_after_seconds = ceil_seconds(outcome.retry_after);
       co_return error;
@@ -271,8 +293,9 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
     case VerifyStatus::limited: {
       count("limited");
       metrics_.rate_limited.labels({outcome.limit_name}).inc();
-      spdlog::warn("auth.verify locked phone={} ip={} limit={} retry_after={}s", masked, address, outcome.limit_name,
-                   ceil_seconds(outcome.retry_after));
+      log_event(LogLevel::warn, command.log, "auth.verify",
+                {{"result", "locked"}, {"phone", masked}, {"client", address}, {"limit", outcome.limit_name},
+                 {"retry_after_s", ceil_seconds(outcome.retry_after)}});
       Error error = make_error(errc::too_many_attempts, outcome.limit_name == limit_name::kVerifyPerIpHour
                                                             ? "Too many verification attempts from this address; "
                                                               "try again later"
@@ -282,7 +305,9 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
     }
     case VerifyStatus::user_blocked:
       count("user_blocked");
-      spdlog::warn("auth.verify refused phone={} ip={} reason=user_blocked user={}", masked, address, outcome.user.id);
+      log_event(LogLevel::warn, command.log, "auth.verify",
+                {{"result", "refused"}, {"phone", masked}, {"client", address}, {"reason", "user_blocked"},
+                 {"user", outcome.user.id}});
       co_return make_error(errc::access_denied, "This account is blocked");
   }
   throw std::logic_error("verify_code: unhandled status");

@@ -12,6 +12,7 @@
 #include "core/clock.hpp"
 #include "ratelimit/alert_throttle.hpp"
 #include "ratelimit/limit_policy.hpp"
+#include "core/log.hpp"
 #include "sms/sms_sender.hpp"
 #include "storage/storage_engine.hpp"
 
@@ -23,6 +24,7 @@ struct SendCodeCommand {
   bool resend = false;         // resend-code: the live code again, when there is one
   std::string locale;           // the body's `locale` (a well-formed tag) or empty
   std::string accept_language;  // the request's Accept-Language header, or empty
+  LogContext log = {};          // the request's, for its log lines
 };
 
 struct CodeSent {
@@ -37,6 +39,7 @@ struct VerifyCodeCommand {
   std::string phone_input;
   std::string code;
   std::string client_address;
+  LogContext log = {};  // the request's, for its log lines
 };
 
 struct LoginSucceeded {
@@ -72,7 +75,7 @@ class OtpService {
   std::string code_for(const PhoneNumber& phone, const Bytes& seed) const;
   bool is_test_number(const PhoneNumber& phone) const;
   // The answer to a send refused by a limit: metric, log line, an operator alert for caps and pumping, the error.
-  Error send_refused(const PhoneNumber& phone, std::string_view client_address, std::string_view action,
+  Error send_refused(const PhoneNumber& phone, const SendCodeCommand& command, std::string_view action,
                      const LimitExceeded& refusal, TimePoint now);
 
   const Config& config_;

@@ -1,7 +1,6 @@
 // Refresh, authenticate, logout, me: input checks first, then one awaited storage call, then signing.
 #include "auth/session_service.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include "auth/otp_service.hpp"
 #include "core/log.hpp"
@@ -40,7 +39,8 @@ awaitable<result<TokenPair>> SessionService::refresh(RefreshCommand command) {
   const std::string address = log_safe(command.client_address);
   if (command.refresh_token.empty() || command.refresh_token.size() > kMaxRefreshTokenSize) {
     metrics_.refreshes.labels({"unknown_token"}).inc();
-    spdlog::warn("auth.refresh failed reason=malformed_token ip={}", address);
+    log_event(LogLevel::warn, command.log, "auth.refresh",
+              {{"result", "failed"}, {"reason", "malformed_token"}, {"client", address}});
     co_return invalid_grant("The refresh token is not valid");
   }
   const TimePoint now = clock_.now();
@@ -61,55 +61,66 @@ awaitable<result<TokenPair>> SessionService::refresh(RefreshCommand command) {
   switch (rotation.status) {
     case RotateStatus::rotated:
     case RotateStatus::rotated_in_grace:
-      spdlog::info("auth.refresh ok phone={} ip={} user={} session={}{}", masked, address, rotation.user_id,
-                   rotation.session_id,
-                   rotation.status == RotateStatus::rotated_in_grace ? " within_reuse_grace=true" : "");
+      log_event(LogLevel::info, command.log, "auth.refresh",
+                {{"result", "ok"}, {"phone", masked}, {"client", address}, {"user", rotation.user_id},
+                 {"session", rotation.session_id},
+                 {"within_reuse_grace", rotation.status == RotateStatus::rotated_in_grace}});
       out.access_token = tokens_.issue(rotation.user_id, rotation.session_id, rotation.phone_number, now);
       co_return out;
     case RotateStatus::reuse_detected:
-      spdlog::warn("auth.refresh reuse_detected phone={} ip={} user={} session={}: the session is revoked", masked,
-                   address, rotation.user_id, rotation.session_id);
+      log_event(LogLevel::warn, command.log, "auth.refresh",
+                {{"result", "reuse_detected"}, {"phone", masked}, {"client", address}, {"user", rotation.user_id},
+                 {"session", rotation.session_id}},
+                "the session is revoked");
       co_return invalid_grant("The refresh token was already used; the session has been ended, sign in again");
     case RotateStatus::unknown_token:
-      spdlog::warn("auth.refresh failed reason=unknown_token ip={}", address);
+      log_event(LogLevel::warn, command.log, "auth.refresh",
+                {{"result", "failed"}, {"reason", "unknown_token"}, {"client", address}});
       co_return invalid_grant("The refresh token is not valid");
     case RotateStatus::idle_expired:
     case RotateStatus::session_expired:
-      spdlog::info("auth.refresh failed reason={} phone={} ip={} user={} session={}", status_name(rotation.status),
-                   masked, address, rotation.user_id, rotation.session_id);
+      log_event(LogLevel::info, command.log, "auth.refresh",
+                {{"result", "failed"}, {"reason", status_name(rotation.status)}, {"phone", masked},
+                 {"client", address}, {"user", rotation.user_id}, {"session", rotation.session_id}});
       co_return invalid_grant("The refresh token has expired; sign in again");
     case RotateStatus::session_revoked:
-      spdlog::warn("auth.refresh failed reason=session_revoked revoked_reason={} phone={} ip={} user={} session={}",
-                   rotation.revoked_reason, masked, address, rotation.user_id, rotation.session_id);
+      log_event(LogLevel::warn, command.log, "auth.refresh",
+                {{"result", "failed"}, {"reason", "session_revoked"}, {"revoked_reason", rotation.revoked_reason},
+                 {"phone", masked}, {"client", address}, {"user", rotation.user_id},
+                 {"session", rotation.session_id}});
       co_return invalid_grant("The session has ended; sign in again");
     case RotateStatus::user_blocked:
-      spdlog::warn("auth.refresh refused reason=user_blocked phone={} ip={} user={} session={}", masked, address,
-                   rotation.user_id, rotation.session_id);
+      log_event(LogLevel::warn, command.log, "auth.refresh",
+                {{"result", "refused"}, {"reason", "user_blocked"}, {"phone", masked}, {"client", address},
+                 {"user", rotation.user_id}, {"session", rotation.session_id}});
       co_return invalid_grant("This account is blocked");
   }
   throw std::logic_error("refresh: unhandled rotation status");
 }
 
-awaitable<result<Authenticated>> SessionService::authenticate(std::string access_token, std::string client_address) {
+awaitable<result<Authenticated>> SessionService::authenticate(std::string access_token, std::string client_address,
+                                                              LogContext log) {
   const TimePoint now = clock_.now();
   auto claims = tokens_.verify(access_token, now);
   if (!claims) {
     // The detail names the failed check in our own words; nothing of the token itself is logged.
-    spdlog::info("auth.token refused ip={} reason=\"{}\"", log_safe(client_address), claims.error().detail);
+    log_event(LogLevel::info, log, "auth.token",
+              {{"result", "refused"}, {"client", log_safe(client_address)}, {"reason", claims.error().detail}});
     co_return claims.error();
   }
   auto finding = storage_.find_session(claims->session_id);  // named: GCC PR 100611
   auto session = co_await std::move(finding);
   if (!session || session->user_id != claims->subject || !session->open_at(now)) {
-    spdlog::info("auth.token refused phone={} ip={} user={} session={} reason=session_ended",
-                 mask_phone(claims->phone_number), log_safe(client_address), log_safe(claims->subject),
-                 log_safe(claims->session_id));
+    log_event(LogLevel::info, log, "auth.token",
+              {{"result", "refused"}, {"phone", mask_phone(claims->phone_number)},
+               {"client", log_safe(client_address)}, {"user", log_safe(claims->subject)},
+               {"session", log_safe(claims->session_id)}, {"reason", "session_ended"}});
     co_return make_error(errc::invalid_token, "The session of this token has ended");
   }
   co_return Authenticated{std::move(*claims), std::move(*session)};
 }
 
-awaitable<int> SessionService::logout(Authenticated caller, bool all, std::string client_address) {
+awaitable<int> SessionService::logout(Authenticated caller, bool all, std::string client_address, LogContext log) {
   const TimePoint now = clock_.now();
   int ended = 0;
   if (all) {
@@ -120,9 +131,10 @@ awaitable<int> SessionService::logout(Authenticated caller, bool all, std::strin
     ended = (co_await std::move(revoking)) ? 1 : 0;
   }
   metrics_.logouts.labels({all ? "all" : "session"}).inc();
-  spdlog::info("auth.logout phone={} ip={} user={} session={} all={} sessions_ended={}",
-               mask_phone(caller.claims.phone_number), log_safe(client_address), caller.claims.subject,
-               caller.session.id, all, ended);
+  log_event(LogLevel::info, log, "auth.logout",
+            {{"phone", mask_phone(caller.claims.phone_number)}, {"client", log_safe(client_address)},
+             {"user", caller.claims.subject}, {"session", caller.session.id}, {"all", all},
+             {"sessions_ended", ended}});
   co_return ended;
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "auth/jwt.hpp"
+#include "core/log.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "metrics/metrics.hpp"
@@ -29,6 +30,7 @@ struct SessionMetrics {
 struct RefreshCommand {
   std::string refresh_token;
   std::string client_address;  // for the log
+  LogContext log = {};         // the request's, for its log lines
 };
 
 struct TokenPair {
@@ -55,10 +57,11 @@ class SessionService {
   // Verifies the access token (pinned algorithm, signature, typ, iss, aud, exp/nbf) and that its session is still
   // open (not logged out, revoked or blocked), so logout takes effect at once rather than when the token expires.
   // Fails with invalid_token; each refusal is logged with the client address.
-  awaitable<result<Authenticated>> authenticate(std::string access_token, std::string client_address);
+  awaitable<result<Authenticated>> authenticate(std::string access_token, std::string client_address,
+                                               LogContext log = {});
 
   // Ends the caller's session, or with `all` every open session of its user. Returns how many ended.
-  awaitable<int> logout(Authenticated caller, bool all, std::string client_address);
+  awaitable<int> logout(Authenticated caller, bool all, std::string client_address, LogContext log = {});
 
   // The caller's account. Fails with invalid_token if it no longer exists.
   awaitable<result<UserRecord>> me(Authenticated caller);

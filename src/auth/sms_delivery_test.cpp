@@ -145,7 +145,7 @@ TEST_F(SmsDeliveryTest, AReportCreatedOutsideTheReplayWindowIsIgnored) {
   EXPECT_EQ(run(delivery_.apply_report("2", delivered, clock_.now() + std::chrono::minutes(5))),
             SmsStatusApplied::stale_event);
   EXPECT_EQ(run(delivery_.recent_messages("+77472367503"))[0].status, kSmsStatusSent);
-  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"stale_event\"} 2"));
+  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{result=\"stale_event\",source=\"webhook\"} 2"));
   EXPECT_EQ(run(delivery_.apply_report("3", delivered, clock_.now() - std::chrono::minutes(9))),
             SmsStatusApplied::became_final);
 }
@@ -153,7 +153,7 @@ TEST_F(SmsDeliveryTest, AReportCreatedOutsideTheReplayWindowIsIgnored) {
 TEST_F(SmsDeliveryTest, AReportForAnUnknownMessageIsIgnored) {
   EXPECT_EQ(run(delivery_.apply_report("1", SmsDeliveryStatus{"999", "DELIVRD", true, 1, ""}, clock_.now())),
             SmsStatusApplied::unknown_message);
-  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{source=\"webhook\",result=\"unknown_message\"} 1"));
+  EXPECT_TRUE(metric_has("sms_auth_sms_status_reports_total{result=\"unknown_message\",source=\"webhook\"} 1"));
 }
 
 TEST_F(SmsDeliveryTest, CheckingTheBalanceSetsTheGauge) {

@@ -305,6 +305,27 @@ EnvMap read_environment(const std::string& dotenv_path, ConfigProblems& problems
   return env;
 }
 
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon + 1 == text.size()) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+    if (host.find(':') == std::string_view::npos) return std::nullopt;  // brackets are for IPv6 only
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address needs its brackets, or the port is ambiguous
+  }
+  if (!IpAddress::parse(std::string(host))) return std::nullopt;
+  unsigned port = 0;
+  for (char ch : port_text) {
+    if (ch < '0' || ch > '9' || port > 65535) return std::nullopt;
+    port = port * 10 + static_cast<unsigned>(ch - '0');
+  }
+  if (port == 0 || port > 65535) return std::nullopt;
+  return std::pair{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
 result<Config, ConfigProblems> load_config(const EnvMap& env) {
   Config c;
   ConfigProblems problems;
@@ -515,6 +536,18 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
       c.log_json = true;
     } else if (*v != "text") {
       r.problem("LOG_FORMAT", "must be text or json");
+    }
+  }
+  r.boolean("ACCESS_LOG", c.access_log);
+  if (const auto* v = r.raw("METRICS_LISTEN"); v && !v->empty()) {
+    if (auto listen = parse_listen_address(*v)) {
+      c.metrics_host = listen->first;
+      c.metrics_port = listen->second;
+      if (c.metrics_port == c.port && c.port != 0) {
+        r.problem("METRICS_LISTEN", "must use another port than PORT=" + std::to_string(c.port));
+      }
+    } else {
+      r.problem("METRICS_LISTEN", "must be HOST:PORT with an IP address and a port 1-65535, such as 127.0.0.1:9464");
     }
   }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/ip_network.hpp"
@@ -104,6 +106,9 @@ struct Config {
   std::string admin_token;  // secret; admin endpoints are off when empty
   std::string log_level = "info";
   bool log_json = false;
+  bool access_log = true;         // one http.access line per request
+  std::string metrics_host;       // METRICS_LISTEN: /metrics on a listener of its own; empty: on the public port
+  std::uint16_t metrics_port = 0;
 
   // The original backend's SMS text, with {code} and {minutes}.
   static constexpr const char* kDefaultSmsTemplate = "Ваш код подтверждения Memoir: {code}\n\nКод действителен {minutes}.";
@@ -124,6 +129,9 @@ EnvMap parse_dotenv(std::string_view text, ConfigProblems& problems);
 
 // The process environment overlaid on the `.env` file of `directory` (the environment wins).
 EnvMap read_environment(const std::string& dotenv_path, ConfigProblems& problems);
+
+// "127.0.0.1:9464" or "[::1]:9464" → (host, port): an IP address and a port 1-65535 (METRICS_LISTEN).
+std::optional<std::pair<std::string, std::uint16_t>> parse_listen_address(std::string_view text);
 
 // Builds and validates the configuration; on failure, every problem found (not only the first).
 result<Config, ConfigProblems> load_config(const EnvMap& env);

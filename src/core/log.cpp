@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
+#include <ctime>
 #include <memory>
 
 namespace sms_auth {
@@ -38,22 +40,113 @@ class RedactingFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> inner_;
 };
 
-// One JSON object per line: {"ts": "...", "level": "...", "msg": "..."}.
+// Marks a record whose payload log_event rendered twice: "<text>\0<JSON object>". Compared by address, so no
+// other record can carry it by accident.
+constexpr char kStructuredMark[] = "sms_auth.structured";
+
+bool is_structured(const spdlog::details::log_msg& msg) { return msg.source.funcname == kStructuredMark; }
+
+std::string_view payload_of(const spdlog::details::log_msg& msg) { return {msg.payload.data(), msg.payload.size()}; }
+
+// The text part of a structured record, or the whole payload of any other.
+std::string_view text_part(const spdlog::details::log_msg& msg) {
+  const std::string_view payload = payload_of(msg);
+  if (!is_structured(msg)) return payload;
+  return payload.substr(0, payload.rfind('\0'));
+}
+
+std::string iso_time(spdlog::log_clock::time_point time) {
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
+  const std::time_t seconds = static_cast<std::time_t>(since_epoch.count() / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  const std::size_t size = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  return std::string(text, size) + fmt::format(".{:03}Z", since_epoch.count() % 1000);
+}
+
+// Text lines: the usual pattern, with the text rendering of a structured record as the message.
+class TextFormatter final : public spdlog::formatter {
+ public:
+  TextFormatter() : pattern_("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v") {}
+
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    if (!is_structured(msg)) {
+      pattern_.format(msg, dest);
+      return;
+    }
+    spdlog::details::log_msg text_msg(msg.time, msg.source, msg.logger_name, msg.level, text_part(msg));
+    pattern_.format(text_msg, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<TextFormatter>(); }
+
+ private:
+  spdlog::pattern_formatter pattern_;
+};
+
+// One JSON object per line: "ts" (UTC, ms), "level", then the event's fields; any other record becomes "event"
+// (its first word) and "msg" (the whole text).
 class JsonFormatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
-    const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(msg.time.time_since_epoch());
-    nlohmann::json line = {
-        {"ts_ms", since_epoch.count()},
-        {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
-                              spdlog::level::to_string_view(msg.level).size())},
-        {"msg", std::string(msg.payload.data(), msg.payload.size())},
-    };
-    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-    dest.append(text.data(), text.data() + text.size());
+    const auto level = spdlog::level::to_string_view(msg.level);
+    std::string head = "{\"ts\":\"" + iso_time(msg.time) + "\",\"level\":\"" +
+                       std::string(level.data(), level.size()) + "\",";
+    std::string body;
+    const std::string_view payload = payload_of(msg);
+    if (is_structured(msg)) {
+      const std::size_t split = payload.rfind('\0');
+      body = std::string(payload.substr(split + 2));  // the object's members, after its "{"
+    } else {
+      const std::string_view event = payload.substr(0, payload.find_first_of(" :"));
+      const nlohmann::json rest = {{"event", std::string(event)}, {"msg", std::string(payload)}};
+      body = rest.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).substr(1);
+    }
+    dest.append(head.data(), head.data() + head.size());
+    dest.append(body.data(), body.data() + body.size());
+    dest.push_back('\n');
   }
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
+
+spdlog::level::level_enum spdlog_level(LogLevel level) {
+  switch (level) {
+    case LogLevel::debug: return spdlog::level::debug;
+    case LogLevel::info: return spdlog::level::info;
+    case LogLevel::warn: return spdlog::level::warn;
+    case LogLevel::error: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+// A value in the text form: bare when it is one word, else quoted with \" and \\ escaped.
+void append_text_value(std::string& out, const LogField::Value& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) {
+    if (!text->empty() && text->find_first_of(" \"\\") == std::string::npos) {
+      out += *text;
+      return;
+    }
+    out += '"';
+    for (char c : *text) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+    out += std::to_string(*integer);
+  } else if (const auto* number = std::get_if<double>(&value)) {
+    out += fmt::format("{:.3f}", *number);
+  } else {
+    out += std::get<bool>(value) ? "true" : "false";
+  }
+}
+
+nlohmann::ordered_json json_value(const LogField::Value& value) {
+  if (const auto* text = std::get_if<std::string>(&value)) return *text;
+  if (const auto* integer = std::get_if<std::int64_t>(&value)) return *integer;
+  if (const auto* number = std::get_if<double>(&value)) return std::round(*number * 1000) / 1000;  // to the µs
+  return std::get<bool>(value);
+}
 
 }  // namespace
 
@@ -63,13 +156,61 @@ void init_logging(const LogOptions& options) {
   if (options.json) {
     inner = std::make_unique<JsonFormatter>();
   } else {
-    inner = std::make_unique<spdlog::pattern_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    inner = std::make_unique<TextFormatter>();
   }
   sink->set_formatter(std::make_unique<RedactingFormatter>(std::move(inner)));
   auto logger = std::make_shared<spdlog::logger>("sms-auth", sink);
   logger->set_level(spdlog::level::from_str(options.level));
   logger->flush_on(spdlog::level::trace);  // a crash or kill -9 must not lose the lines before it
   spdlog::set_default_logger(std::move(logger));
+}
+
+std::string render_event_text(const LogContext& context, std::string_view event,
+                              std::initializer_list<LogField> fields, std::string_view message) {
+  std::string out(event);
+  for (const auto& field : fields) {
+    out += ' ';
+    if (field.name != "result") {
+      out += field.name == "client" ? std::string_view("ip") : field.name;
+      out += '=';
+    }
+    append_text_value(out, field.value);
+  }
+  if (!context.request_id.empty()) out += " request_id=" + context.request_id;
+  if (!message.empty()) {
+    out += ": ";
+    out += message;
+  }
+  return out;
+}
+
+std::string render_event_json(const LogContext& context, std::string_view event,
+                              std::initializer_list<LogField> fields, std::string_view message) {
+  nlohmann::ordered_json line;
+  line["event"] = std::string(event);
+  if (!context.request_id.empty()) line["request_id"] = context.request_id;
+  for (const auto& field : fields) line[std::string(field.name)] = json_value(field.value);
+  if (!message.empty()) line["msg"] = std::string(message);
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void log_event(LogLevel level, const LogContext& context, std::string_view event,
+               std::initializer_list<LogField> fields, std::string_view message) {
+  if (!spdlog::default_logger_raw()->should_log(spdlog_level(level))) return;
+  log_event_as(level, context, render_event_text(context, event, fields, message), event, fields, message);
+}
+
+void log_event_as(LogLevel level, const LogContext& context, std::string_view text, std::string_view event,
+                  std::initializer_list<LogField> fields, std::string_view message) {
+  spdlog::logger* logger = spdlog::default_logger_raw();
+  const auto spd_level = spdlog_level(level);
+  if (!logger->should_log(spd_level)) return;
+  // Both renderings travel in the payload: the formatter installed by init_logging picks its own.
+  std::string payload(text);
+  payload += '\0';
+  payload += render_event_json(context, event, fields, message);
+  logger->log(spdlog::source_loc{kStructuredMark, 1, kStructuredMark}, spd_level,
+              spdlog::string_view_t(payload.data(), payload.size()));
 }
 
 std::string mask_phone(std::string_view e164) {

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/log.hpp"
 #include "core/text.hpp"
 
 namespace sms_auth {
@@ -18,6 +19,10 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   std::string client_address;  // the socket peer, or the X-Forwarded-For entry a trusted proxy vouches for
+  std::string request_id;      // http/request_id.hpp; echoed as X-Request-Id and in every log line of the request
+
+  // What the request's log lines carry (core/log.hpp).
+  LogContext log_context() const { return LogContext{request_id}; }
 
   // The first header of that (lower-case) name, or "".
   std::string_view header(std::string_view lower_case_name) const {

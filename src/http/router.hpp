@@ -21,13 +21,15 @@ struct Route {
 
 class Router {
  public:
-  explicit Router(MetricsRegistry& metrics);
+  // access_log: one http.access line per request (ACCESS_LOG).
+  explicit Router(MetricsRegistry& metrics, bool access_log = true);
 
   void add(std::vector<Route> routes);
 
   // Finds the route and runs it. Unknown path → 404, known path with another method → 405 with Allow. A handler that
   // throws StorageUnavailable gets 503 `unavailable`, anything else 500 `internal_error`; the details go to the log
-  // only. Adds Cache-Control: no-store and X-Content-Type-Options: nosniff unless the handler set its own.
+  // only. Adds Cache-Control: no-store and X-Content-Type-Options: nosniff unless the handler set its own, and
+  // X-Request-Id (the request's id); writes the access line.
   awaitable<HttpResponse> dispatch(HttpRequest request) const;
 
   // (method, path) of every route, in the order added: what the OpenAPI document must describe.
@@ -37,6 +39,7 @@ class Router {
   const Route* find(const std::string& path, const std::string& method, std::string& allowed) const;
 
   std::vector<Route> routes_;
+  bool access_log_;
   Family<Counter>& requests_;
   Family<Histogram>& latency_;
 };

@@ -21,6 +21,7 @@
 #include "http/beast_message.hpp"
 #include "http/error_response.hpp"
 #include "http/request_checks.hpp"
+#include "http/request_id.hpp"
 
 namespace sms_auth {
 
@@ -325,10 +326,13 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
       forwarded_for.push_back(field.value());
     }
     std::string client_address = client_addresses_.resolve(peer_address, join_field_lines(forwarded_for));
+    std::string request_id =
+        request_id_for(request["X-Request-Id"], !peer_address.empty() && client_addresses_.is_trusted_proxy(peer_address));
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
     const bool head = request.method() == http::verb::head;
     HttpRequest app_request = to_app_request(std::move(request), std::move(client_address));  // named: GCC PR 100611
+    app_request.request_id = std::move(request_id);
     HttpResponse app_response = co_await router_.dispatch(std::move(app_request));
     auto response = to_beast_response(std::move(app_response), version, keep_alive && !stopping_.load(), head);
     stream.expires_after(options_.write_timeout);

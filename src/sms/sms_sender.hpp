@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/log.hpp"
 #include "core/async.hpp"
 #include "core/result.hpp"
 
@@ -12,6 +13,7 @@ namespace sms_auth {
 struct OutgoingSms {
   std::string recipient_e164;  // "+77472367503"
   std::string text;
+  LogContext log = {};  // the request that sends it, for the sender's log lines
 };
 
 struct SentSms {

@@ -55,6 +55,7 @@ def test_the_example_environment_is_a_conffile_and_dependencies_are_computed(pac
     assert "Package: sms-auth" in fields
     assert re.search(r"Depends: .*libssl3", fields), fields
     assert re.search(r"Depends: .*libsqlite3-0", fields), fields
+    assert re.search(r"Depends: .*libprometheus-cpp-core1\.0", fields), fields  # metrics' registry and exposition
 
 
 def test_the_installed_binary_runs_from_the_temporary_root(installed):

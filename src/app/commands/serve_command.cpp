@@ -83,6 +83,16 @@ int serve() {
   server_options.max_connections_per_client = config->max_connections_per_client;
   HttpServer server(io, server_options, application.router(), application.client_addresses());
   server.start();
+  // METRICS_LISTEN: /metrics on a listener of its own (no connection caps worth tuning: scrapers only).
+  std::optional<HttpServer> metrics_server;
+  if (const Router* metrics_router = application.metrics_router()) {
+    ServerOptions metrics_options{config->metrics_host, config->metrics_port};
+    metrics_options.max_connections = 64;
+    metrics_options.max_connections_per_client = 0;
+    metrics_server.emplace(io, metrics_options, *metrics_router, application.client_addresses());
+    metrics_server->start();
+    spdlog::info("sms-auth metrics on http://{}:{}/metrics", config->metrics_host, metrics_server->port());
+  }
   spdlog::info("sms-auth listening on http://{}:{} ({} threads, at most {} connections, database {}, {})",
                config->host, server.port(), config->worker_threads, server_options.max_connections, config->database_url.substr(0, config->database_url.find(':')),
                config->sms_test_mode ? "SMS TEST MODE: codes are written to this log, nothing is sent"
@@ -109,6 +119,7 @@ int serve() {
     if (ec) return;
     spdlog::info("received signal {}, stopping: finishing requests in flight", signal_number);
     server.stop();
+    if (metrics_server) metrics_server->stop();
     prune_timer->cancel();
     conversion_timer->cancel();
     sms_jobs.stop();

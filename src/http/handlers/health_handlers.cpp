@@ -15,8 +15,11 @@ std::vector<Route> HealthHandlers::routes() {
   return {
       {"GET", "/healthz", std::bind_front(&HealthHandlers::healthz, this)},
       {"GET", "/readyz", std::bind_front(&HealthHandlers::readyz, this)},
-      {"GET", "/metrics", std::bind_front(&HealthHandlers::metrics, this)},
   };
+}
+
+std::vector<Route> HealthHandlers::metrics_routes() {
+  return {{"GET", "/metrics", std::bind_front(&HealthHandlers::metrics, this)}};
 }
 
 awaitable<HttpResponse> HealthHandlers::healthz(HttpRequest) { co_return json_response(200, {{"status", "ok"}}); }

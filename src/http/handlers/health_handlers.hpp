@@ -13,7 +13,10 @@ class HealthHandlers {
  public:
   HealthHandlers(StorageEngine& storage, const MetricsRegistry& metrics);
 
+  // /healthz and /readyz.
   std::vector<Route> routes();
+  // /metrics: on the public router, or on METRICS_LISTEN's own.
+  std::vector<Route> metrics_routes();
 
   awaitable<HttpResponse> healthz(HttpRequest request);
   awaitable<HttpResponse> readyz(HttpRequest request);

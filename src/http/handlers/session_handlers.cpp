@@ -21,7 +21,8 @@ std::vector<Route> SessionHandlers::routes() {
 awaitable<result<Authenticated>> SessionHandlers::authenticate(HttpRequest request) {
   auto token = bearer_token(request);
   if (!token) co_return token.error();
-  auto authenticating = service_.authenticate(std::string(*token), request.client_address);  // named: GCC PR 100611
+  // named: GCC PR 100611
+  auto authenticating = service_.authenticate(std::string(*token), request.client_address, request.log_context());
   co_return co_await std::move(authenticating);
 }
 
@@ -31,7 +32,8 @@ awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
   auto refresh_token = required_string(*body, "refresh_token");
   if (!refresh_token) co_return error_response(refresh_token.error());
 
-  RefreshCommand command{std::move(*refresh_token), request.client_address};  // named: GCC PR 100611
+  // named: GCC PR 100611
+  RefreshCommand command{std::move(*refresh_token), request.client_address, request.log_context()};
   auto refreshing = service_.refresh(std::move(command));
   auto pair = co_await std::move(refreshing);
   if (!pair) co_return error_response(pair.error());
@@ -58,7 +60,8 @@ awaitable<HttpResponse> SessionHandlers::logout(HttpRequest request) {
     if (!everywhere) co_return error_response(everywhere.error());
     all = *everywhere;
   }
-  auto logging_out = service_.logout(std::move(*caller), all, request.client_address);  // named: GCC PR 100611
+  // named: GCC PR 100611
+  auto logging_out = service_.logout(std::move(*caller), all, request.client_address, request.log_context());
   const int ended = co_await std::move(logging_out);
   co_return json_response(200, {{"success", true}, {"message", "Logged out"}, {"sessions_ended", ended}});
 }

@@ -33,20 +33,27 @@ awaitable<result<SentSms, SendFailure>> MobizonGateway::send(OutgoingSms sms) {
   auto sending = api_.send_sms(digits, std::move(sms.text));  // named: GCC PR 100611
   auto sent = co_await std::move(sending);
   if (!sent) {
-    const auto level = sent.error().operator_must_act ? spdlog::level::err : spdlog::level::warn;
-    spdlog::log(level, "mobizon.send failed to={} reason={} attempts={} outcome={}: {}", masked, sent.error().reason,
-                sent.error().attempts, send_outcome_name(sent.error().outcome), sent.error().explanation);
+    log_event(sent.error().operator_must_act ? LogLevel::error : LogLevel::warn, sms.log, "mobizon.send",
+              {{"result", "failed"},
+               {"to", masked},
+               {"reason", sent.error().reason},
+               {"attempts", sent.error().attempts},
+               {"outcome", send_outcome_name(sent.error().outcome)}},
+              sent.error().explanation);
     co_return SendFailure{sent.error().outcome, client_error(sent.error())};
   }
   if (sent->held_for_moderation()) {
-    spdlog::warn(
-        "mobizon.send held_for_moderation to={} sms_id={} campaign={}: Mobizon holds this message for a "
-        "moderator's check, which takes 1-10 minutes (the first messages of an account, or a new text). To "
-        "send without moderation, sign a contract with Mobizon and give support your account ID, the SMS "
-        "topic and sample texts",
-        masked, log_safe(sent->message_id), log_safe(sent->campaign_id));
+    log_event(LogLevel::warn, sms.log, "mobizon.send",
+              {{"result", "held_for_moderation"},
+               {"to", masked},
+               {"sms_id", log_safe(sent->message_id)},
+               {"campaign", log_safe(sent->campaign_id)}},
+              "Mobizon holds this message for a moderator's check, which takes 1-10 minutes (the first messages of "
+              "an account, or a new text). To send without moderation, sign a contract with Mobizon and give "
+              "support your account ID, the SMS topic and sample texts");
   } else {
-    spdlog::info("mobizon.send ok to={} sms_id={}", masked, log_safe(sent->message_id));
+    log_event(LogLevel::info, sms.log, "mobizon.send",
+              {{"result", "ok"}, {"to", masked}, {"sms_id", log_safe(sent->message_id)}});
   }
   co_return SentSms{sent->message_id, sent->held_for_moderation(), "mobizon"};
 }
