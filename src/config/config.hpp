@@ -80,6 +80,11 @@ struct Config {
   int sms_per_prefix_per_hour = 50;
   int sms_global_per_hour = 1000;
   int sms_global_per_day = 10000;
+  // SMS of the last hour whose code was never verified, beyond which only returning users and numbers in healthy
+  // ranges get one. Derived when unset: a quarter of SMS_GLOBAL_PER_HOUR (kUnverifiedShareOfGlobal, rounded down);
+  // 0 disables it.
+  int sms_unverified_per_hour = 250;
+  static constexpr int kUnverifiedShareOfGlobal = 4;
   int failed_verify_per_number_per_hour = 20;
   int verify_per_ip_per_hour = 200;
   double fraud_min_conversion = 0.2;
