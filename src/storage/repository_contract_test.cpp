@@ -1,7 +1,8 @@
 // The Repository contract, one suite for every engine: codes issued, verified and consumed once, attempts counted
-// before the comparison, sliding-window limits with exact Retry-After, the conversion rule, refunds, same-client
-// forgiveness, refresh rotation (grace, reuse, idle and absolute expiry, blocking), logout and revocation, the SMS
-// message log, pruning, and one limit or one code across several connections (several instances).
+// before the comparison, sliding-window limits with exact Retry-After, the conversion rule, the unverified-SMS budget
+// (what counts as unverified, its exemptions), refunds, same-client forgiveness, refresh rotation (grace, reuse, idle
+// and absolute expiry, blocking), logout and revocation, the SMS message log, pruning, and one limit or one code
+// across several connections (several instances).
 //
 // It runs on SQLite (a temp file) always, and on PostgreSQL when SMS_AUTH_TEST_POSTGRES_URL names a throwaway
 // database (`make test` starts one). Time is passed in, so windows and lifetimes are crossed without waiting.
