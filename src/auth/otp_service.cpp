@@ -159,7 +159,7 @@ Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client
   const LimitKind kind = LimitPolicy::kind_of(refusal.name);
   if (kind == LimitKind::unverified_budget) {
     // The fraud reason, with the range (not the number): which ranges the pumping walks through.
-    spdlog::warn("fraud.unverified_budget prefix={} region={} retry_after={}s: over SMS_UNVERIFIED_PER_HOUR={}, "
+    spdlog::warn("fraud.unverified_budget prefix={} region={} retry_after={}s: SMS_UNVERIFIED_PER_HOUR={} is spent, "
                  "and the number is neither a returning user nor in a range that converts",
                  phone.prefix(), phone.region, retry_after, config_.sms_unverified_per_hour);
   }
@@ -178,9 +178,9 @@ Error OtpService::send_refused(const PhoneNumber& phone, std::string_view client
             refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY");
       } else if (kind == LimitKind::unverified_budget) {
         spdlog::error(
-            "fraud.unverified_budget window={}s: more than SMS_UNVERIFIED_PER_HOUR={} SMS of the last hour were never "
+            "fraud.unverified_budget window={}s: SMS_UNVERIFIED_PER_HOUR={} SMS of the last hour were never "
             "verified (SMS pumping across ranges?); only returning users and ranges that convert get codes until "
-            "it falls under the budget (in at most {}s); first refused prefix={} region={}",
+            "the count falls under the budget (in at most {}s); first refused prefix={} region={}",
             refusal.window.count(), config_.sms_unverified_per_hour, retry_after, phone.prefix(), phone.region);
       } else {
         spdlog::error("fraud.low_conversion prefix={} region={} window={}s: SMS to this number range are refused: "
