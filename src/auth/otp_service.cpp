@@ -174,10 +174,17 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
              {"limit", refusal.name}, {"retry_after_s", retry_after}});
 
   const LimitKind kind = LimitPolicy::kind_of(refusal.name);
-  if (kind == LimitKind::spend_cap || kind == LimitKind::low_conversion) {
+  if (kind == LimitKind::unverified_budget) {
+    // The fraud reason, with the range (not the number): which ranges the pumping walks through.
+    spdlog::warn("fraud.unverified_budget prefix={} region={} retry_after={}s: SMS_UNVERIFIED_PER_HOUR={} is spent, "
+                 "and the number is neither a returning user nor in a range that converts",
+                 phone.prefix(), phone.region, retry_after, config_.sms_unverified_per_hour);
+  }
+  if (kind == LimitKind::spend_cap || kind == LimitKind::low_conversion || kind == LimitKind::unverified_budget) {
     metrics_.limit_last_hit.labels({refusal.name}).set(static_cast<double>(to_unix_seconds(now)));
     // A reached cap or a pumped range stays so for a while: one error line per window, not one per request.
-    const std::string alert_key = kind == LimitKind::spend_cap ? refusal.name : refusal.name + ":" + phone.prefix();
+    const std::string alert_key =
+        kind == LimitKind::low_conversion ? refusal.name + ":" + phone.prefix() : refusal.name;
     if (alerts_.first_in_period(alert_key, now, refusal.window)) {
       metrics_.limit_alerts.labels({refusal.name}).inc();
       if (kind == LimitKind::spend_cap) {
@@ -186,6 +193,12 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
             "(next in {}s); raise {} if this is real traffic",
             refusal.name, refusal.window.count(), retry_after,
             refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY");
+      } else if (kind == LimitKind::unverified_budget) {
+        spdlog::error(
+            "fraud.unverified_budget window={}s: SMS_UNVERIFIED_PER_HOUR={} SMS of the last hour were never "
+            "verified (SMS pumping across ranges?); only returning users and ranges that convert get codes until "
+            "the count falls under the budget (in at most {}s); first refused prefix={} region={}",
+            refusal.window.count(), config_.sms_unverified_per_hour, retry_after, phone.prefix(), phone.region);
       } else {
         spdlog::error("fraud.low_conversion prefix={} region={} window={}s: SMS to this number range are refused: "
                       "at least FRAUD_MIN_SAMPLES={} were sent and fewer than FRAUD_MIN_CONVERSION={} of them were "
@@ -204,6 +217,8 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
                        "Too many wrong codes were entered for this number from this address; try again later");
   } else if (kind == LimitKind::low_conversion) {
     error.detail = "Codes cannot be sent to this number range right now; try again later";
+  } else if (kind == LimitKind::unverified_budget) {
+    error.detail = "Codes cannot be sent to new numbers right now; try again later";
   } else if (kind == LimitKind::spend_cap) {
     error.detail = "The service is sending too many codes right now; try again later";
   }

@@ -483,6 +483,10 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   r.integer("SMS_PER_PREFIX_PER_HOUR", c.sms_per_prefix_per_hour, 1, 1000000);
   r.integer("SMS_GLOBAL_PER_HOUR", c.sms_global_per_hour, 1, 100000000);
   r.integer("SMS_GLOBAL_PER_DAY", c.sms_global_per_day, 1, 100000000);
+  // Derived: a quarter of the hourly cap, so that pumping is stopped with three quarters of the cap left for real
+  // users. A cap under 4 is its own budget (the derived one is 0: off).
+  c.sms_unverified_per_hour = c.sms_global_per_hour / Config::kUnverifiedShareOfGlobal;
+  r.integer("SMS_UNVERIFIED_PER_HOUR", c.sms_unverified_per_hour, 0, 100000000);
   r.integer("FAILED_VERIFY_PER_NUMBER_PER_ADDRESS_PER_HOUR", c.failed_verify_per_number_per_address_per_hour, 1,
             1000000);
   r.integer("FAILED_VERIFY_PER_NUMBER_PER_HOUR", c.failed_verify_per_number_per_hour, 1, 1000000);

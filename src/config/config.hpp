@@ -82,6 +82,11 @@ struct Config {
   int sms_per_prefix_per_hour = 50;
   int sms_global_per_hour = 1000;
   int sms_global_per_day = 10000;
+  // SMS of the last hour whose code was never verified, beyond which only returning users and numbers in healthy
+  // ranges get one. Derived when unset: a quarter of SMS_GLOBAL_PER_HOUR (kUnverifiedShareOfGlobal, rounded down);
+  // 0 disables it.
+  int sms_unverified_per_hour = 250;
+  static constexpr int kUnverifiedShareOfGlobal = 4;
   // Wrong codes for one number: from one client address (locks that address for the number), and from all of them
   // (then only addresses that failed for the number are refused).
   int failed_verify_per_number_per_address_per_hour = 10;

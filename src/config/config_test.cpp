@@ -129,6 +129,17 @@ TEST(LoadConfig, ConnectionCapsAreRead) {
   EXPECT_FALSE(load_config({{"SMS_TEST_MODE", "true"}, {"MAX_CONNECTIONS", "-1"}}));
 }
 
+TEST(LoadConfig, TheUnverifiedSmsBudgetIsAQuarterOfTheHourlyCapUnlessSet) {
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}})->sms_unverified_per_hour, 250);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_GLOBAL_PER_HOUR", "40"}})->sms_unverified_per_hour, 10);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_GLOBAL_PER_HOUR", "3"}})->sms_unverified_per_hour, 0);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "20"}})->sms_unverified_per_hour, 20);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "0"}})->sms_unverified_per_hour, 0);
+  const auto bad = load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "-1"}});
+  ASSERT_FALSE(bad);
+  EXPECT_TRUE(names(bad.error(), "SMS_UNVERIFIED_PER_HOUR"));
+}
+
 TEST(LoadConfig, FixedTestCodeIsRefusedOutsideTestMode) {
   const auto config = load_config({{"MOBIZON_API_KEY", std::string(40, 'k')},
                                    {"JWT_SECRET", kSecret},

@@ -3,7 +3,7 @@
 //
 // Countries are watched, not blocked: refusing a whole country would let anyone switch off login for all its real
 // users. Number ranges (prefixes) are blocked, atomically at send time (LimitPolicy's conversion_prefix limit);
-// the global caps bound what pumping across many ranges can spend.
+// the unverified-SMS budget (LimitPolicy's unverified_budget) bounds what pumping across many ranges can spend.
 #pragma once
 
 #include <cstdint>

@@ -52,6 +52,21 @@ std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::st
          ConversionRule{bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()), config_.fraud_min_conversion}});
   }
 
+  if (config_.sms_unverified_per_hour > 0) {
+    // Before the global caps, so that pumping spread over many ranges (one SMS each: no range ever fills its
+    // sample) is stopped here, for unknown numbers only, long before the cap that would refuse everyone.
+    BudgetExemption exemption{phone.e164,
+                              prefix_bucket,
+                              bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()),
+                              bucket(limit_bucket::kSmsPerCountry, phone.region),
+                              bucket(limit_bucket::kVerifiedPerCountry, phone.region),
+                              config_.fraud_window,
+                              config_.fraud_min_conversion,
+                              config_.fraud_min_samples};
+    limits.push_back({std::string(kUnverifiedBudget), std::string(kUnverifiedSmsBucket),
+                      config_.sms_unverified_per_hour, hours(1), false, std::nullopt, std::move(exemption)});
+  }
+
   limits.push_back({std::string(kGlobalHour), "sms:global", config_.sms_global_per_hour, hours(1)});
   limits.push_back({std::string(kGlobalDay), "sms:global", config_.sms_global_per_day, hours(24), false});
   return limits;
@@ -93,6 +108,7 @@ LimitKind LimitPolicy::kind_of(std::string_view limit_name) {
   }
   if (limit_name == kGlobalHour || limit_name == kGlobalDay) return LimitKind::spend_cap;
   if (limit_name == kConversionPrefix) return LimitKind::low_conversion;
+  if (limit_name == kUnverifiedBudget) return LimitKind::unverified_budget;
   return LimitKind::ordinary;
 }
 

@@ -23,6 +23,7 @@ inline constexpr std::string_view kPerNumberHour = "per_number_hour";
 inline constexpr std::string_view kPerNumberDay = "per_number_day";
 inline constexpr std::string_view kPerPrefixHour = "per_prefix_hour";
 inline constexpr std::string_view kConversionPrefix = "conversion_prefix";
+inline constexpr std::string_view kUnverifiedBudget = "unverified_budget";
 inline constexpr std::string_view kGlobalHour = "global_hour";
 inline constexpr std::string_view kGlobalDay = "global_day";
 inline constexpr std::string_view kVerifyPerIpHour = "verify_per_ip_hour";
@@ -42,6 +43,7 @@ enum class LimitKind {
   failure_lock,    // wrong codes lock this client for the number, or the number for clients that failed
   spend_cap,       // a global cap protecting the balance is reached
   low_conversion,  // a number range gets SMS nobody verifies (SMS pumping)
+  unverified_budget,  // too many SMS of the last hour were never verified: only known-good numbers get one
 };
 
 class LimitPolicy {
@@ -49,9 +51,10 @@ class LimitPolicy {
   explicit LimitPolicy(const Config& config);
 
   // In the order they are checked, cheapest scope first: per client address, per number (this client locked by its
-  // wrong codes for the number, cooldown, hour, day), per prefix (velocity, conversion), global (hour, day). The
-  // first that refuses answers. The number-wide failure lock is not among them: it would let strangers stop the
-  // owner's codes; the number's SMS budget bounds how many codes guessers can have.
+  // wrong codes for the number, cooldown, hour, day), per prefix (velocity, conversion), the unverified-SMS budget
+  // (which spares returning users and healthy ranges), global (hour, day). The first that refuses answers. The
+  // number-wide failure lock is not among them: it would let strangers stop the owner's codes; the number's SMS
+  // budget bounds how many codes guessers can have.
   std::vector<WindowLimit> for_send(const PhoneNumber& phone, std::string_view client_address) const;
   // Counted with every send, never checked on the way: SMS per country, for the per-country conversion watch.
   std::vector<std::string> send_tallies(const PhoneNumber& phone) const;

@@ -26,9 +26,39 @@ TEST(LimitPolicy, SendChecksAddressThenNumberThenPrefixThenGlobal) {
   const Config config;
   const LimitPolicy policy(config);
   EXPECT_EQ(names_of(policy.for_send(kPhone, "203.0.113.7")),
-            (std::vector<std::string>{"per_ip_hour", "failed_verify_per_number_address_hour", "cooldown", "per_number_hour",
-                                      "per_number_day", "per_prefix_hour", "conversion_prefix", "global_hour",
-                                      "global_day"}));
+            (std::vector<std::string>{"per_ip_hour", "failed_verify_per_number_address_hour",
+                                      "cooldown", "per_number_hour",
+                                      "per_number_day", "per_prefix_hour", "conversion_prefix", "unverified_budget",
+                                      "global_hour", "global_day"}));
+}
+
+TEST(LimitPolicy, TheUnverifiedBudgetSparesReturningUsersAndRangesByTheFraudRule) {
+  Config config;
+  config.sms_unverified_per_hour = 20;
+  config.fraud_min_samples = 13;
+  config.fraud_min_conversion = 0.25;
+  config.fraud_window = std::chrono::seconds(7200);
+  const LimitPolicy policy(config);
+  const auto limits = policy.for_send(kPhone, "203.0.113.7");
+  const auto& budget = find(limits, "unverified_budget");
+  EXPECT_EQ(budget.limit, 20);
+  EXPECT_EQ(budget.window, std::chrono::hours(1));
+  EXPECT_EQ(budget.bucket, "sms:unverified");
+  EXPECT_FALSE(budget.count);  // the engine records every send as unverified itself
+  ASSERT_TRUE(budget.unverified);
+  EXPECT_EQ(budget.unverified->phone_number, "+77472367503");
+  EXPECT_EQ(budget.unverified->range_bucket, "sms:prefix:+7747236");
+  EXPECT_EQ(budget.unverified->range_verified_bucket, "verified:prefix:+7747236");
+  EXPECT_EQ(budget.unverified->country_bucket, "sms:country:KZ");
+  EXPECT_EQ(budget.unverified->country_verified_bucket, "verified:country:KZ");
+  EXPECT_EQ(budget.unverified->conversion_window, std::chrono::seconds(7200));
+  EXPECT_DOUBLE_EQ(budget.unverified->min_ratio, 0.25);
+  EXPECT_EQ(budget.unverified->min_samples, 13);
+  EXPECT_EQ(LimitPolicy::kind_of("unverified_budget"), LimitKind::unverified_budget);
+
+  config.sms_unverified_per_hour = 0;  // disabled
+  const auto none = names_of(policy.for_send(kPhone, "203.0.113.7"));
+  EXPECT_EQ(std::count(none.begin(), none.end(), "unverified_budget"), 0);
 }
 
 TEST(LimitPolicy, SendLimitsCarryTheConfiguredBudgetsAndWindows) {

@@ -37,6 +37,14 @@ struct WindowReading {
   // limit's bucket and of the rule's converted bucket inside the window.
   std::int64_t events = 0;
   std::int64_t converted = 0;
+  // Only for the unverified-SMS budget when it is spent (see needs_exemption_facts): whether the number is a
+  // returning user and, only if not (needs_range_facts), its range's and country's SMS and verifications within the
+  // exemption's conversion window.
+  bool returning_user = false;
+  std::int64_t range_sent = 0;
+  std::int64_t range_verified = 0;
+  std::int64_t country_sent = 0;
+  std::int64_t country_verified = 0;
 };
 
 // Whether the verdict on `limit` needs the conversion counts of `reading` (read them only then: they are counts).
@@ -44,13 +52,32 @@ inline bool needs_conversion_counts(const WindowLimit& limit, const WindowReadin
   return limit.conversion.has_value() && reading.filling_event.has_value();
 }
 
+// Whether the verdict on the unverified-SMS budget needs the exemption facts of `reading`, in two steps: first the
+// returning-user test (one indexed lookup), then, for an unknown number only, the conversion counts.
+inline bool needs_exemption_facts(const WindowLimit& limit, const WindowReading& reading) {
+  return limit.unverified.has_value() && reading.filling_event.has_value();
+}
+inline bool needs_range_facts(const WindowLimit& limit, const WindowReading& reading) {
+  return needs_exemption_facts(limit, reading) && !reading.returning_user;
+}
+
 // True when `converted` of `events` meet the rule's ratio. The same test the conversion watch (ConversionMonitor)
 // applies to whole countries.
 bool converts_enough(std::int64_t events, std::int64_t converted, double min_ratio);
 
+// A range converts healthily when it has at least one verification in the window and meets the ratio: a range nobody
+// verified in is no evidence of real users, however few SMS it got. A country passes unless it is under the rule
+// (at least `min_samples` SMS, under the ratio): the conversion watch's test (ConversionMonitor).
+bool range_converts(std::int64_t sent, std::int64_t verified, double min_ratio);
+bool country_converts(std::int64_t sent, std::int64_t verified, double min_ratio, int min_samples);
+// Whether a spent unverified-SMS budget still lets this send pass.
+bool exempt_from_budget(const BudgetExemption& exemption, const WindowReading& reading);
+
 // The verdict on one limit: a refusal with its Retry-After, or nothing when the event may pass. A conversion rule
 // refuses only while the window is full and under the ratio; its Retry-After is when the sample falls under `limit`
-// again, the latest the rule can lift (a verification, or older sends sliding out, may lift it sooner).
+// again, the latest the rule can lift (a verification, or older sends sliding out, may lift it sooner). The
+// unverified-SMS budget refuses only while it is spent and the number is not exempt; its Retry-After is when the
+// oldest unverified SMS that fills it leaves the window (verifications may reopen it sooner).
 std::optional<LimitExceeded> limit_verdict(const WindowLimit& limit, const WindowReading& reading, TimePoint now);
 
 // The first refusal of `limits`, checked in their order, reading each window only when the limits before it passed:

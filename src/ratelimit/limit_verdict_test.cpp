@@ -90,5 +90,108 @@ TEST(LimitVerdict, LargeLimitsAreReadFromMinuteTotals) {
   EXPECT_EQ(window_start(per_hour("a", 1), kNow), kNow - hours(1));
 }
 
+// ---- the unverified-SMS budget ----
+
+WindowLimit budget_of(int limit) {
+  return {"unverified_budget", "sms:unverified", limit, hours(1), false, std::nullopt,
+          BudgetExemption{"+77472367503", "sms:prefix:+7747236", "verified:prefix:+7747236", "sms:country:KZ",
+                          "verified:country:KZ", hours(24), 0.2, 20}};
+}
+
+// A simulated hour of traffic: the send times of the SMS nobody verified, read as an engine reads them (the
+// limit-th most recent one inside the window), with the exemption facts of the number asking.
+struct SimulatedBudget {
+  WindowLimit limit = budget_of(3);
+  std::vector<TimePoint> unverified;  // oldest first
+  WindowReading facts;                // returning_user and conversion counts of the number asking
+
+  std::optional<LimitExceeded> ask(TimePoint now) const {
+    return first_refusal({limit}, now, [&](const WindowLimit& l) {
+      WindowReading reading;
+      std::vector<TimePoint> inside;
+      for (const auto at : unverified) {
+        if (at > window_start(l, now)) inside.push_back(at);
+      }
+      const auto n = static_cast<std::size_t>(l.limit);
+      if (inside.size() >= n) reading.filling_event = inside[inside.size() - n];
+      if (needs_exemption_facts(l, reading)) reading.returning_user = facts.returning_user;
+      if (needs_range_facts(l, reading)) {
+        reading.range_sent = facts.range_sent;
+        reading.range_verified = facts.range_verified;
+        reading.country_sent = facts.country_sent;
+        reading.country_verified = facts.country_verified;
+      }
+      return reading;
+    });
+  }
+  // Sends when allowed; the SMS stays unverified.
+  bool send(TimePoint now) {
+    if (ask(now)) return false;
+    unverified.push_back(now);
+    return true;
+  }
+};
+
+TEST(UnverifiedBudget, SpentByUnverifiedSmsAndReopenedAsTheWindowMovesOn) {
+  SimulatedBudget budget;  // 3 per hour
+  const TimePoint t0 = kNow;
+  EXPECT_TRUE(budget.send(t0));
+  EXPECT_TRUE(budget.send(t0 + minutes(10)));
+  EXPECT_TRUE(budget.send(t0 + minutes(20)));
+  const auto refused = budget.ask(t0 + minutes(30));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->name, "unverified_budget");
+  EXPECT_EQ(refused->retry_after, minutes(30));  // the first SMS leaves the hour at t0 + 1 h
+  EXPECT_EQ(refused->window, hours(1));
+  // Every minute of the next two hours: exactly one send gets through as each old one slides out.
+  int sent = 0;
+  for (auto at = t0 + minutes(30); at < t0 + hours(2) + minutes(30); at += minutes(1)) sent += budget.send(at) ? 1 : 0;
+  EXPECT_EQ(sent, 6);  // 3 per hour: the ones at t0+1h, +1h10, +1h20, then those at +2h, +2h10, +2h20
+  EXPECT_FALSE(budget.ask(t0 + hours(5)));  // a quiet window: open to all again
+}
+
+TEST(UnverifiedBudget, ASpentBudgetLetsAReturningUserThrough) {
+  SimulatedBudget budget;
+  budget.unverified = {kNow - minutes(3), kNow - minutes(2), kNow - minutes(1)};
+  EXPECT_TRUE(budget.ask(kNow));
+  budget.facts.returning_user = true;
+  EXPECT_FALSE(budget.ask(kNow));
+}
+
+TEST(UnverifiedBudget, ASpentBudgetLetsThroughOnlyRangesThatConvertInCountriesThatDo) {
+  const auto limit = budget_of(3);
+  WindowReading spent{kNow - minutes(10)};
+  // A range without a verification is no evidence, however few SMS it got.
+  EXPECT_TRUE(limit_verdict(limit, spent, kNow));
+  spent.range_sent = 5;
+  spent.range_verified = 1;  // 1 of 5: the FRAUD_MIN_CONVERSION of one fifth
+  EXPECT_FALSE(limit_verdict(limit, spent, kNow));
+  spent.range_sent = 6;  // 1 of 6: under it
+  EXPECT_TRUE(limit_verdict(limit, spent, kNow));
+  spent.range_sent = 2;
+  // A country under the rule (at least FRAUD_MIN_SAMPLES, under the ratio) spares none of its ranges.
+  spent.country_sent = 100;
+  spent.country_verified = 19;
+  EXPECT_TRUE(limit_verdict(limit, spent, kNow));
+  spent.country_verified = 20;
+  EXPECT_FALSE(limit_verdict(limit, spent, kNow));
+  spent.country_sent = 19;  // under the sample: not judged
+  spent.country_verified = 0;
+  EXPECT_FALSE(limit_verdict(limit, spent, kNow));
+}
+
+TEST(UnverifiedBudget, ExemptionFactsAreReadOnlyWhenSpentAndConversionOnlyForUnknownNumbers) {
+  const auto limit = budget_of(3);
+  EXPECT_FALSE(needs_exemption_facts(limit, WindowReading{}));
+  EXPECT_FALSE(needs_exemption_facts(per_hour("a", 3), WindowReading{kNow}));
+  WindowReading spent{kNow};
+  EXPECT_TRUE(needs_exemption_facts(limit, spent));
+  EXPECT_TRUE(needs_range_facts(limit, spent));
+  spent.returning_user = true;
+  EXPECT_FALSE(needs_range_facts(limit, spent));
+  EXPECT_FALSE(range_converts(0, 0, 0));  // FRAUD_MIN_CONVERSION=0: a range needs a verification all the same
+  EXPECT_TRUE(range_converts(50, 1, 0));
+}
+
 }  // namespace
 }  // namespace sms_auth

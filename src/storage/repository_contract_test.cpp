@@ -1,7 +1,8 @@
 // The Repository contract, one suite for every engine: codes issued, verified and consumed once, attempts counted
-// before the comparison, sliding-window limits with exact Retry-After, the conversion rule, refunds, same-client
-// forgiveness, refresh rotation (grace, reuse, idle and absolute expiry, blocking), logout and revocation, the SMS
-// message log, pruning, and one limit or one code across several connections (several instances).
+// before the comparison, sliding-window limits with exact Retry-After, the conversion rule, the unverified-SMS budget
+// (what counts as unverified, its exemptions), refunds, same-client forgiveness, refresh rotation (grace, reuse, idle
+// and absolute expiry, blocking), logout and revocation, the SMS message log, pruning, and one limit or one code
+// across several connections (several instances).
 //
 // It runs on SQLite (a temp file) always, and on PostgreSQL when SMS_AUTH_TEST_POSTGRES_URL names a throwaway
 // database (`make test` starts one). Time is passed in, so windows and lifetimes are crossed without waiting.
@@ -434,6 +435,131 @@ TEST_P(RepositoryContract, ABlockedRangeReopensWhenTheWindowMovesOnAndLetsOnlyAT
   const auto again = send("+77000000005", reopens, {velocity, watch});
   ASSERT_FALSE(again);
   EXPECT_EQ(reopens + again.error().retry_after, kStart + hours(1) + window);
+}
+
+// ---- the unverified-SMS budget (issue 15): what the engine records, refunds, frees and reads ----
+
+// A budget of `limit` unverified SMS per hour for a send to `phone` (range: the number without its last 4 digits),
+// with the conversion rule of one in five verified (the country's sample is large: the verdict tests cover it).
+WindowLimit unverified_budget(const std::string& phone, int limit) {
+  const std::string prefix = phone.substr(0, phone.size() - 4);
+  return {"unverified_budget", "sms:unverified", limit, hours(1), false, std::nullopt,
+          BudgetExemption{phone, "sms:prefix:" + prefix, "verified:prefix:" + prefix, "sms:country:KZ",
+                          "verified:country:KZ", hours(24), 0.2, 1000}};
+}
+
+TEST_P(RepositoryContract, ASpentUnverifiedBudgetRefusesUnknownNumbersUntilItsOldestSmsSlidesOut) {
+  ASSERT_TRUE(send("+77000000001", kStart, {unverified_budget("+77000000001", 2)}));
+  ASSERT_TRUE(send("+77010000001", kStart + minutes(10), {unverified_budget("+77010000001", 2)}));
+  const auto refused = send("+77020000001", kStart + minutes(20), {unverified_budget("+77020000001", 2)});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "unverified_budget");
+  EXPECT_EQ(refused.error().window, hours(1));
+  EXPECT_EQ(refused.error().retry_after, minutes(40));  // the first SMS leaves the hour
+  EXPECT_FALSE(send("+77020000001", kStart + hours(1) - milliseconds(1), {unverified_budget("+77020000001", 2)}));
+  EXPECT_TRUE(send("+77020000001", kStart + hours(1), {unverified_budget("+77020000001", 2)}));
+}
+
+TEST_P(RepositoryContract, VerifiedCodesAndRefundedSendsAreNotUnverifiedSmsButPossiblySentOnesAre) {
+  const auto budget = [](const std::string& phone) { return std::vector<WindowLimit>{unverified_budget(phone, 2)}; };
+  // Verified: the SMS converted, and so did the resend that carried the same code.
+  ASSERT_TRUE(send("+77000000001", kStart, budget("+77000000001")));
+  auto resend = send_request("+77000000001", kStart + seconds(30), budget("+77000000001"));
+  resend.reuse_if_remaining = minutes(2);
+  ASSERT_TRUE(repository_->issue_code(resend));
+  ASSERT_EQ(verify("+77000000001", kStart + seconds(40), true).status, VerifyStatus::verified);
+  // Surely not sent, refunded: new code and kept code alike, even when a refusal keeps limit buckets.
+  const auto failed = send_request("+77010000001", kStart + minutes(1), budget("+77010000001"));
+  const auto issued = repository_->issue_code(failed);
+  ASSERT_TRUE(issued);
+  repository_->cancel_issue("+77010000001", issued->challenge_id, failed.reservation_id, true, {"sms:unverified"});
+  // Possibly sent (never cancelled) and plain unverified SMS count: two spend the budget.
+  ASSERT_TRUE(send("+77020000001", kStart + minutes(2), budget("+77020000001")));
+  ASSERT_TRUE(send("+77030000001", kStart + minutes(3), budget("+77030000001")));
+  const auto refused = send("+77040000001", kStart + minutes(4), budget("+77040000001"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "unverified_budget");
+  // A verification frees its SMS at once.
+  ASSERT_EQ(verify("+77030000001", kStart + minutes(5), true).status, VerifyStatus::verified);
+  EXPECT_TRUE(send("+77040000001", kStart + minutes(5), budget("+77040000001")));
+}
+
+TEST_P(RepositoryContract, ASpentBudgetStillSendsToReturningUsersAndHealthyRanges) {
+  const std::vector<std::string> country{"sms:country:KZ"};
+  const auto limits = [](const std::string& phone) {
+    return std::vector<WindowLimit>{per_hour("sms:prefix:" + phone.substr(0, phone.size() - 4), 1000),
+                                    unverified_budget(phone, 2)};
+  };
+  const auto verified_in = [](const std::string& phone) {
+    return std::vector<std::string>{"verified:prefix:" + phone.substr(0, phone.size() - 4), "verified:country:KZ"};
+  };
+  // A real user of range +7701000 logs in; two SMS to other ranges are never verified.
+  ASSERT_TRUE(send("+77010000001", kStart, limits("+77010000001"), country));
+  ASSERT_EQ(verify("+77010000001", kStart, true, std::nullopt, {}, verified_in("+77010000001")).status,
+            VerifyStatus::verified);
+  ASSERT_TRUE(send("+77020000001", kStart + seconds(1), limits("+77020000001"), country));
+  ASSERT_TRUE(send("+77030000001", kStart + seconds(2), limits("+77030000001"), country));
+
+  // The returning user passes; a new number in their range (1 of 1 verified) too; a new number in a range nobody
+  // verified in does not.
+  EXPECT_TRUE(send("+77010000001", kStart + minutes(1), limits("+77010000001"), country));
+  EXPECT_TRUE(send("+77010000002", kStart + minutes(1), limits("+77010000002"), country));
+  const auto unknown = send("+77040000001", kStart + minutes(1), limits("+77040000001"), country);
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().name, "unverified_budget");
+  // The range stays healthy while 1 verified meets one fifth of its SMS: up to 5 sent; the sixth is refused.
+  for (int i = 3; i <= 5; ++i) {
+    ASSERT_TRUE(send("+7701000000" + std::to_string(i), kStart + minutes(2), limits("+7701000000" + std::to_string(i)),
+                     country));
+  }
+  EXPECT_FALSE(send("+77010000006", kStart + minutes(2), limits("+77010000006"), country));
+  EXPECT_TRUE(send("+77010000001", kStart + minutes(3), limits("+77010000001"), country));  // still returning
+}
+
+TEST_P(RepositoryContract, ParallelSendsOnSeveralConnectionsShareOneUnverifiedBudget) {
+  constexpr int kParallel = 8;
+  std::vector<std::unique_ptr<Repository>> connections;
+  for (int i = 0; i < kParallel; ++i) connections.push_back(connect());
+  std::atomic<int> issued{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kParallel; ++i) {
+    threads.emplace_back([&, i] {
+      const auto phone = "+770" + std::to_string(i) + "0000001";  // eight ranges
+      if (connections[static_cast<std::size_t>(i)]->issue_code(
+              send_request(phone, kStart, {unverified_budget(phone, 3)}))) {
+        ++issued;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(issued.load(), 3);
+}
+
+// A budget of more than 256 is read from per-minute totals of unverified SMS: they follow sends, refunds and
+// verifications.
+TEST_P(RepositoryContract, ALargeUnverifiedBudgetFollowsRefundsAndVerifications) {
+  const auto phone = [](int i) { return "+7747" + std::to_string(1000000 + i); };
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE(send(phone(i), kStart + seconds(i), {unverified_budget(phone(i), 300)}));
+  const TimePoint later = kStart + minutes(5);  // phone(7)'s code still lives
+  const auto refused = send("+77470000001", later, {unverified_budget("+77470000001", 300)});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().name, "unverified_budget");
+  EXPECT_GE(refused.error().retry_after, minutes(55) - seconds(60));
+  EXPECT_LE(refused.error().retry_after, minutes(56));
+
+  ASSERT_EQ(verify(phone(7), later, true).status, VerifyStatus::verified);  // 299 unverified
+  const auto request = send_request("+77470000001", later, {unverified_budget("+77470000001", 300)});
+  const auto issued = repository_->issue_code(request);
+  ASSERT_TRUE(issued);  // 300 again
+  EXPECT_FALSE(send("+77470000002", later, {unverified_budget("+77470000002", 300)}));
+  repository_->cancel_issue(request.phone_number, issued->challenge_id, request.reservation_id, true, {});
+  EXPECT_TRUE(send("+77470000002", later, {unverified_budget("+77470000002", 300)}));
+}
+
+TEST_P(RepositoryContract, PruningForgetsUnverifiedSmsOutsideTheLongestWindow) {
+  ASSERT_TRUE(send("+77000000001", kStart, {unverified_budget("+77000000001", 1)}));
+  EXPECT_GE(repository_->prune(kStart + hours(24) + seconds(1), hours(24)), 1u);
+  EXPECT_TRUE(send("+77010000001", kStart + hours(24) + seconds(2), {unverified_budget("+77010000001", 1)}));
 }
 
 TEST_P(RepositoryContract, AttemptLimitsAreCountedOnEveryTryAndARefusedTryIsNotCounted) {

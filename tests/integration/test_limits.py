@@ -76,7 +76,9 @@ SEND_LIMITS = [
     ("per_prefix_hour", {"SMS_PER_PREFIX_PER_HOUR": 3}, [in_range(i) for i in range(4)], HOUR),
     ("conversion_prefix", {"FRAUD_MIN_SAMPLES": 4, "FRAUD_MIN_CONVERSION": 0.5, "FRAUD_WINDOW_SECONDS": 7200},
      [in_range(i) for i in range(5)], 7200),
-    ("global_hour", {"SMS_GLOBAL_PER_HOUR": 5}, [number(i) for i in range(6)], HOUR),
+    ("unverified_budget", {"SMS_UNVERIFIED_PER_HOUR": 3}, [number(i) for i in range(4)], HOUR),
+    # The derived unverified-SMS budget (a quarter of the cap) would refuse first: off, to reach the cap itself.
+    ("global_hour", {"SMS_GLOBAL_PER_HOUR": 5, "SMS_UNVERIFIED_PER_HOUR": 0}, [number(i) for i in range(6)], HOUR),
     ("global_day", {"SMS_GLOBAL_PER_DAY": 4}, [number(i) for i in range(5)], DAY),
 ]
 
@@ -266,7 +268,8 @@ def test_a_hundred_parallel_sends_to_one_number_send_exactly_the_hourly_budget(m
 
 
 def test_two_instances_sharing_one_database_enforce_one_limit(make_server, tmp_path):
-    shared = {"DATABASE_URL": f"sqlite:{tmp_path / 'shared.db'}", "SMS_GLOBAL_PER_HOUR": 5}
+    shared = {"DATABASE_URL": f"sqlite:{tmp_path / 'shared.db'}", "SMS_GLOBAL_PER_HOUR": 5,
+              "SMS_UNVERIFIED_PER_HOUR": 0}
     a = make_server(name="a", **shared)
     b = make_server(name="b", **shared)
     statuses = [(a if i % 2 == 0 else b).send_code(number(i)).status for i in range(10)]

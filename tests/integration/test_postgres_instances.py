@@ -96,6 +96,30 @@ def test_a_per_number_cap_filled_half_on_a_and_half_on_b_holds_exactly(pair):
     assert "limit=per_number_hour" in a.log() + b.log()
 
 
+def test_pumping_split_across_a_and_b_spends_one_unverified_budget(pair):
+    a, b = pair(WORKER_THREADS=4, SMS_UNVERIFIED_PER_HOUR=5, RESEND_COOLDOWN_SECONDS=0)
+    returning = "+77015551000"
+    a.login(returning)
+    statuses = []
+    barrier = threading.Barrier(16)
+
+    def send(server, i):
+        barrier.wait()
+        statuses.append(server.send_code(f"+7747{i:03d}7503").status)  # 16 ranges, nobody verifies
+
+    threads = [threading.Thread(target=send, args=(a if i % 2 else b, i)) for i in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(statuses) == [200] * 5 + [429] * 11, statuses
+    pumped = [to for to, _ in a.sent_messages() + b.sent_messages() if to.startswith("+7747")]
+    assert len(pumped) == 5
+    assert "limit=unverified_budget" in a.log() + b.log()
+    # Verified through A, a returning user on B.
+    assert b.send_code(returning).status == 200
+
+
 def test_a_family_rotated_on_b_and_replayed_on_a_is_revoked_everywhere(pair):
     a, b = pair(REFRESH_REUSE_GRACE_SECONDS=0)
     tokens = a.login(PHONE)

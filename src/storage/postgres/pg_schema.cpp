@@ -103,6 +103,18 @@ ALTER TABLE otp_codes ADD COLUMN delivery_uncertain boolean NOT NULL DEFAULT fal
 -- Which gateway sent the message (mobizon, http): only the messages of the gateway that reports statuses are polled.
 ALTER TABLE sms_messages ADD COLUMN gateway text NOT NULL DEFAULT 'mobizon';
 )sql"},
+      {11, R"sql(
+-- Every SMS sent (or possibly sent) until its code is verified: the unverified-SMS budget counts the rows of the last
+-- hour. A refunded send (surely not sent) deletes its row, a verification the rows of its code.
+CREATE TABLE unverified_sms (
+  reservation  text PRIMARY KEY,   -- the send's reservation id (cancel_issue)
+  phone_number text NOT NULL,
+  challenge_id text NOT NULL,      -- the code the SMS carried (a resend may carry a kept code)
+  sent_at_ms   bigint NOT NULL
+);
+CREATE INDEX unverified_sms_by_time ON unverified_sms(sent_at_ms);
+CREATE INDEX unverified_sms_by_code ON unverified_sms(phone_number, challenge_id);
+)sql"},
       {12, R"sql(
 -- Siblings a rotated token got within the reuse grace: one is allowed, a further replay ends the family.
 ALTER TABLE refresh_tokens ADD COLUMN grace_siblings integer NOT NULL DEFAULT 0;

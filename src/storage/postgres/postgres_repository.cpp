@@ -53,6 +53,35 @@ constexpr PgStatement kForgetBucket{
     "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot "
     "WHERE t.bucket = per_slot.bucket AND t.slot = per_slot.slot"};
 
+constexpr PgStatement kTotalEvents{
+    "total_events", "SELECT COALESCE(SUM(events), 0)::bigint FROM rate_totals WHERE bucket = $1 AND slot >= $2"};
+constexpr PgStatement kNthUnverified{
+    "nth_unverified",
+    "SELECT sent_at_ms FROM unverified_sms WHERE sent_at_ms > $1 ORDER BY sent_at_ms DESC LIMIT 1 OFFSET $2"};
+constexpr PgStatement kReturningUser{"returning_user",
+                                     "SELECT 1 FROM users WHERE phone_number = $1 AND blocked_at IS NULL"};
+// Unverified SMS with their per-minute totals under the budget's bucket name ($5 / $2 / $3), kept in step, for a
+// budget too large to walk.
+constexpr PgStatement kRecordUnverified{
+    "record_unverified",
+    "WITH added AS (INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
+    "VALUES ($1, $2, $3, $4) ON CONFLICT (reservation) DO NOTHING RETURNING sent_at_ms) "
+    "INSERT INTO rate_totals (bucket, slot, events) SELECT $5::text, sent_at_ms / 60000, 1 FROM added "
+    "ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + 1"};
+constexpr PgStatement kForgetUnverified{
+    "forget_unverified",
+    "WITH gone AS (DELETE FROM unverified_sms WHERE reservation = $1 RETURNING sent_at_ms), "
+    "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) "
+    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot WHERE t.bucket = $2 AND t.slot = "
+    "per_slot.slot"};
+constexpr PgStatement kCodeConverted{
+    "code_converted",
+    "WITH gone AS (DELETE FROM unverified_sms WHERE phone_number = $1 AND challenge_id = $2 RETURNING sent_at_ms), "
+    "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) "
+    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot WHERE t.bucket = $3 AND t.slot = "
+    "per_slot.slot"};
+constexpr PgStatement kPruneUnverified{"prune_unverified", "DELETE FROM unverified_sms WHERE sent_at_ms <= $1"};
+
 constexpr PgStatement kLiveCode{
     "live_code",
     "SELECT challenge_id, seed, expires_at, delivery_uncertain FROM otp_codes WHERE phone_number = $1 AND "
@@ -121,8 +150,37 @@ void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
   if (!buckets.empty()) c.exec(kLockBuckets, {text_array(buckets)});
 }
 
+// The unverified-SMS budget's reading (under the lock of its bucket, which every send takes while the budget is on,
+// so that concurrent sends on all instances see each other's rows): the limit-th most recent unverified SMS in the
+// window, then, only when spent, the exemption facts. A country is read from its per-minute totals.
+WindowReading read_unverified_budget(PgConnection& c, const WindowLimit& limit, TimePoint now) {
+  WindowReading reading;
+  const TimePoint start = window_start(limit, now);
+  if (read_from_totals(limit)) {  // a budget too large to walk: its per-minute totals
+    const auto slot = c.exec(kFillingSlot, {limit.bucket, totals_slot(start), limit.limit});
+    if (!slot.empty()) reading.filling_event = from_unix_ms((slot.integer(0, 0) + 1) * kTotalsSlot.count());
+  } else {
+    const auto nth = c.exec(kNthUnverified, {ms(start), limit.limit - 1});
+    if (!nth.empty()) reading.filling_event = from_unix_ms(nth.integer(0, 0));
+  }
+  if (!needs_exemption_facts(limit, reading)) return reading;
+
+  const BudgetExemption& exemption = *limit.unverified;
+  reading.returning_user = !c.exec(kReturningUser, {exemption.phone_number}).empty();
+  if (!needs_range_facts(limit, reading)) return reading;
+
+  const TimePoint since = now - std::chrono::duration_cast<Milliseconds>(exemption.conversion_window);
+  reading.range_sent = c.exec(kCountEvents, {exemption.range_bucket, ms(since)}).integer(0, 0);
+  reading.range_verified = c.exec(kCountEvents, {exemption.range_verified_bucket, ms(since)}).integer(0, 0);
+  reading.country_sent = c.exec(kTotalEvents, {exemption.country_bucket, totals_slot(since)}).integer(0, 0);
+  reading.country_verified =
+      c.exec(kTotalEvents, {exemption.country_verified_bucket, totals_slot(since)}).integer(0, 0);
+  return reading;
+}
+
 // What limit_verdict needs of one window, read inside the caller's transaction (after lock_buckets).
 WindowReading read_window(PgConnection& c, const WindowLimit& limit, TimePoint now) {
+  if (limit.unverified) return read_unverified_budget(c, limit, now);
   const TimePoint since = window_start(limit, now);
   WindowReading reading;
   if (read_from_totals(limit)) {
@@ -156,6 +214,12 @@ void count_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimeP
     if (limit.count) buckets.push_back(limit.bucket);
   }
   count_buckets(c, buckets, now, reservation);
+}
+
+// Every send is unverified SMS until a verification of its code deletes the row (see verify_code).
+void record_unverified(PgConnection& c, const IssueCodeRequest& request, const std::string& challenge_id) {
+  c.exec(kRecordUnverified, {request.reservation_id, request.phone_number, challenge_id, ms(request.now),
+                             kUnverifiedSmsBucket});
 }
 
 }  // namespace
@@ -222,6 +286,7 @@ result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCode
           IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(expires_at_ms), true, uncertain};
           count_limits(c, request.limits, request.now, request.reservation_id);
           count_buckets(c, request.tallies, request.now, request.reservation_id);
+          record_unverified(c, request, kept.challenge_id);
           return kept;
         }
       }
@@ -233,6 +298,7 @@ result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCode
                           request.max_attempts});
     count_limits(c, request.limits, request.now, request.reservation_id);
     count_buckets(c, request.tallies, request.now, request.reservation_id);
+    record_unverified(c, request, fresh.challenge_id);
     return fresh;
   });
 }
@@ -242,6 +308,8 @@ void PostgresRepository::cancel_issue(const std::string& phone_number, const std
                                       const std::vector<std::string>& keep_buckets) {
   in_transaction([&](PgConnection& c) {
     c.exec(kForgetReservation, {reservation_id, text_array(keep_buckets)});
+    // Surely not sent: not unverified SMS spent, whatever limit buckets a gateway refusal keeps.
+    c.exec(kForgetUnverified, {reservation_id, kUnverifiedSmsBucket});
     if (remove_code) c.exec(kRemoveCode, {phone_number, challenge_id});
   });
 }
@@ -287,6 +355,8 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     if (c.exec(kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}).empty()) {
       throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
     }
+    // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person).
+    c.exec(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket});
 
     std::optional<UserRecord> existing;
     const auto user = c.exec(kLockUserByPhone, {request.phone_number});
@@ -338,6 +408,7 @@ std::size_t PostgresRepository::prune(TimePoint now, std::chrono::seconds longes
     const std::int64_t before = to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count();
     auto removed = static_cast<std::size_t>(c.exec(kPruneEvents, {before}).affected());
     c.exec(kPruneTotals, {before});
+    removed += static_cast<std::size_t>(c.exec(kPruneUnverified, {before}).affected());
     // Expired codes are kept a day so that a late verify still reads "expired" rather than "no code".
     removed += static_cast<std::size_t>(c.exec(kPruneCodes, {to_unix_ms(now) - std::int64_t{86400} * 1000}).affected());
     return removed;

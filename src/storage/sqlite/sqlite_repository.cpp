@@ -54,8 +54,53 @@ std::optional<std::int64_t> filling_slot_end(SQLite::Database& db, const std::st
   return std::nullopt;
 }
 
+// The events of `bucket` in the per-minute slots from `since`'s on: up to one minute more than the window, read in
+// at most one row per minute (a country's bucket holds every SMS sent to it).
+std::int64_t total_events(SQLite::Database& db, const std::string& bucket, TimePoint since) {
+  SQLite::Statement sum(db, "SELECT COALESCE(SUM(events), 0) FROM rate_totals WHERE bucket = ? AND slot >= ?");
+  sum.bind(1, bucket);
+  sum.bind(2, totals_slot(since));
+  sum.executeStep();
+  return sum.getColumn(0).getInt64();
+}
+
+// The unverified-SMS budget's reading: the limit-th most recent unverified SMS in the window (a walk of at most
+// `limit` index entries; a larger budget from the per-minute totals kept under the limit's bucket name), then, only
+// when spent, the exemption facts.
+WindowReading read_unverified_budget(SQLite::Database& db, const WindowLimit& limit, TimePoint now) {
+  WindowReading reading;
+  const TimePoint start = window_start(limit, now);
+  if (read_from_totals(limit)) {
+    if (const auto filling = filling_slot_end(db, limit.bucket, start, limit.limit)) {
+      reading.filling_event = from_unix_ms(*filling);
+    }
+  } else {
+    SQLite::Statement nth(db,
+                          "SELECT sent_at_ms FROM unverified_sms WHERE sent_at_ms > ? ORDER BY sent_at_ms DESC "
+                          "LIMIT 1 OFFSET ?");
+    nth.bind(1, to_unix_ms(start));
+    nth.bind(2, limit.limit - 1);
+    if (nth.executeStep()) reading.filling_event = from_unix_ms(nth.getColumn(0).getInt64());
+  }
+  if (!needs_exemption_facts(limit, reading)) return reading;
+
+  const BudgetExemption& exemption = *limit.unverified;
+  SQLite::Statement user(db, "SELECT 1 FROM users WHERE phone_number = ? AND blocked_at IS NULL");
+  user.bind(1, exemption.phone_number);
+  reading.returning_user = user.executeStep();
+  if (!needs_range_facts(limit, reading)) return reading;
+
+  const TimePoint since = now - std::chrono::duration_cast<Milliseconds>(exemption.conversion_window);
+  reading.range_sent = count_events(db, exemption.range_bucket, to_unix_ms(since));
+  reading.range_verified = count_events(db, exemption.range_verified_bucket, to_unix_ms(since));
+  reading.country_sent = total_events(db, exemption.country_bucket, since);
+  reading.country_verified = total_events(db, exemption.country_verified_bucket, since);
+  return reading;
+}
+
 // What limit_verdict needs of one window, read inside the caller's transaction.
 WindowReading read_window(SQLite::Database& db, const WindowLimit& limit, TimePoint now) {
+  if (limit.unverified) return read_unverified_budget(db, limit, now);
   const TimePoint since = window_start(limit, now);
   WindowReading reading;
   const auto filling = read_from_totals(limit) ? filling_slot_end(db, limit.bucket, since, limit.limit)
@@ -116,6 +161,42 @@ void forget_events(SQLite::Database& db, const std::string& where, Bind&& bind) 
 void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
                   const std::string& reservation) {
   count_buckets(db, counted_buckets(limits), now, reservation);
+}
+
+// Every send is unverified SMS until a verification of its code deletes the row (see verify_code). Its per-minute
+// total (under the budget's bucket name) is kept in step, for a budget too large to walk.
+void record_unverified(SQLite::Database& db, const IssueCodeRequest& request, const std::string& challenge_id) {
+  SQLite::Statement insert(db,
+                           "INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
+                           "VALUES (?, ?, ?, ?) ON CONFLICT (reservation) DO NOTHING");
+  insert.bind(1, request.reservation_id);
+  insert.bind(2, request.phone_number);
+  insert.bind(3, challenge_id);
+  insert.bind(4, to_unix_ms(request.now));
+  if (insert.exec() == 0) return;
+  SQLite::Statement total(db,
+                          "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
+                          "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
+  total.bind(1, std::string(kUnverifiedSmsBucket));
+  total.bind(2, totals_slot(request.now));
+  total.exec();
+}
+
+// Deletes the unverified SMS `where` finds (its parameters bound by `bind`), keeping their totals in step.
+template <class Bind>
+void forget_unverified(SQLite::Database& db, const std::string& where, Bind&& bind) {
+  SQLite::Statement select(db, "SELECT sent_at_ms FROM unverified_sms WHERE " + where);
+  bind(select);
+  SQLite::Statement decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
+  while (select.executeStep()) {
+    decrement.bind(1, std::string(kUnverifiedSmsBucket));
+    decrement.bind(2, totals_slot(from_unix_ms(select.getColumn(0).getInt64())));
+    decrement.exec();
+    decrement.reset();
+  }
+  SQLite::Statement remove(db, "DELETE FROM unverified_sms WHERE " + where);
+  bind(remove);
+  remove.exec();
 }
 
 }  // namespace
@@ -207,6 +288,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
           live.reset();
           count_limits(db, request.limits, request.now, request.reservation_id);
           count_buckets(db, request.tallies, request.now, request.reservation_id);
+          record_unverified(db, request, kept.challenge_id);
           tx.commit();
           return kept;
         }
@@ -231,6 +313,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
     replace.exec();
     count_limits(db, request.limits, request.now, request.reservation_id);
     count_buckets(db, request.tallies, request.now, request.reservation_id);
+    record_unverified(db, request, fresh.challenge_id);
     tx.commit();
     return fresh;
   });
@@ -251,6 +334,8 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
       statement.bind(1, reservation_id);
       for (std::size_t i = 0; i < keep_buckets.size(); ++i) statement.bind(static_cast<int>(i) + 2, keep_buckets[i]);
     });
+    // Surely not sent: not unverified SMS spent, whatever limit buckets a gateway refusal keeps.
+    forget_unverified(db, "reservation = ?", [&](SQLite::Statement& statement) { statement.bind(1, reservation_id); });
     if (remove_code) {
       SQLite::Statement remove(db, "DELETE FROM otp_codes WHERE phone_number = ? AND challenge_id = ?");
       remove.bind(1, phone_number);
@@ -324,6 +409,11 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     consume.bind(1, to_unix_ms(request.now));
     consume.bind(2, request.phone_number);
     consume.exec();
+    // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person).
+    forget_unverified(db, "phone_number = ? AND challenge_id = ?", [&](SQLite::Statement& statement) {
+      statement.bind(1, request.phone_number);
+      statement.bind(2, code->challenge_id);
+    });
 
     std::optional<UserRecord> existing;
     SQLite::Statement find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
@@ -417,6 +507,9 @@ std::size_t SqliteRepository::prune(TimePoint now, std::chrono::seconds longest_
     SQLite::Statement totals(db, "DELETE FROM rate_totals WHERE (slot + 1) * 60000 <= ?");
     totals.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
     totals.exec();
+    SQLite::Statement unverified(db, "DELETE FROM unverified_sms WHERE sent_at_ms <= ?");
+    unverified.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
+    removed += static_cast<std::size_t>(unverified.exec());
     // Expired codes are kept a day so that a late verify still reads "expired" rather than "no code".
     SQLite::Statement codes(db, "DELETE FROM otp_codes WHERE expires_at <= ?");
     codes.bind(1, static_cast<std::int64_t>(to_unix_ms(now) - std::int64_t{86400} * 1000));

@@ -104,6 +104,19 @@ ALTER TABLE otp_codes ADD COLUMN delivery_uncertain INTEGER NOT NULL DEFAULT 0;
 -- Which gateway sent the message (mobizon, http): only Mobizon's messages are polled for their status there.
 ALTER TABLE sms_messages ADD COLUMN gateway TEXT NOT NULL DEFAULT 'mobizon';
 )sql"},
+      // Issue 15 (numbered apart from parallel branches' migrations).
+      {11, R"sql(
+-- Every SMS sent (or possibly sent) until its code is verified: the unverified-SMS budget counts the rows of the last
+-- hour. A refunded send (surely not sent) deletes its row, a verification the rows of its code.
+CREATE TABLE unverified_sms (
+  reservation  TEXT PRIMARY KEY,   -- the send's reservation id (cancel_issue)
+  phone_number TEXT NOT NULL,
+  challenge_id TEXT NOT NULL,      -- the code the SMS carried (a resend may carry a kept code)
+  sent_at_ms   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX unverified_sms_by_time ON unverified_sms(sent_at_ms);
+CREATE INDEX unverified_sms_by_code ON unverified_sms(phone_number, challenge_id);
+)sql"},
       // Issue 13, refresh grace replay (numbered apart from parallel branches' migrations).
       {12, R"sql(
 -- Siblings a rotated token got within the reuse grace: one is allowed, a further replay ends the family.
