@@ -176,9 +176,11 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
   const LimitKind kind = LimitPolicy::kind_of(refusal.name);
   if (kind == LimitKind::unverified_budget) {
     // The fraud reason, with the range (not the number): which ranges the pumping walks through.
-    spdlog::warn("fraud.unverified_budget prefix={} region={} retry_after={}s: SMS_UNVERIFIED_PER_HOUR={} is spent, "
-                 "and the number is neither a returning user nor in a range that converts",
-                 phone.prefix(), phone.region, retry_after, config_.sms_unverified_per_hour);
+    log_event(LogLevel::warn, command.log, "fraud.unverified_budget",
+              {{"prefix", phone.prefix()}, {"region", phone.region}, {"retry_after_s", retry_after},
+               {"budget", config_.sms_unverified_per_hour}},
+              "SMS_UNVERIFIED_PER_HOUR is spent, and the number is neither a returning user nor in a range that "
+              "converts");
   }
   if (kind == LimitKind::spend_cap || kind == LimitKind::low_conversion || kind == LimitKind::unverified_budget) {
     metrics_.limit_last_hit.labels({refusal.name}).set(static_cast<double>(to_unix_seconds(now)));
@@ -188,23 +190,25 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
     if (alerts_.first_in_period(alert_key, now, refusal.window)) {
       metrics_.limit_alerts.labels({refusal.name}).inc();
       if (kind == LimitKind::spend_cap) {
-        spdlog::error(
-            "limits.cap_reached limit={} window={}s: every SMS is refused until the window moves on "
-            "(next in {}s); raise {} if this is real traffic",
-            refusal.name, refusal.window.count(), retry_after,
-            refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY");
+        const std::string setting =
+            refusal.name == limit_name::kGlobalHour ? "SMS_GLOBAL_PER_HOUR" : "SMS_GLOBAL_PER_DAY";
+        log_event(LogLevel::error, command.log, "limits.cap_reached",
+                  {{"limit", refusal.name}, {"window_s", refusal.window.count()}, {"retry_after_s", retry_after}},
+                  "every SMS is refused until the window moves on; raise " + setting + " if this is real traffic");
       } else if (kind == LimitKind::unverified_budget) {
-        spdlog::error(
-            "fraud.unverified_budget window={}s: SMS_UNVERIFIED_PER_HOUR={} SMS of the last hour were never "
-            "verified (SMS pumping across ranges?); only returning users and ranges that convert get codes until "
-            "the count falls under the budget (in at most {}s); first refused prefix={} region={}",
-            refusal.window.count(), config_.sms_unverified_per_hour, retry_after, phone.prefix(), phone.region);
+        log_event(LogLevel::error, command.log, "fraud.unverified_budget",
+                  {{"result", "alert"}, {"window_s", refusal.window.count()},
+                   {"budget", config_.sms_unverified_per_hour}, {"retry_after_s", retry_after},
+                   {"prefix", phone.prefix()}, {"region", phone.region}},
+                  "SMS_UNVERIFIED_PER_HOUR SMS of the last hour were never verified (SMS pumping across ranges?); "
+                  "only returning users and ranges that convert get codes until the count falls under the budget");
       } else {
-        spdlog::error("fraud.low_conversion prefix={} region={} window={}s: SMS to this number range are refused: "
-                      "at least FRAUD_MIN_SAMPLES={} were sent and fewer than FRAUD_MIN_CONVERSION={} of them were "
-                      "verified (SMS pumping?); the range reopens in at most {}s",
-                      phone.prefix(), phone.region, refusal.window.count(), config_.fraud_min_samples,
-                      config_.fraud_min_conversion, retry_after);
+        log_event(LogLevel::error, command.log, "fraud.low_conversion",
+                  {{"prefix", phone.prefix()}, {"region", phone.region}, {"window_s", refusal.window.count()},
+                   {"min_samples", config_.fraud_min_samples}, {"min_conversion", config_.fraud_min_conversion},
+                   {"retry_after_s", retry_after}},
+                  "SMS to this number range are refused: at least FRAUD_MIN_SAMPLES were sent and fewer than "
+                  "FRAUD_MIN_CONVERSION of them were verified (SMS pumping?)");
       }
     }
   }

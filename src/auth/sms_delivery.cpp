@@ -57,6 +57,7 @@ SmsDelivery::SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const Time
 awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   if (gateway_ == nullptr) throw std::logic_error("SmsDelivery::send without a gateway");
   const std::string phone = sms.recipient_e164;
+  const LogContext log = sms.log;
   auto sending = gateway_->send(std::move(sms));  // named: GCC PR 100611
   auto sent = co_await std::move(sending);
   if (!sent) co_return sent;
@@ -70,7 +71,8 @@ awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
     co_await std::move(recording);
   } catch (const StorageUnavailable& e) {
     // The SMS is out and the user is waiting for it: losing its delivery record is the smaller harm.
-    spdlog::error("sms.record failed sms_id={} phone={}: {}", log_safe(sent->message_id), mask_phone(phone), e.what());
+    log_event(LogLevel::error, log, "sms.record",
+              {{"result", "failed"}, {"sms_id", log_safe(sent->message_id)}, {"phone", mask_phone(phone)}}, e.what());
   }
   co_return sent;
 }

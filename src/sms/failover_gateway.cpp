@@ -1,7 +1,6 @@
 // Failover across SMS gateways with a breaker each.
 #include "sms/failover_gateway.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <optional>
 #include <stdexcept>
@@ -45,7 +44,8 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
       attempts_.labels({gateway_name, "skipped"}).inc();
       const TimePoint reopens = member.breaker->reopens_at();
       if (!first_probe || reopens < *first_probe) first_probe = reopens;
-      spdlog::warn("sms.failover skipped gateway={} to={}: its breaker is open after repeated outages", gateway_name, masked);
+      log_event(LogLevel::warn, sms.log, "sms.failover", {{"result", "skipped"}, {"gateway", gateway_name}, {"phone", masked}},
+                "its breaker is open after repeated outages");
       continue;
     }
     OutgoingSms attempt = sms;
@@ -70,22 +70,25 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
     member.breaker->record_outage();
     publish_breaker(member);
     if (before != BreakerState::open && member.breaker->state() == BreakerState::open) {
-      spdlog::error("sms.breaker open gateway={}: {}; skipped until {}, then one probe is let through", gateway_name,
-                    before == BreakerState::half_open ? "the probe failed" : "too many consecutive outages",
-                    format_rfc3339(member.breaker->reopens_at()));
+      log_event(LogLevel::error, sms.log, "sms.breaker",
+                {{"result", "open"}, {"gateway", gateway_name},
+                 {"cause", before == BreakerState::half_open ? "the probe failed" : "too many consecutive outages"},
+                 {"until", format_rfc3339(member.breaker->reopens_at())}},
+                "the gateway is skipped until then, and one probe is let through");
     }
     if (!failure.surely_not_sent()) {
       // The request may have been acted on: sending it through another gateway could deliver (and bill) it twice.
       if (i + 1 < members_.size()) {
-        spdlog::warn("sms.failover stopped gateway={} to={}: the SMS may have been sent, so it is not sent again "
-                     "through another gateway",
-                     gateway_name, masked);
+        log_event(LogLevel::warn, sms.log, "sms.failover", {{"result", "stopped"}, {"gateway", gateway_name}, {"phone", masked}},
+                  "the SMS may have been sent, so it is not sent again through another gateway");
       }
       co_return failure;
     }
     if (i + 1 < members_.size()) {
-      spdlog::warn("sms.failover gateway={} to={} outcome={}: trying the next gateway", gateway_name, masked,
-                   send_outcome_name(failure.outcome));
+      log_event(LogLevel::warn, sms.log, "sms.failover",
+                {{"result", "next"}, {"gateway", gateway_name}, {"phone", masked},
+                 {"outcome", send_outcome_name(failure.outcome)}},
+                "trying the next gateway");
     }
     last_failure = std::move(failure);
   }

@@ -151,6 +151,18 @@ def test_mobizon_answering_999_fails_over_to_the_relay_within_the_same_request(f
     assert_no_secret(server)
 
 
+def test_every_gateway_line_of_a_failed_over_send_carries_the_requests_id(fake, make_relay, make_server, pki):
+    relay = make_relay()
+    server = failover_server(make_server, fake, relay, pki)
+    fake.always = Answer(999, None, "Service temporarily unavailable")
+    r = server.send_code(PHONE)
+    assert r.status == 200, r
+    request_id = r.header("x-request-id")
+    log = server.log()
+    for event in ("mobizon.send", "sms.failover next gateway=mobizon", "relay.send ok"):
+        assert re.search(rf"{re.escape(event)} .*request_id={request_id}", log), (event, log)
+
+
 def test_a_mobizon_that_hangs_is_not_re_sent_through_the_relay(fake, make_relay, make_server, pki):
     relay = make_relay()
     server = failover_server(make_server, fake, relay, pki, MOBIZON_TIMEOUT_MS="1500")

@@ -64,7 +64,7 @@ def test_pumping_across_120_ranges_spends_the_budget_only_and_returning_users_lo
     log = server.log()
     assert metric(server, "sms_auth_rate_limited_total", limit="unverified_budget") == 101
     assert metric(server, "sms_auth_limit_alerts_total", limit="unverified_budget") == 1
-    assert len(re.findall(r"error.*fraud\.unverified_budget window=3600s", log)) == 1, log
+    assert len(re.findall(r"error.*fraud\.unverified_budget alert window_s=3600", log)) == 1, log
     assert "fraud.unverified_budget prefix=+7747200 region=KZ" in log  # the range, not the number
     assert newcomer not in log
     assert f"phone={mask(newcomer)} ip=127.0.0.1 limit=unverified_budget" in log

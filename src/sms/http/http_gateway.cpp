@@ -1,7 +1,6 @@
 // The HTTPS relay client: sign, post, classify; failures as SendFailure with an operator's log line.
 #include "sms/http/http_gateway.hpp"
 
-#include <spdlog/spdlog.h>
 
 #include <stdexcept>
 
@@ -89,36 +88,41 @@ awaitable<result<SentSms, SendFailure>> HttpGateway::send(OutgoingSms sms) {
     const HttpsError& error = answered.error();
     const SendOutcome outcome = transport_outcome(error);
     const bool must_act = error.kind == HttpsFailure::tls_verify || error.kind == HttpsFailure::resolve;
-    spdlog::log(must_act ? spdlog::level::err : spdlog::level::warn,
-                "relay.send failed to={} id={} reason={} outcome={}: {}{}", masked, id, transport_reason(error.kind),
-                send_outcome_name(outcome), error.detail,
-                must_act ? " (check SMS_HTTP_URL and, for a private CA, SMS_HTTP_CA_FILE)" : "");
+    log_event(must_act ? LogLevel::error : LogLevel::warn, sms.log, "relay.send",
+              {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", transport_reason(error.kind)},
+               {"outcome", send_outcome_name(outcome)}},
+              error.detail + (must_act ? " (check SMS_HTTP_URL and, for a private CA, SMS_HTTP_CA_FILE)" : ""));
     co_return SendFailure{outcome, unavailable_error()};
   }
 
   const Answer answer = classify_answer(answered->status, answered->body);
   switch (answer.kind) {
     case AnswerKind::sent:
-      spdlog::info("relay.send ok to={} id={} sms_id={}", masked, id, log_safe(answer.message_id));
+      log_event(LogLevel::info, sms.log, "relay.send",
+                {{"result", "ok"}, {"phone", masked}, {"id", id}, {"sms_id", log_safe(answer.message_id)}});
       co_return SentSms{answer.message_id, false, ""};  // the failover list names the gateway
     case AnswerKind::refused:
-      spdlog::warn("relay.send refused to={} id={} reason={}: the relay refused this number or text ({})", masked, id,
-                   answer.reason, log_safe(answer.detail, 200));
+      log_event(LogLevel::warn, sms.log, "relay.send",
+                {{"result", "refused"}, {"phone", masked}, {"id", id}, {"reason", answer.reason}},
+                "the relay refused this number or text (" + log_safe(answer.detail, 200) + ")");
       co_return SendFailure{SendOutcome::refused, rejected_error()};
     case AnswerKind::not_accepted: {
       const bool must_act = answered->status == 401 || answered->status == 403;
-      spdlog::log(must_act ? spdlog::level::err : spdlog::level::warn,
-                  "relay.send failed to={} id={} reason={} outcome=not_accepted: {}{}", masked, id, answer.reason,
-                  log_safe(answer.detail, 200),
-                  must_act ? " (the relay refused our signature: SMS_HTTP_SECRET must equal the relay's secret, and "
-                             "both clocks must be right)"
-                           : " (the relay did not send it)");
+      log_event(must_act ? LogLevel::error : LogLevel::warn, sms.log, "relay.send",
+                {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", answer.reason},
+                 {"outcome", "not_accepted"}},
+                log_safe(answer.detail, 200) +
+                    (must_act ? " (the relay refused our signature: SMS_HTTP_SECRET must equal the relay's secret, "
+                                "and both clocks must be right)"
+                              : " (the relay did not send it)"));
       co_return SendFailure{SendOutcome::not_accepted, unavailable_error()};
     }
     case AnswerKind::unreadable:
-      spdlog::warn("relay.send failed to={} id={} reason={} outcome=possibly_sent: the relay's answer is not the "
-                   "contract's (2xx with a message_id, 4xx or 5xx); the SMS may have been sent",
-                   masked, id, answer.reason);
+      log_event(LogLevel::warn, sms.log, "relay.send",
+                {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", answer.reason},
+                 {"outcome", "possibly_sent"}},
+                "the relay's answer is not the contract's (2xx with a message_id, 4xx or 5xx); the SMS may have "
+                "been sent");
       co_return SendFailure{SendOutcome::possibly_sent, unavailable_error()};
   }
   co_return SendFailure{SendOutcome::possibly_sent, unavailable_error()};
