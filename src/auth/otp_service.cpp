@@ -88,7 +88,6 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   CodeSent out;
   out.expires_in = whole_seconds_left(issued->expires_at, now);
   out.resend_after = config_.resend_cooldown.count();
-  out.reused = issued->reused;
 
   if (is_test_number(*phone)) {
     // Store reviewers and CI log in with a known code; nothing is sent and nothing costs money.
@@ -97,7 +96,6 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
               {{"phone", mask_phone(phone->e164)}, {"client", log_safe(command.client_address)},
                {"test_number", true}});
     out.sms_id = "test-number";
-    out.phone = std::move(*phone);
     co_return out;
   }
 
@@ -161,7 +159,6 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
                {"sms_id", log_safe(sent->message_id)}, {"reused_code", issued->reused}});
   }
   out.sms_id = std::move(sent->message_id);
-  out.phone = std::move(*phone);
   co_return out;
 }
 

@@ -28,11 +28,9 @@ struct SendCodeCommand {
 };
 
 struct CodeSent {
-  PhoneNumber phone;
   std::string sms_id;
   std::int64_t expires_in = 0;    // seconds the code has left
   std::int64_t resend_after = 0;  // seconds until another SMS to this number is allowed
-  bool reused = false;
 };
 
 struct VerifyCodeCommand {
