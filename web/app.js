@@ -26,6 +26,7 @@
   const REFRESH_LEAD_MAX_MS = 60000;
   // After a failure that may pass (offline, 5xx), try again with these waits.
   const REFRESH_RETRY_MS = [5000, 15000, 30000, 60000];
+  const STORAGE_SETTLE_MS = 300;  // how long a refreshing tab keeps the lock after saving the new tokens
   const REQUEST_TIMEOUT_MS = 15000;
   const LOGOUT_TIMEOUT_MS = 5000;
 
@@ -868,6 +869,10 @@
       stopCountdown('refresh');
       setMessage(sessionMessage, '', '');
       showSignedIn(next);
+      // Other tabs see localStorage through their own process, a moment later: keep the lock until they can, or the
+      // next tab would read the old refresh token and present it again (a second presentation is a sibling, a third
+      // ends the session).
+      if (navigator.locks) await new Promise((resolve) => setTimeout(resolve, STORAGE_SETTLE_MS));
       return true;
     }
     if (result.status === 0 || result.status === 429 || result.status >= 500) {
