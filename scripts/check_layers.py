@@ -43,11 +43,12 @@ def violations(source_root: pathlib.Path, rule: dict) -> list:
         allowed = rule[folder] | {folder}
         if path.name.endswith("_test.cpp"):
             allowed |= TEST_EXTRAS
-        for match in INCLUDE.finditer(path.read_text(errors="replace")):
+        text = path.read_text(errors="replace")
+        for match in INCLUDE.finditer(text):
             layer, header = match.group(1), match.group(2)
             if layer in allowed or f"{layer}/{header}" in allowed:
                 continue
-            line = path.read_text(errors="replace")[:match.start()].count("\n") + 1
+            line = text.count("\n", 0, match.start()) + 1
             found.append(f"{path}:{line}: {folder}/ may not include \"{layer}/{header}\"")
     return found
 
