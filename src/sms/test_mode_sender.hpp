@@ -2,6 +2,7 @@
 #pragma once
 
 #include <atomic>
+#include <mutex>
 
 #include "sms/sms_sender.hpp"
 
@@ -17,6 +18,9 @@ class TestModeSender final : public SmsSender {
 
  private:
   std::atomic<std::uint64_t> messages_logged_{0};
+  // Keeps one message's two lines together: sends on other I/O threads would otherwise write between them, and a
+  // reader pairing each "not sent" line with the next "Message" line would pair the wrong ones.
+  std::mutex pair_of_lines_;
 };
 
 }  // namespace sms_auth
