@@ -71,6 +71,7 @@ class FakeMobizon:
         self.statuses = {}     # message id -> status word for getSMSStatus (default NEW)
         self.balance = ("4043.0656", "KZT")
         self.delay = 0.0          # seconds to wait before each answer (a slow gateway)
+        self.http_status = None   # e.g. 503: answer every call with this status and a proxy's HTML page
         self.idle_timeout = None  # seconds after which an idle kept-alive connection is closed (as nginx does)
         self._next_id = 6300284
         self._connections = 0
@@ -249,6 +250,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         if self.fake.delay:
             time.sleep(self.fake.delay)
+        if self.fake.http_status is not None:
+            self._send(self.fake.http_status, b"<html>%d</html>" % self.fake.http_status, "text/html")
+            return
         answer = self.fake.answer(request)
         payload = json.dumps({"code": answer.code, "data": answer.data, "message": answer.message},
                              ensure_ascii=False).encode("utf-8")

@@ -165,6 +165,27 @@ def test_a_mobizon_that_hangs_is_not_re_sent_through_the_relay(fake, make_relay,
     assert "may have been sent, so it is not sent again through another gateway" in server.log()
 
 
+def test_mobizon_answering_http_503_fails_over_to_the_relay(fake, make_relay, make_server, pki):
+    relay = make_relay()
+    server = failover_server(make_server, fake, relay, pki)
+    fake.http_status = 503
+    r = server.send_code(PHONE)
+    assert r.status == 200, r
+    assert len(relay.sent) == 1
+    assert server.verify_code(PHONE, code_in(relay.sent[0].text)).status == 200
+
+
+def test_mobizon_answering_http_504_is_possibly_sent_and_not_re_sent_through_the_relay(fake, make_relay, make_server,
+                                                                                       pki):
+    relay = make_relay()
+    server = failover_server(make_server, fake, relay, pki)
+    fake.http_status = 504  # a proxy in front of Mobizon lost its answer: Mobizon may have sent the SMS
+    r = server.send_code(PHONE)
+    assert r.status == 503, r
+    assert r.json()["error"] == "sms_unavailable"
+    assert relay.received() == [], "an SMS that may have been sent went out through a second gateway"
+
+
 def test_a_number_mobizon_refuses_is_not_tried_through_the_relay(fake, make_relay, make_server, pki):
     relay = make_relay()
     server = failover_server(make_server, fake, relay, pki)

@@ -165,8 +165,11 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
       outcome.failure.reason = "http_" + std::to_string(answer->status);
       outcome.failure.explanation = "Mobizon answered HTTP " + std::to_string(answer->status) + " to " + method +
                                     " instead of 200 with a JSON envelope";
-      // A proxy's 5xx may come after Mobizon acted (a 502/504 on a lost answer); a 4xx is the proxy refusing.
-      outcome.failure.outcome = answer->status >= 500 ? SendOutcome::possibly_sent : SendOutcome::not_accepted;
+      // 503 says the request was not served (maintenance, overload), and a 4xx is a proxy refusing: neither sent
+      // anything, so another gateway may. Any other 5xx (502/504 from a proxy whose upstream answer was lost, a 500
+      // from a crash halfway) may come after Mobizon acted, so the SMS may be on its way.
+      outcome.failure.outcome = answer->status >= 500 && answer->status != 503 ? SendOutcome::possibly_sent
+                                                                                 : SendOutcome::not_accepted;
     } else if (auto envelope = parse_envelope(answer->body); !envelope) {
       outcome.failure.outcome = SendOutcome::possibly_sent;
       outcome.failure.reason = "bad_answer";
