@@ -29,11 +29,21 @@ namespace {
 class Job {
  public:
   virtual ~Job() = default;
-  // Runs the call on `connection` and hands its outcome over. False when the call threw StorageUnavailable: the
-  // connection may be broken and is opened again for the next call.
-  virtual bool run(Repository& connection) = 0;
+  // Runs the call on `connection` and keeps its outcome for deliver(); running it again replaces the outcome. False
+  // when the call threw StorageUnavailable: the connection may be broken and is opened again for the next call.
+  virtual bool execute(Repository& connection) = 0;
+  // Hands the kept outcome over: only once the transaction it ran in has committed (or was its own).
+  virtual void deliver() = 0;
   // Hands `failure` over without running the call.
   virtual void fail(std::exception_ptr failure) = 0;
+  // May share a transaction with the calls queued beside it (GroupCommit).
+  virtual bool groupable() const = 0;
+
+  bool run(Repository& connection) {
+    const bool healthy = execute(connection);
+    deliver();
+    return healthy;
+  }
 };
 
 struct Done {};  // the result of a call that returns nothing
@@ -43,8 +53,10 @@ struct Done {};  // the result of a call that returns nothing
 // One queue and the threads that serve it, each owning a connection.
 class ConnectionPool {
  public:
-  ConnectionPool(std::string name, int threads, const ConnectionFactory& open_connection, std::size_t max_queued)
-      : name_(std::move(name)), open_connection_(open_connection), max_queued_(max_queued) {
+  ConnectionPool(std::string name, int threads, const ConnectionFactory& open_connection, std::size_t max_queued,
+                 std::size_t max_group = 1)
+      : name_(std::move(name)), open_connection_(open_connection), max_queued_(max_queued),
+        max_group_(std::max<std::size_t>(max_group, 1)) {
     std::vector<std::unique_ptr<Repository>> connections;
     for (int i = 0; i < threads; ++i) connections.push_back(open_connection_());  // throws: start-up fails
     for (auto& connection : connections) {
@@ -82,33 +94,90 @@ class ConnectionPool {
 
   const std::string& name() const { return name_; }
 
+  GroupCommitStats group_commit_stats() const {
+    GroupCommitStats stats;
+    stats.groups_committed = groups_committed_.load();
+    stats.calls_grouped = calls_grouped_.load();
+    stats.groups_undone = groups_undone_.load();
+    return stats;
+  }
+
  private:
   void serve(std::unique_ptr<Repository> connection) {
     for (;;) {
-      std::unique_ptr<Job> job;
+      std::vector<std::unique_ptr<Job>> batch;
       {
         std::unique_lock lock(mutex_);
         ready_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
         if (queue_.empty()) return;  // stopping
-        job = std::move(queue_.front());
+        batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
-      }
-      if (!connection) {
-        try {
-          connection = open_connection_();
-          spdlog::info("storage.reconnected engine={}", name_);
-        } catch (...) {
-          job->fail(std::current_exception());
-          continue;
+        // Whatever queued up while the last transaction committed goes into the next one together.
+        while (batch.front()->groupable() && batch.size() < max_group_ && !queue_.empty() &&
+               queue_.front()->groupable()) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
         }
       }
-      if (!job->run(*connection)) connection.reset();
+      if (batch.size() > 1 && connection) {
+        auto* group = dynamic_cast<GroupCommit*>(connection.get());
+        if (group && run_group(*group, *connection, batch)) continue;
+      }
+      for (auto& job : batch) run_alone(connection, *job);
     }
+  }
+
+  void run_alone(std::unique_ptr<Repository>& connection, Job& job) {
+    if (!connection) {
+      try {
+        connection = open_connection_();
+        spdlog::info("storage.reconnected engine={}", name_);
+      } catch (...) {
+        job.fail(std::current_exception());
+        return;
+      }
+    }
+    if (!job.run(*connection)) connection.reset();
+  }
+
+  // Runs `batch` in one transaction, each call in its own savepoint, and answers every call after the one commit.
+  // False when the transaction was undone instead (a call found the connection broken, the database ended the
+  // transaction, or the commit failed): nothing of it is kept and no call was answered, so each runs again alone and
+  // one call's trouble is only its own.
+  bool run_group(GroupCommit& group, Repository& connection, std::vector<std::unique_ptr<Job>>& batch) {
+    try {
+      group.begin_group();
+      bool intact = true;
+      for (auto& job : batch) {
+        if (!job->execute(connection) || !group.group_is_open()) {
+          intact = false;
+          break;
+        }
+      }
+      if (intact) {
+        group.commit_group();
+        groups_committed_.fetch_add(1, std::memory_order_relaxed);
+        calls_grouped_.fetch_add(batch.size(), std::memory_order_relaxed);
+        for (auto& job : batch) job->deliver();
+        return true;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("storage.group_failed engine={} calls={}: {}", name_, batch.size(), e.what());
+    }
+    group.rollback_group();
+    groups_undone_.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("storage.group_undone engine={} calls={}: each call runs again in its own transaction", name_,
+                 batch.size());
+    return false;
   }
 
   const std::string name_;
   const ConnectionFactory& open_connection_;
   const std::size_t max_queued_;
+  const std::size_t max_group_;
+  std::atomic<std::uint64_t> groups_committed_{0};
+  std::atomic<std::uint64_t> calls_grouped_{0};
+  std::atomic<std::uint64_t> groups_undone_{0};
   std::mutex mutex_;
   std::condition_variable ready_;
   std::deque<std::unique_ptr<Job>> queue_;
@@ -121,7 +190,7 @@ class StorageEngine::Engine {
   explicit Engine(StorageBackend backend)
       : backend_(std::move(backend)),
         main_(backend_.options.name, std::max(backend_.options.connections, 1), backend_.open_connection,
-              backend_.options.max_queued) {
+              backend_.options.max_queued, backend_.options.max_group) {
     if (backend_.options.read_connections > 0) {
       reads_.emplace(backend_.options.name + "-read", backend_.options.read_connections, backend_.open_connection,
                      backend_.options.max_queued);
@@ -129,6 +198,7 @@ class StorageEngine::Engine {
   }
 
   const StorageEngineOptions& options() const { return backend_.options; }
+  GroupCommitStats group_commit_stats() const { return main_.group_commit_stats(); }
 
   // Queues `job`, or fails it at once when its queue is full.
   void submit(Access access, std::unique_ptr<Job> job, const char* what) {
@@ -177,29 +247,31 @@ struct PendingCall {
 template <class T, class Work, class Handler>
 class AwaitedJob final : public Job {
  public:
-  AwaitedJob(Work work, std::shared_ptr<PendingCall<T, Handler>> call) : work_(std::move(work)), call_(std::move(call)) {}
+  AwaitedJob(Work work, std::shared_ptr<PendingCall<T, Handler>> call, bool groupable)
+      : work_(std::move(work)), call_(std::move(call)), groupable_(groupable) {}
 
-  bool run(Repository& connection) override {
+  bool execute(Repository& connection) override {
+    failure_ = nullptr;
+    value_.reset();
     if (call_->answered.load()) return true;  // timed out while queued: the caller has its answer
-    bool healthy = true;
-    std::exception_ptr failure;
-    std::optional<T> value;
     try {
-      value.emplace(work_(connection));
+      value_.emplace(work_(connection));
     } catch (const StorageUnavailable&) {
-      healthy = false;
-      failure = std::current_exception();
+      failure_ = std::current_exception();
+      return false;
     } catch (...) {
-      failure = std::current_exception();
+      failure_ = std::current_exception();
     }
-    hand_over(std::move(failure), std::move(value));
-    return healthy;
+    return true;
   }
 
+  void deliver() override { hand_over(std::move(failure_), std::move(value_)); }
   void fail(std::exception_ptr failure) override { hand_over(std::move(failure), std::nullopt); }
+  bool groupable() const override { return groupable_; }
 
  private:
   void hand_over(std::exception_ptr failure, std::optional<T> value) {
+    if (!failure && !value) return;  // not run: answered by the timeout already
     auto call = call_;
     asio::post(call->executor, [call, failure = std::move(failure), value = std::move(value)]() mutable {
       call->answer(std::move(failure), std::move(value));
@@ -208,11 +280,16 @@ class AwaitedJob final : public Job {
 
   Work work_;
   std::shared_ptr<PendingCall<T, Handler>> call_;
+  const bool groupable_;
+  std::exception_ptr failure_;
+  std::optional<T> value_;
 };
 
+// `groupable`: false for calls that must have a transaction of their own (migrations).
 template <class T, class Work>
-awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine::Access access, Work work) {
-  auto initiation = [engine, what, access](auto handler, Work task) {
+awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine::Access access, Work work,
+                  bool groupable = true) {
+  auto initiation = [engine, what, access, groupable](auto handler, Work task) {
     using Handler = decltype(handler);
     auto executor = asio::prefer(asio::get_associated_executor(handler), asio::execution::outstanding_work.tracked);
     auto pending = std::make_shared<PendingCall<T, Handler>>(std::move(handler), executor);
@@ -224,7 +301,7 @@ awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine
       pending->answer(std::make_exception_ptr(StorageUnavailable("the database did not answer in time")),
                       std::nullopt);
     });
-    engine->submit(access, std::make_unique<AwaitedJob<T, Work, Handler>>(std::move(task), pending), what);
+    engine->submit(access, std::make_unique<AwaitedJob<T, Work, Handler>>(std::move(task), pending, groupable), what);
   };
   auto answered = asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, std::optional<T>)>(
       std::move(initiation), asio::use_awaitable, std::move(work));
@@ -233,12 +310,13 @@ awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine
 }
 
 template <class Work>
-awaitable<void> call_void(StorageEngine::Engine* engine, const char* what, StorageEngine::Access access, Work work) {
+awaitable<void> call_void(StorageEngine::Engine* engine, const char* what, StorageEngine::Access access, Work work,
+                          bool groupable = true) {
   auto wrapped = [work = std::move(work)](Repository& connection) mutable {
     work(connection);
     return Done{};
   };
-  auto calling = call<Done>(engine, what, access, std::move(wrapped));
+  auto calling = call<Done>(engine, what, access, std::move(wrapped), groupable);
   (void)co_await std::move(calling);
 }
 
@@ -247,25 +325,34 @@ class BlockingJob final : public Job {
  public:
   explicit BlockingJob(const std::function<void(Repository&)>& work) : work_(work) {}
 
-  bool run(Repository& connection) override {
+  bool execute(Repository& connection) override {
+    failure_ = nullptr;
     try {
       work_(connection);
-      done_.set_value();
     } catch (const StorageUnavailable&) {
-      done_.set_exception(std::current_exception());
+      failure_ = std::current_exception();
       return false;
     } catch (...) {
-      done_.set_exception(std::current_exception());
+      failure_ = std::current_exception();
     }
     return true;
   }
+  void deliver() override {
+    if (failure_) {
+      done_.set_exception(failure_);
+    } else {
+      done_.set_value();
+    }
+  }
   void fail(std::exception_ptr failure) override { done_.set_exception(std::move(failure)); }
+  bool groupable() const override { return false; }  // the CLI and start-up: alone, with nothing to share
 
   std::future<void> future() { return done_.get_future(); }
 
  private:
   const std::function<void(Repository&)>& work_;
   std::promise<void> done_;
+  std::exception_ptr failure_;
 };
 
 }  // namespace
@@ -278,6 +365,8 @@ StorageEngine::~StorageEngine() { engine_->stop(); }
 
 const StorageEngineOptions& StorageEngine::options() const { return engine_->options(); }
 
+GroupCommitStats StorageEngine::group_commit_stats() const { return engine_->group_commit_stats(); }
+
 void StorageEngine::run_blocking_job(const std::function<void(Repository&)>& work) {
   auto job = std::make_unique<BlockingJob>(work);
   auto done = job->future();
@@ -288,7 +377,8 @@ void StorageEngine::run_blocking_job(const std::function<void(Repository&)>& wor
 int StorageEngine::expected_schema_version() const { return expected_schema_version_; }
 
 awaitable<void> StorageEngine::migrate() {
-  return call_void(engine_.get(), "migrate", Access::write, [](Repository& db) { db.migrate(); });
+  return call_void(
+      engine_.get(), "migrate", Access::write, [](Repository& db) { db.migrate(); }, /*groupable=*/false);
 }
 
 awaitable<int> StorageEngine::schema_version() {

@@ -8,13 +8,14 @@
 // database), so a request never waits on the database past that deadline.
 //
 // Generic over the database: a kind supplies a StorageBackend (a factory that opens one connection, and the shape of
-// the pool). SQLite: one writer thread owning the write connection (SQLite has one writer at a time; one thread
-// lets commits be grouped later) plus read connections for read-only calls. PostgreSQL: DATABASE_POOL_SIZE threads,
-// each with its own connection.
+// the pool). SQLite: one writer thread owning the write connection (SQLite has one writer at a time; the one thread
+// groups the commits of calls that arrive together: GroupCommit) plus read connections for read-only calls.
+// PostgreSQL: DATABASE_POOL_SIZE threads, each with its own connection.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -39,6 +40,28 @@ struct StorageEngineOptions {
   int read_connections = 0;      // more threads with connections taking only read-only calls; 0: reads share the above
   std::size_t max_queued = 1024;  // calls waiting for a connection beyond this are refused at once (503)
   std::chrono::milliseconds call_timeout{10000};  // a call not answered by then fails with StorageUnavailable (503)
+  // Calls queued together on a main connection that implements GroupCommit share one transaction, up to this many;
+  // 1: each call commits alone.
+  std::size_t max_group = 1;
+};
+
+// A connection that can run several calls in one transaction, each call's own transaction nested in it as a
+// savepoint: SQLite's writer, where the commit's fsync is what a write costs, so one fsync for the calls that arrived
+// together multiplies what the one writer carries. Used only by the engine's own thread that owns the connection.
+class GroupCommit {
+ public:
+  virtual ~GroupCommit() = default;
+  virtual void begin_group() = 0;         // throws StorageUnavailable
+  virtual bool group_is_open() = 0;       // false once the database itself ended the transaction (an I/O error)
+  virtual void commit_group() = 0;        // throws StorageUnavailable
+  virtual void rollback_group() noexcept = 0;
+};
+
+// What the engine's grouping did so far, for metrics and tests.
+struct GroupCommitStats {
+  std::uint64_t groups_committed = 0;  // shared transactions that committed
+  std::uint64_t calls_grouped = 0;     // calls answered from those transactions
+  std::uint64_t groups_undone = 0;     // shared transactions rolled back; their calls then ran one by one
 };
 
 // What a database kind provides to run an engine: how to open a connection, and the pool's shape.
@@ -59,6 +82,7 @@ class StorageEngine {
   StorageEngine& operator=(const StorageEngine&) = delete;
 
   const StorageEngineOptions& options() const;
+  GroupCommitStats group_commit_stats() const;
 
   // Runs `work` on a connection and waits for it: for the main thread at start-up, the CLI and tests. Never on an
   // I/O thread. Not bounded by call_timeout.

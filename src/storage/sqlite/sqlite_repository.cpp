@@ -208,8 +208,8 @@ SqliteRepository::SqliteRepository(const std::string& path) {
     db_ = std::make_unique<SQLite::Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX,
                                              kBusyTimeoutMs);
     db_->exec("PRAGMA journal_mode = WAL");
-    // FULL by default: a commit is on disk before we answer 200, so kill -9 or power loss never revives a used code
-    // (transactions that may be lost on power loss relax it per commit: see Durability).
+    // FULL: a commit is on disk before we answer 200, so kill -9 or power loss never revives a used code nor loses a
+    // counted send. Group commit (GroupCommit) is what keeps that affordable: one fsync for the calls that queued up.
     db_->exec("PRAGMA synchronous = FULL");
     db_->exec("PRAGMA foreign_keys = ON");
   } catch (const std::exception& e) {
@@ -225,7 +225,31 @@ StorageBackend sqlite_storage_backend(std::string path, int read_connections) {
   backend.options.name = "sqlite";
   backend.options.connections = 1;
   backend.options.read_connections = read_connections;
+  // Up to 64 writes share a commit: enough for every connection of a busy instance in one fsync, while the last of
+  // them still waits only for the first 63 calls' CPU time (well under a millisecond each) before its answer.
+  backend.options.max_group = 64;
   return backend;
+}
+
+void SqliteRepository::begin_group() {
+  with_database([](SQLite::Database& db) { db.exec("BEGIN IMMEDIATE"); });
+}
+
+bool SqliteRepository::group_is_open() {
+  std::lock_guard lock(mutex_);
+  return sqlite3_get_autocommit(db_->getHandle()) == 0;
+}
+
+void SqliteRepository::commit_group() {
+  with_database([](SQLite::Database& db) { db.exec("COMMIT"); });
+}
+
+void SqliteRepository::rollback_group() noexcept {
+  std::lock_guard lock(mutex_);
+  try {
+    if (sqlite3_get_autocommit(db_->getHandle()) == 0) db_->exec("ROLLBACK");
+  } catch (...) {  // NOLINT(bugprone-empty-catch): a connection that cannot roll back is reopened by its next failure
+  }
 }
 
 void SqliteRepository::migrate() {
@@ -267,7 +291,7 @@ void SqliteRepository::ping() {
 
 result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRequest& request) {
   return with_database([&](SQLite::Database& db) -> result<IssuedCode, LimitExceeded> {
-    ImmediateTransaction tx(db, Durability::crash_safe);
+    ImmediateTransaction tx(db);
     if (auto refused = check_limits(db, request.limits, request.now)) return *refused;
 
     if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
@@ -323,7 +347,7 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
                                     const std::string& reservation_id, bool remove_code,
                                     const std::vector<std::string>& keep_buckets) {
   with_database([&](SQLite::Database& db) {
-    ImmediateTransaction tx(db, Durability::crash_safe);
+    ImmediateTransaction tx(db);
     std::string where = "reservation = ?";
     if (!keep_buckets.empty()) {
       where += " AND bucket NOT IN (?";
@@ -500,7 +524,7 @@ std::optional<UserRecord> SqliteRepository::find_user_by_phone(const std::string
 
 std::size_t SqliteRepository::prune(TimePoint now, std::chrono::seconds longest_window) {
   return with_database([&](SQLite::Database& db) {
-    ImmediateTransaction tx(db, Durability::crash_safe);
+    ImmediateTransaction tx(db);
     SQLite::Statement events(db, "DELETE FROM rate_events WHERE at_ms <= ?");
     events.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
     std::size_t removed = static_cast<std::size_t>(events.exec());

@@ -14,7 +14,7 @@ class Database;
 
 namespace sms_auth {
 
-class SqliteRepository final : public Repository {
+class SqliteRepository final : public Repository, public GroupCommit {
  public:
   // Opens (creating if needed, with its parent directory) the database file. Throws StorageUnavailable on failure.
   explicit SqliteRepository(const std::string& path);
@@ -63,6 +63,12 @@ class SqliteRepository final : public Repository {
   std::vector<SmsMessageRecord> recent_sms(const std::string& phone_number, std::size_t limit) override;
   std::size_t prune_sms(TimePoint messages_before, TimePoint events_before) override;
 
+  // GroupCommit: BEGIN IMMEDIATE … COMMIT around several calls, whose own transactions become savepoints.
+  void begin_group() override;
+  bool group_is_open() override;
+  void commit_group() override;
+  void rollback_group() noexcept override;
+
  private:
   // Runs `work` on the connection with the process-wide lock held, turning SQLite failures into StorageUnavailable.
   // Defined in sqlite_support.hpp, shared by the topic files.
@@ -75,9 +81,10 @@ class SqliteRepository final : public Repository {
   std::unique_ptr<SQLite::Database> db_;
 };
 
-// The engine for a SQLite file: one writer thread owning the write connection (SQLite has one writer at a time) and
-// `read_connections` threads with connections of their own for read-only calls (WAL lets them read while the writer
-// writes; each read sees every commit made before it started).
+// The engine for a SQLite file: one writer thread owning the write connection (SQLite has one writer at a time),
+// committing the writes that queued up together in one transaction (one fsync), and `read_connections` threads with
+// connections of their own for read-only calls (WAL lets them read while the writer writes; each read sees every
+// commit made before it started).
 StorageBackend sqlite_storage_backend(std::string path, int read_connections = 2);
 
 }  // namespace sms_auth

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 
 #include <mutex>
 #include <optional>
@@ -13,49 +14,34 @@
 
 namespace sms_auth {
 
-// How a write transaction reaches the disk. `durable` (the connection's synchronous=FULL): the commit is fsynced
-// before it returns, for what a 200 promises (a consumed code, a session, a rotation, a block). `crash_safe`
-// (synchronous=NORMAL for this commit): no fsync; WAL still keeps the commit through a process crash or kill -9, and
-// only an OS crash or power loss can drop it: acceptable for what a lost commit merely repeats (a pending code the
-// user asks again for, limit events, pruning). The next durable commit fsyncs the WAL, and these with it.
-enum class Durability { durable, crash_safe };
-
-// BEGIN IMMEDIATE takes the write lock up front, so a read-then-write inside the transaction can never be refused
-// half-way with SQLITE_BUSY (the deferred BEGIN's upgrade problem).
+// One call's transaction. Alone, BEGIN IMMEDIATE … COMMIT: the write lock taken up front, so a read-then-write inside
+// can never be refused half-way with SQLITE_BUSY (the deferred BEGIN's upgrade problem), and the commit fsynced
+// (synchronous=FULL) before the call returns. Inside a group (GroupCommit: a transaction is already open on the
+// connection), a savepoint: its failure undoes only itself, and the group's one commit makes it durable.
 class ImmediateTransaction {
  public:
-  explicit ImmediateTransaction(SQLite::Database& db, Durability durability = Durability::durable)
-      : db_(db), relaxed_(durability == Durability::crash_safe) {
-    if (relaxed_) db_.exec("PRAGMA synchronous = NORMAL");
-    db_.exec("BEGIN IMMEDIATE");
+  explicit ImmediateTransaction(SQLite::Database& db)
+      : db_(db), nested_(sqlite3_get_autocommit(db.getHandle()) == 0) {
+    db_.exec(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
   }
   ImmediateTransaction(const ImmediateTransaction&) = delete;
   ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
   ~ImmediateTransaction() {
+    if (done_) return;
     try {
-      if (!done_) db_.exec("ROLLBACK");
+      // ROLLBACK TO leaves the savepoint open; RELEASE then ends it without keeping anything of it.
+      db_.exec(nested_ ? "ROLLBACK TO call; RELEASE call" : "ROLLBACK");
     } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
     }
-    restore_synchronous();
   }
   void commit() {
-    db_.exec("COMMIT");
+    db_.exec(nested_ ? "RELEASE call" : "COMMIT");
     done_ = true;
-    restore_synchronous();
   }
 
  private:
-  void restore_synchronous() noexcept {
-    if (!relaxed_) return;
-    relaxed_ = false;
-    try {
-      db_.exec("PRAGMA synchronous = FULL");
-    } catch (...) {  // NOLINT(bugprone-empty-catch): the next statement on a broken connection reports the failure
-    }
-  }
-
   SQLite::Database& db_;
-  bool relaxed_;
+  const bool nested_;
   bool done_ = false;
 };
 
