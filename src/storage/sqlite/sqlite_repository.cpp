@@ -16,8 +16,8 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
-std::int64_t count_events(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms) {
-  SQLite::Statement count(db, "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at_ms > ?");
+std::int64_t count_events(SqliteConnection& db, const std::string& bucket, std::int64_t since_ms) {
+  Prepared count(db, "SELECT COUNT(*) FROM rate_events WHERE bucket = ? AND at_ms > ?");
   count.bind(1, bucket);
   count.bind(2, since_ms);
   count.executeStep();
@@ -27,9 +27,9 @@ std::int64_t count_events(SQLite::Database& db, const std::string& bucket, std::
 // The n-th most recent event of `bucket` after `since_ms`, if the window holds that many. One backward walk of the
 // (bucket, at_ms) index of at most n steps, whatever the bucket's size: a COUNT(*) would read every event of a busy
 // bucket (the global one holds every SMS of the day) on every send.
-std::optional<std::int64_t> nth_latest_event(SQLite::Database& db, const std::string& bucket, std::int64_t since_ms,
+std::optional<std::int64_t> nth_latest_event(SqliteConnection& db, const std::string& bucket, std::int64_t since_ms,
                                              int n) {
-  SQLite::Statement nth(db,
+  Prepared nth(db,
                         "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms DESC LIMIT 1 "
                         "OFFSET ?");
   nth.bind(1, bucket);
@@ -41,9 +41,9 @@ std::optional<std::int64_t> nth_latest_event(SQLite::Database& db, const std::st
 
 // When a window read from per-minute totals is full, the end of the minute slot that fills it (the window reopens
 // when that slot leaves it); nullopt while there is room. At most one row per minute of the window is read.
-std::optional<std::int64_t> filling_slot_end(SQLite::Database& db, const std::string& bucket, TimePoint since,
+std::optional<std::int64_t> filling_slot_end(SqliteConnection& db, const std::string& bucket, TimePoint since,
                                              int limit) {
-  SQLite::Statement slots(db, "SELECT slot, events FROM rate_totals WHERE bucket = ? AND slot >= ? ORDER BY slot DESC");
+  Prepared slots(db, "SELECT slot, events FROM rate_totals WHERE bucket = ? AND slot >= ? ORDER BY slot DESC");
   slots.bind(1, bucket);
   slots.bind(2, totals_slot(since));
   std::int64_t seen = 0;
@@ -56,8 +56,8 @@ std::optional<std::int64_t> filling_slot_end(SQLite::Database& db, const std::st
 
 // The events of `bucket` in the per-minute slots from `since`'s on: up to one minute more than the window, read in
 // at most one row per minute (a country's bucket holds every SMS sent to it).
-std::int64_t total_events(SQLite::Database& db, const std::string& bucket, TimePoint since) {
-  SQLite::Statement sum(db, "SELECT COALESCE(SUM(events), 0) FROM rate_totals WHERE bucket = ? AND slot >= ?");
+std::int64_t total_events(SqliteConnection& db, const std::string& bucket, TimePoint since) {
+  Prepared sum(db, "SELECT COALESCE(SUM(events), 0) FROM rate_totals WHERE bucket = ? AND slot >= ?");
   sum.bind(1, bucket);
   sum.bind(2, totals_slot(since));
   sum.executeStep();
@@ -67,7 +67,7 @@ std::int64_t total_events(SQLite::Database& db, const std::string& bucket, TimeP
 // The unverified-SMS budget's reading: the limit-th most recent unverified SMS in the window (a walk of at most
 // `limit` index entries; a larger budget from the per-minute totals kept under the limit's bucket name), then, only
 // when spent, the exemption facts.
-WindowReading read_unverified_budget(SQLite::Database& db, const WindowLimit& limit, TimePoint now) {
+WindowReading read_unverified_budget(SqliteConnection& db, const WindowLimit& limit, TimePoint now) {
   WindowReading reading;
   const TimePoint start = window_start(limit, now);
   if (read_from_totals(limit)) {
@@ -75,7 +75,7 @@ WindowReading read_unverified_budget(SQLite::Database& db, const WindowLimit& li
       reading.filling_event = from_unix_ms(*filling);
     }
   } else {
-    SQLite::Statement nth(db,
+    Prepared nth(db,
                           "SELECT sent_at_ms FROM unverified_sms WHERE sent_at_ms > ? ORDER BY sent_at_ms DESC "
                           "LIMIT 1 OFFSET ?");
     nth.bind(1, to_unix_ms(start));
@@ -85,7 +85,7 @@ WindowReading read_unverified_budget(SQLite::Database& db, const WindowLimit& li
   if (!needs_exemption_facts(limit, reading)) return reading;
 
   const BudgetExemption& exemption = *limit.unverified;
-  SQLite::Statement user(db, "SELECT 1 FROM users WHERE phone_number = ? AND blocked_at IS NULL");
+  Prepared user(db, "SELECT 1 FROM users WHERE phone_number = ? AND blocked_at IS NULL");
   user.bind(1, exemption.phone_number);
   reading.returning_user = user.executeStep();
   if (!needs_range_facts(limit, reading)) return reading;
@@ -99,7 +99,7 @@ WindowReading read_unverified_budget(SQLite::Database& db, const WindowLimit& li
 }
 
 // What limit_verdict needs of one window, read inside the caller's transaction.
-WindowReading read_window(SQLite::Database& db, const WindowLimit& limit, TimePoint now) {
+WindowReading read_window(SqliteConnection& db, const WindowLimit& limit, TimePoint now) {
   if (limit.unverified) return read_unverified_budget(db, limit, now);
   const TimePoint since = window_start(limit, now);
   WindowReading reading;
@@ -113,14 +113,14 @@ WindowReading read_window(SQLite::Database& db, const WindowLimit& limit, TimePo
   return reading;
 }
 
-std::optional<LimitExceeded> check_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now) {
+std::optional<LimitExceeded> check_limits(SqliteConnection& db, const std::vector<WindowLimit>& limits, TimePoint now) {
   return first_refusal(limits, now, [&](const WindowLimit& limit) { return read_window(db, limit, now); });
 }
 
-void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets, TimePoint now,
+void count_buckets(SqliteConnection& db, const std::vector<std::string>& buckets, TimePoint now,
                    const std::string& reservation) {
-  SQLite::Statement insert(db, "INSERT INTO rate_events (bucket, at_ms, reservation) VALUES (?, ?, ?)");
-  SQLite::Statement total(db,
+  Prepared insert(db, "INSERT INTO rate_events (bucket, at_ms, reservation) VALUES (?, ?, ?)");
+  Prepared total(db,
                           "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
                           "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
   for (const auto& bucket : buckets) {
@@ -143,30 +143,30 @@ void count_buckets(SQLite::Database& db, const std::vector<std::string>& buckets
 // Deletes the events `select_events` finds (bucket, at_ms; its parameters bound by `bind`), keeping rate_totals in
 // step. Used for refunds and forgiveness, which touch a handful of events.
 template <class Bind>
-void forget_events(SQLite::Database& db, const std::string& where, Bind&& bind) {
-  SQLite::Statement select(db, "SELECT bucket, at_ms FROM rate_events WHERE " + where);
+void forget_events(SqliteConnection& db, const std::string& where, Bind&& bind) {
+  Prepared select(db, "SELECT bucket, at_ms FROM rate_events WHERE " + where);
   bind(select);
-  SQLite::Statement decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
+  Prepared decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
   while (select.executeStep()) {
     decrement.bind(1, select.getColumn(0).getString());
     decrement.bind(2, totals_slot(from_unix_ms(select.getColumn(1).getInt64())));
     decrement.exec();
     decrement.reset();
   }
-  SQLite::Statement remove(db, "DELETE FROM rate_events WHERE " + where);
+  Prepared remove(db, "DELETE FROM rate_events WHERE " + where);
   bind(remove);
   remove.exec();
 }
 
-void count_limits(SQLite::Database& db, const std::vector<WindowLimit>& limits, TimePoint now,
+void count_limits(SqliteConnection& db, const std::vector<WindowLimit>& limits, TimePoint now,
                   const std::string& reservation) {
   count_buckets(db, counted_buckets(limits), now, reservation);
 }
 
 // Every send is unverified SMS until a verification of its code deletes the row (see verify_code). Its per-minute
 // total (under the budget's bucket name) is kept in step, for a budget too large to walk.
-void record_unverified(SQLite::Database& db, const IssueCodeRequest& request, const std::string& challenge_id) {
-  SQLite::Statement insert(db,
+void record_unverified(SqliteConnection& db, const IssueCodeRequest& request, const std::string& challenge_id) {
+  Prepared insert(db,
                            "INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
                            "VALUES (?, ?, ?, ?) ON CONFLICT (reservation) DO NOTHING");
   insert.bind(1, request.reservation_id);
@@ -174,7 +174,7 @@ void record_unverified(SQLite::Database& db, const IssueCodeRequest& request, co
   insert.bind(3, challenge_id);
   insert.bind(4, to_unix_ms(request.now));
   if (insert.exec() == 0) return;
-  SQLite::Statement total(db,
+  Prepared total(db,
                           "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
                           "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
   total.bind(1, std::string(kUnverifiedSmsBucket));
@@ -184,17 +184,17 @@ void record_unverified(SQLite::Database& db, const IssueCodeRequest& request, co
 
 // Deletes the unverified SMS `where` finds (its parameters bound by `bind`), keeping their totals in step.
 template <class Bind>
-void forget_unverified(SQLite::Database& db, const std::string& where, Bind&& bind) {
-  SQLite::Statement select(db, "SELECT sent_at_ms FROM unverified_sms WHERE " + where);
+void forget_unverified(SqliteConnection& db, const std::string& where, Bind&& bind) {
+  Prepared select(db, "SELECT sent_at_ms FROM unverified_sms WHERE " + where);
   bind(select);
-  SQLite::Statement decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
+  Prepared decrement(db, "UPDATE rate_totals SET events = events - 1 WHERE bucket = ? AND slot = ?");
   while (select.executeStep()) {
     decrement.bind(1, std::string(kUnverifiedSmsBucket));
     decrement.bind(2, totals_slot(from_unix_ms(select.getColumn(0).getInt64())));
     decrement.exec();
     decrement.reset();
   }
-  SQLite::Statement remove(db, "DELETE FROM unverified_sms WHERE " + where);
+  Prepared remove(db, "DELETE FROM unverified_sms WHERE " + where);
   bind(remove);
   remove.exec();
 }
@@ -212,6 +212,7 @@ SqliteRepository::SqliteRepository(const std::string& path) {
     // counted send. Group commit (GroupCommit) is what keeps that affordable: one fsync for the calls that queued up.
     db_->exec("PRAGMA synchronous = FULL");
     db_->exec("PRAGMA foreign_keys = ON");
+    statements_ = std::make_unique<StatementCache>();
   } catch (const std::exception& e) {
     throw StorageUnavailable(std::string("cannot open SQLite database ") + path + ": " + e.what());
   }
@@ -232,7 +233,7 @@ StorageBackend sqlite_storage_backend(std::string path, int read_connections) {
 }
 
 void SqliteRepository::begin_group() {
-  with_database([](SQLite::Database& db) { db.exec("BEGIN IMMEDIATE"); });
+  with_database([](SqliteConnection& db) { db.exec("BEGIN IMMEDIATE"); });
 }
 
 bool SqliteRepository::group_is_open() {
@@ -241,7 +242,7 @@ bool SqliteRepository::group_is_open() {
 }
 
 void SqliteRepository::commit_group() {
-  with_database([](SQLite::Database& db) { db.exec("COMMIT"); });
+  with_database([](SqliteConnection& db) { db.exec("COMMIT"); });
 }
 
 void SqliteRepository::rollback_group() noexcept {
@@ -253,15 +254,15 @@ void SqliteRepository::rollback_group() noexcept {
 }
 
 void SqliteRepository::migrate() {
-  with_database([](SQLite::Database& db) {
+  with_database([](SqliteConnection& db) {
     db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)");
     for (const auto& migration : sqlite_migrations()) {
       ImmediateTransaction tx(db);
-      SQLite::Statement applied(db, "SELECT 1 FROM schema_migrations WHERE version = ?");
+      Prepared applied(db, "SELECT 1 FROM schema_migrations WHERE version = ?");
       applied.bind(1, migration.version);
       if (!applied.executeStep()) {
         db.exec(std::string(migration.sql));
-        SQLite::Statement mark(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
+        Prepared mark(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)");
         mark.bind(1, migration.version);
         mark.bind(2, to_unix_ms(SystemTimeSource{}.now()));
         mark.exec();
@@ -272,7 +273,7 @@ void SqliteRepository::migrate() {
 }
 
 int SqliteRepository::schema_version() {
-  return with_database([](SQLite::Database& db) {
+  return with_database([](SqliteConnection& db) {
     if (!db.tableExists("schema_migrations")) return 0;
     return db.execAndGet("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").getInt();
   });
@@ -286,16 +287,16 @@ int SqliteRepository::expected_schema_version() const {
 }
 
 void SqliteRepository::ping() {
-  with_database([](SQLite::Database& db) { db.execAndGet("SELECT 1"); });
+  with_database([](SqliteConnection& db) { db.execAndGet("SELECT 1"); });
 }
 
 result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRequest& request) {
-  return with_database([&](SQLite::Database& db) -> result<IssuedCode, LimitExceeded> {
+  return with_database([&](SqliteConnection& db) -> result<IssuedCode, LimitExceeded> {
     ImmediateTransaction tx(db);
     if (auto refused = check_limits(db, request.limits, request.now)) return *refused;
 
     if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
-      SQLite::Statement live(db,
+      Prepared live(db,
                              "SELECT challenge_id, seed, expires_at, delivery_uncertain FROM otp_codes WHERE "
                              "phone_number = ? AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > ?");
       live.bind(1, request.phone_number);
@@ -320,7 +321,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
     }
 
     IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false, false};
-    SQLite::Statement replace(db,
+    Prepared replace(db,
                               "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, "
                               "expires_at, attempts, max_attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) "
                               "ON CONFLICT (phone_number) DO UPDATE SET challenge_id = excluded.challenge_id, "
@@ -346,7 +347,7 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
 void SqliteRepository::cancel_issue(const std::string& phone_number, const std::string& challenge_id,
                                     const std::string& reservation_id, bool remove_code,
                                     const std::vector<std::string>& keep_buckets) {
-  with_database([&](SQLite::Database& db) {
+  with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     std::string where = "reservation = ?";
     if (!keep_buckets.empty()) {
@@ -361,7 +362,7 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
     // Surely not sent: not unverified SMS spent, whatever limit buckets a gateway refusal keeps.
     forget_unverified(db, "reservation = ?", [&](SQLite::Statement& statement) { statement.bind(1, reservation_id); });
     if (remove_code) {
-      SQLite::Statement remove(db, "DELETE FROM otp_codes WHERE phone_number = ? AND challenge_id = ?");
+      Prepared remove(db, "DELETE FROM otp_codes WHERE phone_number = ? AND challenge_id = ?");
       remove.bind(1, phone_number);
       remove.bind(2, challenge_id);
       remove.exec();
@@ -372,8 +373,8 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
 
 void SqliteRepository::mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
                                                bool uncertain) {
-  with_database([&](SQLite::Database& db) {
-    SQLite::Statement mark(db,
+  with_database([&](SqliteConnection& db) {
+    Prepared mark(db,
                            "UPDATE otp_codes SET delivery_uncertain = ? WHERE phone_number = ? AND challenge_id = ?");
     mark.bind(1, uncertain ? 1 : 0);
     mark.bind(2, phone_number);
@@ -384,7 +385,7 @@ void SqliteRepository::mark_delivery_uncertain(const std::string& phone_number, 
 
 // The three steps of auth/verify_rules.hpp in one BEGIN IMMEDIATE transaction.
 VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
 
     const VerifyLimitChecks checks = verify_checked_limits(request);
@@ -396,7 +397,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     }
     const auto refusal = verify_refusal(readings);
     std::optional<StoredCode> code;
-    SQLite::Statement select(db,
+    Prepared select(db,
                              "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at "
                              "FROM otp_codes WHERE phone_number = ?");
     select.bind(1, request.phone_number);
@@ -417,7 +418,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
 
     // Count first, compare second: a crash or a parallel request can never get a free try.
     code->attempts += 1;
-    SQLite::Statement count_attempt(db, "UPDATE otp_codes SET attempts = ? WHERE phone_number = ?");
+    Prepared count_attempt(db, "UPDATE otp_codes SET attempts = ? WHERE phone_number = ?");
     count_attempt.bind(1, code->attempts);
     count_attempt.bind(2, request.phone_number);
     count_attempt.exec();
@@ -429,7 +430,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
       return comparison.answer;
     }
 
-    SQLite::Statement consume(db, "UPDATE otp_codes SET consumed_at = ? WHERE phone_number = ?");
+    Prepared consume(db, "UPDATE otp_codes SET consumed_at = ? WHERE phone_number = ?");
     consume.bind(1, to_unix_ms(request.now));
     consume.bind(2, request.phone_number);
     consume.exec();
@@ -440,7 +441,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     });
 
     std::optional<UserRecord> existing;
-    SQLite::Statement find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
+    Prepared find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
     find.bind(1, request.phone_number);
     if (find.executeStep()) existing = read_user(find);
     find.reset();
@@ -451,7 +452,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     if (login.create_user) {
       out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
       out.user_created = true;
-      SQLite::Statement create(db, "INSERT INTO users (id, phone_number, created_at) VALUES (?, ?, ?)");
+      Prepared create(db, "INSERT INTO users (id, phone_number, created_at) VALUES (?, ?, ?)");
       create.bind(1, out.user.id);
       create.bind(2, out.user.phone_number);
       create.bind(3, to_unix_ms(request.now));
@@ -464,13 +465,13 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
       return out;
     }
 
-    SQLite::Statement last_login(db, "UPDATE users SET last_login_at = ? WHERE id = ?");
+    Prepared last_login(db, "UPDATE users SET last_login_at = ? WHERE id = ?");
     last_login.bind(1, to_unix_ms(request.now));
     last_login.bind(2, out.user.id);
     last_login.exec();
     out.user.last_login_at = request.now;
 
-    SQLite::Statement session(db,
+    Prepared session(db,
                               "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) "
                               "VALUES (?, ?, ?, ?, ?)");
     session.bind(1, request.session.session_id);
@@ -480,7 +481,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     session.bind(5, to_unix_ms(request.now));
     session.exec();
 
-    SQLite::Statement token(db,
+    Prepared token(db,
                             "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
                             "VALUES (?, ?, ?, ?)");
     bind_blob(token, 1, request.session.refresh_token_hash);
@@ -505,8 +506,8 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
 }
 
 std::optional<UserRecord> SqliteRepository::find_user_by_id(const std::string& user_id) {
-  return with_database([&](SQLite::Database& db) -> std::optional<UserRecord> {
-    SQLite::Statement find(db, std::string(kUserColumns) + "WHERE id = ?");
+  return with_database([&](SqliteConnection& db) -> std::optional<UserRecord> {
+    Prepared find(db, std::string(kUserColumns) + "WHERE id = ?");
     find.bind(1, user_id);
     if (!find.executeStep()) return std::nullopt;
     return read_user(find);
@@ -514,8 +515,8 @@ std::optional<UserRecord> SqliteRepository::find_user_by_id(const std::string& u
 }
 
 std::optional<UserRecord> SqliteRepository::find_user_by_phone(const std::string& phone_number) {
-  return with_database([&](SQLite::Database& db) -> std::optional<UserRecord> {
-    SQLite::Statement find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
+  return with_database([&](SqliteConnection& db) -> std::optional<UserRecord> {
+    Prepared find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
     find.bind(1, phone_number);
     if (!find.executeStep()) return std::nullopt;
     return read_user(find);
@@ -523,19 +524,19 @@ std::optional<UserRecord> SqliteRepository::find_user_by_phone(const std::string
 }
 
 std::size_t SqliteRepository::prune(TimePoint now, std::chrono::seconds longest_window) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
-    SQLite::Statement events(db, "DELETE FROM rate_events WHERE at_ms <= ?");
+    Prepared events(db, "DELETE FROM rate_events WHERE at_ms <= ?");
     events.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
     std::size_t removed = static_cast<std::size_t>(events.exec());
-    SQLite::Statement totals(db, "DELETE FROM rate_totals WHERE (slot + 1) * 60000 <= ?");
+    Prepared totals(db, "DELETE FROM rate_totals WHERE (slot + 1) * 60000 <= ?");
     totals.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
     totals.exec();
-    SQLite::Statement unverified(db, "DELETE FROM unverified_sms WHERE sent_at_ms <= ?");
+    Prepared unverified(db, "DELETE FROM unverified_sms WHERE sent_at_ms <= ?");
     unverified.bind(1, to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count());
     removed += static_cast<std::size_t>(unverified.exec());
     // Expired codes are kept a day so that a late verify still reads "expired" rather than "no code".
-    SQLite::Statement codes(db, "DELETE FROM otp_codes WHERE expires_at <= ?");
+    Prepared codes(db, "DELETE FROM otp_codes WHERE expires_at <= ?");
     codes.bind(1, static_cast<std::int64_t>(to_unix_ms(now) - std::int64_t{86400} * 1000));
     removed += static_cast<std::size_t>(codes.exec());
     tx.commit();

@@ -14,6 +14,8 @@ class Database;
 
 namespace sms_auth {
 
+class StatementCache;  // sqlite_support.hpp
+
 class SqliteRepository final : public Repository, public GroupCommit {
  public:
   // Opens (creating if needed, with its parent directory) the database file. Throws StorageUnavailable on failure.
@@ -79,6 +81,7 @@ class SqliteRepository final : public Repository, public GroupCommit {
   // SQLite, while busy_timeout still covers other processes (the CLI) writing the same file.
   std::mutex mutex_;
   std::unique_ptr<SQLite::Database> db_;
+  std::unique_ptr<StatementCache> statements_;  // after db_: finalized before the connection closes
 };
 
 // The engine for a SQLite file: one writer thread owning the write connection (SQLite has one writer at a time),

@@ -27,17 +27,16 @@ SessionRecord read_session(SQLite::Statement& row) {
   return session;
 }
 
-void end_session(SQLite::Database& db, const std::string& session_id, TimePoint now, std::string_view reason) {
-  SQLite::Statement revoke(
-      db, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
+void end_session(SqliteConnection& db, const std::string& session_id, TimePoint now, std::string_view reason) {
+  Prepared revoke(db, "UPDATE sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND revoked_at IS NULL");
   revoke.bind(1, to_unix_ms(now));
   revoke.bind(2, std::string(reason));
   revoke.bind(3, session_id);
   revoke.exec();
 }
 
-int end_user_sessions(SQLite::Database& db, const std::string& user_id, TimePoint now, std::string_view reason) {
-  SQLite::Statement revoke(db,
+int end_user_sessions(SqliteConnection& db, const std::string& user_id, TimePoint now, std::string_view reason) {
+  Prepared revoke(db,
                            "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
                            "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?");
   revoke.bind(1, to_unix_ms(now));
@@ -47,9 +46,9 @@ int end_user_sessions(SQLite::Database& db, const std::string& user_id, TimePoin
   return revoke.exec();
 }
 
-void store_refresh_token(SQLite::Database& db, const Bytes& token_hash, const std::string& session_id, TimePoint now,
+void store_refresh_token(SqliteConnection& db, const Bytes& token_hash, const std::string& session_id, TimePoint now,
                          TimePoint expires_at) {
-  SQLite::Statement insert(db,
+  Prepared insert(db,
                            "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
                            "VALUES (?, ?, ?, ?)");
   bind_blob(insert, 1, token_hash);
@@ -58,7 +57,7 @@ void store_refresh_token(SQLite::Database& db, const Bytes& token_hash, const st
   insert.bind(4, to_unix_ms(expires_at));
   insert.exec();
 
-  SQLite::Statement touch(db, "UPDATE sessions SET last_used_at = ? WHERE id = ?");
+  Prepared touch(db, "UPDATE sessions SET last_used_at = ? WHERE id = ?");
   touch.bind(1, to_unix_ms(now));
   touch.bind(2, session_id);
   touch.exec();
@@ -68,10 +67,10 @@ void store_refresh_token(SQLite::Database& db, const Bytes& token_hash, const st
 
 // Loads the token, asks decide_rotation (auth/rotation_rules.hpp), applies its answer: one BEGIN IMMEDIATE.
 RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefreshTokenRequest& request) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     std::optional<RefreshTokenState> token;
-    SQLite::Statement find(db,
+    Prepared find(db,
                            "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, "
                            "s.revoked_reason, u.id, u.phone_number, u.blocked_at, t.grace_siblings "
                            "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
@@ -102,7 +101,7 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
       case RotationAction::add_sibling: {
         // The grace is measured from the first rotation and is not renewed by this sibling, and the token counts it:
         // the next replay ends the family instead of opening one more chain.
-        SQLite::Statement count_sibling(db,
+        Prepared count_sibling(db,
                                         "UPDATE refresh_tokens SET grace_siblings = grace_siblings + 1 "
                                         "WHERE token_hash = ?");
         bind_blob(count_sibling, 1, request.presented_hash);
@@ -111,7 +110,7 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
         break;
       }
       case RotationAction::rotate: {
-        SQLite::Statement rotate(db,
+        Prepared rotate(db,
                                  "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
         rotate.bind(1, to_unix_ms(request.now));
         bind_blob(rotate, 2, request.new_token_hash);
@@ -127,8 +126,8 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
 }
 
 std::optional<SessionRecord> SqliteRepository::find_session(const std::string& session_id) {
-  return with_database([&](SQLite::Database& db) -> std::optional<SessionRecord> {
-    SQLite::Statement find(db, std::string(kSessionColumns) + "WHERE s.id = ?");
+  return with_database([&](SqliteConnection& db) -> std::optional<SessionRecord> {
+    Prepared find(db, std::string(kSessionColumns) + "WHERE s.id = ?");
     find.bind(1, session_id);
     if (!find.executeStep()) return std::nullopt;
     return read_session(find);
@@ -136,9 +135,9 @@ std::optional<SessionRecord> SqliteRepository::find_session(const std::string& s
 }
 
 std::vector<SessionRecord> SqliteRepository::list_sessions(const SessionListQuery& query) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     std::vector<SessionRecord> out;
-    SQLite::Statement list(db, std::string(kSessionColumns) + "WHERE s.user_id = ? " +
+    Prepared list(db, std::string(kSessionColumns) + "WHERE s.user_id = ? " +
                                    (query.open_at ? "AND s.revoked_at IS NULL AND s.expires_at > ? " : "") +
                                    "ORDER BY s.created_at DESC, s.id LIMIT ?");
     int index = 1;
@@ -152,9 +151,9 @@ std::vector<SessionRecord> SqliteRepository::list_sessions(const SessionListQuer
 
 bool SqliteRepository::revoke_session(const std::string& user_id, const std::string& session_id, TimePoint now,
                                       std::string_view reason) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
-    SQLite::Statement revoke(db,
+    Prepared revoke(db,
                              "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
                              "WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?");
     revoke.bind(1, to_unix_ms(now));
@@ -169,7 +168,7 @@ bool SqliteRepository::revoke_session(const std::string& user_id, const std::str
 }
 
 int SqliteRepository::revoke_user_sessions(const std::string& user_id, TimePoint now, std::string_view reason) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     const int ended = end_user_sessions(db, user_id, now, reason);
     tx.commit();
@@ -178,9 +177,9 @@ int SqliteRepository::revoke_user_sessions(const std::string& user_id, TimePoint
 }
 
 std::vector<UserRecord> SqliteRepository::list_users(const UserListQuery& query) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     std::vector<UserRecord> out;
-    SQLite::Statement list(db, std::string(kUserColumns) + (query.blocked_only ? "WHERE blocked_at IS NOT NULL " : "") +
+    Prepared list(db, std::string(kUserColumns) + (query.blocked_only ? "WHERE blocked_at IS NOT NULL " : "") +
                                    "ORDER BY created_at, id LIMIT ?");
     list.bind(1, query.limit);
     while (list.executeStep()) out.push_back(read_user(list));
@@ -190,9 +189,9 @@ std::vector<UserRecord> SqliteRepository::list_users(const UserListQuery& query)
 
 std::optional<BlockUserResult> SqliteRepository::set_user_blocked(const std::string& user_id, bool blocked,
                                                                   TimePoint now) {
-  return with_database([&](SQLite::Database& db) -> std::optional<BlockUserResult> {
+  return with_database([&](SqliteConnection& db) -> std::optional<BlockUserResult> {
     ImmediateTransaction tx(db);
-    SQLite::Statement find(db, "SELECT blocked_at FROM users WHERE id = ?");
+    Prepared find(db, "SELECT blocked_at FROM users WHERE id = ?");
     find.bind(1, user_id);
     if (!find.executeStep()) return std::nullopt;
     const bool was_blocked = !find.getColumn(0).isNull();
@@ -201,7 +200,7 @@ std::optional<BlockUserResult> SqliteRepository::set_user_blocked(const std::str
     BlockUserResult out;
     out.changed = was_blocked != blocked;
     if (out.changed) {
-      SQLite::Statement update(db, "UPDATE users SET blocked_at = ? WHERE id = ?");
+      Prepared update(db, "UPDATE users SET blocked_at = ? WHERE id = ?");
       if (blocked) {
         update.bind(1, to_unix_ms(now));
       } else {
@@ -218,9 +217,9 @@ std::optional<BlockUserResult> SqliteRepository::set_user_blocked(const std::str
 }
 
 std::size_t SqliteRepository::prune_refresh_tokens(TimePoint ended_before) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
-    SQLite::Statement prune(db,
+    Prepared prune(db,
                             "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions "
                             "WHERE revoked_at <= ? OR expires_at <= ?)");
     prune.bind(1, to_unix_ms(ended_before));

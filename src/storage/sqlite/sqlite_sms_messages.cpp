@@ -7,8 +7,8 @@
 namespace sms_auth {
 namespace {
 
-SmsStatusApplied apply_status(SQLite::Database& db, const SmsStatusUpdate& update, TimePoint now) {
-  SQLite::Statement current(db, "SELECT status, final, segments FROM sms_messages WHERE message_id = ?");
+SmsStatusApplied apply_status(SqliteConnection& db, const SmsStatusUpdate& update, TimePoint now) {
+  Prepared current(db, "SELECT status, final, segments FROM sms_messages WHERE message_id = ?");
   current.bind(1, update.message_id);
   if (!current.executeStep()) return SmsStatusApplied::unknown_message;
   const std::string status = current.getColumn(0).getString();
@@ -20,7 +20,7 @@ SmsStatusApplied apply_status(SQLite::Database& db, const SmsStatusUpdate& updat
   if (status == update.status && (update.segments == 0 || update.segments == segments)) {
     return SmsStatusApplied::unchanged;
   }
-  SQLite::Statement change(db,
+  Prepared change(db,
                            "UPDATE sms_messages SET status = ?, final = ?, segments = CASE WHEN ? > 0 THEN ? ELSE "
                            "segments END, gateway_updated_at = COALESCE(?, gateway_updated_at), status_changed_at = ? "
                            "WHERE message_id = ?");
@@ -43,9 +43,9 @@ SmsStatusApplied apply_status(SQLite::Database& db, const SmsStatusUpdate& updat
 }  // namespace
 
 void SqliteRepository::record_sent_sms(const SentSmsRecord& record) {
-  with_database([&](SQLite::Database& db) {
+  with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
-    SQLite::Statement insert(db,
+    Prepared insert(db,
                              "INSERT INTO sms_messages (message_id, phone_number, status, final, held_for_moderation, "
                              "sent_at, status_changed_at, gateway) VALUES (?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT "
                              "(message_id) DO NOTHING");
@@ -63,17 +63,17 @@ void SqliteRepository::record_sent_sms(const SentSmsRecord& record) {
 
 std::vector<std::string> SqliteRepository::claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
                                                               const std::string& gateway) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     std::vector<std::string> ids;
-    SQLite::Statement select(db,
+    Prepared select(db,
                              "SELECT message_id FROM sms_messages WHERE final = 0 AND sent_at > ? AND gateway = ? "
                              "ORDER BY checked_at IS NOT NULL, checked_at, sent_at LIMIT ?");
     select.bind(1, to_unix_ms(sent_after));
     select.bind(2, gateway);
     select.bind(3, static_cast<std::int64_t>(limit));
     while (select.executeStep()) ids.push_back(select.getColumn(0).getString());
-    SQLite::Statement mark(db, "UPDATE sms_messages SET checked_at = ? WHERE message_id = ?");
+    Prepared mark(db, "UPDATE sms_messages SET checked_at = ? WHERE message_id = ?");
     for (const auto& id : ids) {
       mark.bind(1, to_unix_ms(now));
       mark.bind(2, id);
@@ -87,7 +87,7 @@ std::vector<std::string> SqliteRepository::claim_sms_to_check(TimePoint now, Tim
 
 std::vector<SmsStatusApplied> SqliteRepository::apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
                                                                    TimePoint now) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     std::vector<SmsStatusApplied> results;
     results.reserve(updates.size());
@@ -99,15 +99,15 @@ std::vector<SmsStatusApplied> SqliteRepository::apply_sms_statuses(const std::ve
 
 SmsStatusApplied SqliteRepository::apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,
                                                     TimePoint now) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
-    SQLite::Statement seen(db, "SELECT 1 FROM sms_webhook_events WHERE event_id = ?");
+    Prepared seen(db, "SELECT 1 FROM sms_webhook_events WHERE event_id = ?");
     seen.bind(1, event_id);
     if (seen.executeStep()) return SmsStatusApplied::duplicate_event;
     seen.reset();
     // Every event id is remembered, also one for a message we do not know: a replay of it must not count later.
     const SmsStatusApplied applied = apply_status(db, update, now);
-    SQLite::Statement remember(db, "INSERT INTO sms_webhook_events (event_id, received_at) VALUES (?, ?)");
+    Prepared remember(db, "INSERT INTO sms_webhook_events (event_id, received_at) VALUES (?, ?)");
     remember.bind(1, event_id);
     remember.bind(2, to_unix_ms(now));
     remember.exec();
@@ -117,9 +117,9 @@ SmsStatusApplied SqliteRepository::apply_sms_report(const std::string& event_id,
 }
 
 std::vector<SmsMessageRecord> SqliteRepository::recent_sms(const std::string& phone_number, std::size_t limit) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     std::vector<SmsMessageRecord> out;
-    SQLite::Statement select(db,
+    Prepared select(db,
                              "SELECT message_id, phone_number, status, final, held_for_moderation, segments, sent_at, "
                              "status_changed_at, gateway_updated_at, gateway FROM sms_messages WHERE phone_number = ? "
                              "ORDER BY sent_at DESC, rowid DESC LIMIT ?");
@@ -144,12 +144,12 @@ std::vector<SmsMessageRecord> SqliteRepository::recent_sms(const std::string& ph
 }
 
 std::size_t SqliteRepository::prune_sms(TimePoint messages_before, TimePoint events_before) {
-  return with_database([&](SQLite::Database& db) {
+  return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
-    SQLite::Statement messages(db, "DELETE FROM sms_messages WHERE sent_at < ?");
+    Prepared messages(db, "DELETE FROM sms_messages WHERE sent_at < ?");
     messages.bind(1, to_unix_ms(messages_before));
     auto removed = static_cast<std::size_t>(messages.exec());
-    SQLite::Statement events(db, "DELETE FROM sms_webhook_events WHERE received_at < ?");
+    Prepared events(db, "DELETE FROM sms_webhook_events WHERE received_at < ?");
     events.bind(1, to_unix_ms(events_before));
     removed += static_cast<std::size_t>(events.exec());
     tx.commit();

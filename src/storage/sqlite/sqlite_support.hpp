@@ -5,9 +5,14 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
 
 #include "storage/repository.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
@@ -18,6 +23,88 @@ namespace sms_auth {
 // can never be refused half-way with SQLITE_BUSY (the deferred BEGIN's upgrade problem), and the commit fsynced
 // (synchronous=FULL) before the call returns. Inside a group (GroupCommit: a transaction is already open on the
 // connection), a savepoint: its failure undoes only itself, and the group's one commit makes it durable.
+// Statements prepared once per connection and reused: preparing (SQLite's parser and planner) was a visible share of
+// every call's CPU. Keyed by the SQL text; a bounded number, since a few statements are built from a fixed set of
+// clauses. Only the connection's own thread uses it (the repository's lock is held).
+class StatementCache {
+ public:
+  struct Entry {
+    std::unique_ptr<SQLite::Statement> statement;
+    bool in_use = false;
+  };
+
+  // The cached statement for `sql`, prepared now if new; nullptr when the cache is full (the caller prepares its own).
+  Entry* find_or_prepare(SQLite::Database& db, std::string_view sql) {
+    if (auto it = entries_.find(sql); it != entries_.end()) return &it->second;
+    if (entries_.size() >= kMaxStatements) return nullptr;
+    Entry entry{std::make_unique<SQLite::Statement>(db, std::string(sql))};
+    return &entries_.emplace(std::string(sql), std::move(entry)).first->second;
+  }
+
+ private:
+  static constexpr std::size_t kMaxStatements = 256;
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const noexcept { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, Entry, Hash, std::equal_to<>> entries_;
+};
+
+// What a repository call works on: the connection and its prepared statements.
+struct SqliteConnection {
+  SQLite::Database& database;
+  StatementCache& statements;
+
+  operator SQLite::Database&() { return database; }  // NOLINT(google-explicit-constructor): one connection, two views
+  void exec(const std::string& sql) { database.exec(sql); }
+  SQLite::Column execAndGet(const std::string& sql) { return database.execAndGet(sql); }
+  bool tableExists(const std::string& table) { return database.tableExists(table); }
+};
+
+// A statement of the cache for the duration of one use. It is reset (and its bindings cleared) when the use ends, so
+// that a finished read never keeps a WAL snapshot or a lock open on a connection that stays open. Used again while
+// in use (a statement run inside a loop over its own rows), it is prepared afresh for the inner use.
+class Prepared {
+ public:
+  Prepared(SqliteConnection& connection, std::string_view sql)
+      : entry_(connection.statements.find_or_prepare(connection.database, sql)) {
+    if (entry_ && !entry_->in_use) {
+      entry_->in_use = true;
+      statement_ = entry_->statement.get();
+    } else {
+      entry_ = nullptr;
+      own_ = std::make_unique<SQLite::Statement>(connection.database, std::string(sql));
+      statement_ = own_.get();
+    }
+  }
+  Prepared(const Prepared&) = delete;
+  Prepared& operator=(const Prepared&) = delete;
+  ~Prepared() {
+    if (!entry_) return;
+    statement_->tryReset();
+    try {
+      statement_->clearBindings();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the next use binds every parameter anyway
+    }
+    entry_->in_use = false;
+  }
+
+  template <class... Args>
+  void bind(Args&&... args) {
+    statement_->bind(std::forward<Args>(args)...);
+  }
+  bool executeStep() { return statement_->executeStep(); }
+  int exec() { return statement_->exec(); }
+  SQLite::Column getColumn(int index) { return statement_->getColumn(index); }
+  void reset() { statement_->reset(); }
+  operator SQLite::Statement&() { return *statement_; }  // NOLINT(google-explicit-constructor): for the row readers
+
+ private:
+  StatementCache::Entry* entry_;
+  std::unique_ptr<SQLite::Statement> own_;
+  SQLite::Statement* statement_ = nullptr;
+};
+
 class ImmediateTransaction {
  public:
   explicit ImmediateTransaction(SQLite::Database& db)
@@ -77,7 +164,8 @@ template <class Work>
 auto SqliteRepository::with_database(Work&& work) {
   std::lock_guard lock(mutex_);
   try {
-    return work(*db_);
+    SqliteConnection connection{*db_, *statements_};
+    return work(connection);
   } catch (const SQLite::Exception& e) {
     throw StorageUnavailable(std::string("SQLite: ") + e.what());
   }
