@@ -48,6 +48,22 @@ class Job {
 
 struct Done {};  // the result of a call that returns nothing
 
+// Runs `work`, keeping what it threw in `failure`. False when that was StorageUnavailable: the connection may be
+// broken and is opened again for the next call.
+template <class Work>
+bool run_keeping_failure(Work&& work, std::exception_ptr& failure) {
+  failure = nullptr;
+  try {
+    work();
+  } catch (const StorageUnavailable&) {
+    failure = std::current_exception();
+    return false;
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  return true;
+}
+
 }  // namespace
 
 // One queue and the threads that serve it, each owning a connection.
@@ -254,15 +270,7 @@ class AwaitedJob final : public Job {
     failure_ = nullptr;
     value_.reset();
     if (call_->answered.load()) return true;  // timed out while queued: the caller has its answer
-    try {
-      value_.emplace(work_(connection));
-    } catch (const StorageUnavailable&) {
-      failure_ = std::current_exception();
-      return false;
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-    return true;
+    return run_keeping_failure([&] { value_.emplace(work_(connection)); }, failure_);
   }
 
   void deliver() override { hand_over(std::move(failure_), std::move(value_)); }
@@ -326,16 +334,7 @@ class BlockingJob final : public Job {
   explicit BlockingJob(const std::function<void(Repository&)>& work) : work_(work) {}
 
   bool execute(Repository& connection) override {
-    failure_ = nullptr;
-    try {
-      work_(connection);
-    } catch (const StorageUnavailable&) {
-      failure_ = std::current_exception();
-      return false;
-    } catch (...) {
-      failure_ = std::current_exception();
-    }
-    return true;
+    return run_keeping_failure([&] { work_(connection); }, failure_);
   }
   void deliver() override {
     if (failure_) {
