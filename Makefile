@@ -1,5 +1,5 @@
 # Front door: `make run` (install, build, start in test mode on SQLite), `make test`, `make build`.
-.PHONY: all build run test deps deps-test debug tsan fuzz bench load format clean deb
+.PHONY: all build run test deps deps-test debug tsan fuzz bench load load-postgres format clean deb
 
 JOBS ?= $(shell nproc)
 HOST ?= 127.0.0.1
@@ -57,6 +57,11 @@ bench:
 
 load:
 	@bench/load/run.sh
+
+# The same load with sms-auth on PostgreSQL too (a throwaway local cluster, fsync on), beside SQLite and the ceiling.
+load-postgres: deps-test
+	@/usr/bin/python3 tests/integration/postgres_support.py run -- \
+	  env LOAD_SERVERS="$${LOAD_SERVERS:-null sms-auth sms-auth-pg}" bench/load/run.sh
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

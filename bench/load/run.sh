@@ -14,6 +14,12 @@ servers=${LOAD_SERVERS:-"null sms-auth seed"}
 template_db=${LOAD_SQLITE_TEMPLATE:-}  # a prefilled database (bench/fill_database.py) copied before each run
 perf_scenario=${LOAD_PERF:-}           # "send" or "login": perf record -g sms-auth during that scenario
 port=${LOAD_PORT:-18700}
+# sms-auth-pg: sms-auth on this PostgreSQL database (`make load-postgres` starts a throwaway cluster and sets it).
+pg_url=${LOAD_POSTGRES_URL:-${SMS_AUTH_TEST_POSTGRES_URL:-}}
+if [[ " $servers " == *" sms-auth-pg "* ]] && [ -z "$pg_url" ]; then
+  echo "load: sms-auth-pg needs LOAD_POSTGRES_URL (or run it as: make load-postgres)" >&2
+  exit 2
+fi
 
 if [ "${LOAD_BUILD:-1}" = 1 ]; then  # LOAD_BUILD=0: use the binaries already built
   scripts/install-deps.sh bench
@@ -62,10 +68,12 @@ start_server() {  # name run → sets server_pid and startup_ms
     null)
       ./build/bench/bench/null_server "$port" "$threads" >"$work/$name.log" 2>&1 &
       ;;
-    sms-auth)
+    sms-auth | sms-auth-pg)
       # Default limits, except the global caps (a load test sends more SMS than a real day) and the conversion watch
       # (sends nobody verifies are SMS pumping by definition); clients come through a trusted proxy (wrk).
-      env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="sqlite:$work/ours-$run.db" SMS_TEST_MODE=true \
+      local database="sqlite:$work/ours-$run.db"
+      [ "$name" = sms-auth-pg ] && database=$pg_url
+      env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" SMS_TEST_MODE=true \
         SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS="$threads" \
         TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
         ./build/release/sms-auth serve >"$work/$name.log" 2>&1 &

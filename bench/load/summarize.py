@@ -3,7 +3,8 @@ import statistics
 import sys
 from collections import defaultdict
 
-SERVER_NAMES = {"null": "do-nothing server", "sms-auth": "sms-auth", "seed": "seed (FastAPI)"}
+SERVER_NAMES = {"null": "do-nothing server", "sms-auth": "sms-auth", "sms-auth-pg": "sms-auth (PostgreSQL)",
+                "seed": "seed (FastAPI)"}
 CEILING = "null"
 
 
