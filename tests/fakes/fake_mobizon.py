@@ -5,14 +5,13 @@ case-insensitively, takes GET and POST, reads parameters from the query and from
 code 8), answers HTTP 200 with the {code, data, message} envelope and string ids. Tests steer it with a few knobs
 (`inject`, `always`, `mode`, `moderation`, `statuses`) and read what it received from `requests`.
 """
-import http.server
 import json
 import socket
-import ssl
-import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from https_fake import FakeHandler, HttpsFake
 
 KNOWN = {
     "message": {"sendsmsmessage", "getsmsstatus"},
@@ -53,17 +52,12 @@ class SentMessage:
     sender: str
 
 
-class FakeMobizon:
+class FakeMobizon(HttpsFake):
+    url_path = "/service"
+
     def __init__(self, certfile, keyfile, api_keys=None, host="127.0.0.1"):
-        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        self.context.minimum_version = ssl.TLSVersion.TLSv1_2
-        self.context.load_cert_chain(certfile, keyfile)
+        super().__init__(certfile, keyfile, Handler, host)
         self.api_keys = set(api_keys) if api_keys else None  # None: any non-empty key is accepted
-        self.host = host
-        self.lock = threading.Lock()
-        self.requests = []
-        self.sent = []
-        self.handshake_failures = 0
         self.inject = []       # Answers for the next calls, one each, before normal behaviour resumes
         self.always = None     # an Answer for every call
         self.mode = "normal"   # "hang": read the request, never answer; "drop": read it, close without answering
@@ -75,70 +69,13 @@ class FakeMobizon:
         self.idle_timeout = None  # seconds after which an idle kept-alive connection is closed (as nginx does)
         self._next_id = 6300284
         self._connections = 0
-        self._release = threading.Event()
-        self._server = None
-        self._thread = None
-
-    # ---- lifecycle ----
-    @property
-    def port(self):
-        return self._server.server_address[1]
-
-    def url(self, host="localhost"):
-        return f"https://{host}:{self.port}/service"
-
-    def start(self):
-        fake = self
-
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-
-            def finish_request(self, request, client_address):
-                # The TLS handshake happens here, in the connection's thread, so that a client refusing our
-                # certificate is counted and never blocks the accept loop.
-                request.settimeout(10)
-                # Headers and body are written separately: without this, Nagle + delayed ACK add ~40 ms per answer.
-                request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                try:
-                    tls = fake.context.wrap_socket(request, server_side=True)
-                except (ssl.SSLError, OSError):
-                    with fake.lock:
-                        fake.handshake_failures += 1
-                    return
-                try:
-                    Handler(tls, client_address, self, fake)
-                finally:
-                    try:
-                        tls.close()
-                    except OSError:
-                        pass
-
-            def handle_error(self, request, client_address):
-                pass  # a client hanging up mid-request is part of the tests
-
-        self._server = Server((self.host, 0), lambda *a: None)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self):
-        self._release.set()
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
 
     # ---- what tests read ----
     def calls(self, method=None):
-        with self.lock:
-            return [r for r in self.requests if method is None or f"{r.module}/{r.method}" == method]
+        return [r for r in self.received() if method is None or f"{r.module}/{r.method}" == method]
 
     def wait_for_calls(self, method, count, timeout=20):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if len(self.calls(method)) >= count:
-                return self.calls(method)
-            time.sleep(0.05)
-        return self.calls(method)
+        return self._wait_for(lambda: self.calls(method), count, timeout)
 
     # ---- behaviour ----
     def _new_connection_id(self):
@@ -198,18 +135,12 @@ class FakeMobizon:
         return Answer(0, {"balance": self.balance[0], "currency": self.balance[1]})
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as Mobizon's nginx
-
+class Handler(FakeHandler):
     def __init__(self, request, client_address, server, fake):
-        self.fake = fake
         self.connection_id = fake._new_connection_id()
         if fake.idle_timeout is not None:
             self.timeout = fake.idle_timeout  # StreamRequestHandler applies it; an idle wait past it closes
-        super().__init__(request, client_address, server)
-
-    def log_message(self, *args):
-        pass
+        super().__init__(request, client_address, server, fake)
 
     def do_GET(self):
         self._serve()
@@ -219,23 +150,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def _serve(self):
         target = urllib.parse.urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self._read_body()
         query = dict(urllib.parse.parse_qsl(target.query, keep_blank_values=True))
         form = {}
         if body and "application/x-www-form-urlencoded" in (self.headers.get("Content-Type") or ""):
             form = dict(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         parts = [p for p in target.path.split("/") if p]
-        request = Request(self.command, target.path, query, form, self.path, body,
-                          {k.lower(): v for k, v in self.headers.items()}, self.connection_id)
+        request = Request(self.command, target.path, query, form, self.path, body, self._headers(),
+                          self.connection_id)
         if len(parts) == 3 and parts[0] == "service":
             request.module, request.method = parts[1].lower(), parts[2].lower()
-        with self.fake.lock:
-            self.fake.requests.append(request)
+        self._record(request)
 
         if self.fake.mode == "hang":
-            self.fake._release.wait(60)
-            self.close_connection = True
+            self._hang()
             return
         if self.fake.mode == "drop":
             self.close_connection = True
@@ -257,10 +185,3 @@ class Handler(http.server.BaseHTTPRequestHandler):
         payload = json.dumps({"code": answer.code, "data": answer.data, "message": answer.message},
                              ensure_ascii=False).encode("utf-8")
         self._send(200, payload, "application/json; charset=utf-8")
-
-    def _send(self, status, payload, content_type):
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
