@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include "app/factories.hpp"
+#include "app/sms_stack.hpp"
 #include "auth/auth_metrics.hpp"
 #include "auth/jwt.hpp"
 #include "auth/otp_code.hpp"
@@ -26,40 +28,11 @@
 #include "metrics/metrics.hpp"
 #include "ratelimit/conversion_monitor.hpp"
 #include "ratelimit/limit_policy.hpp"
-#include "sms/mobizon/mobizon_api.hpp"
-#include "sms/sms_gateway.hpp"
-#include "sms/sms_sender.hpp"
-#include "storage/repository.hpp"
 #include "storage/storage_engine.hpp"
 
 #include <boost/asio/io_context.hpp>
 
 namespace sms_auth {
-
-// The database kind DATABASE_URL names: how to open a connection, and the engine's pool shape. Throws
-// ConfigurationError for an unsupported URL.
-StorageBackend storage_backend(const Config& config);
-// One connection to the database DATABASE_URL names, used directly on the calling thread: for the CLI commands (no
-// I/O threads there). Throws ConfigurationError for an unsupported URL, StorageUnavailable if it cannot be opened.
-std::unique_ptr<Repository> open_repository(const Config& config);
-// The storage engine `serve` runs on (every connection opened). Same failures as open_repository.
-std::unique_ptr<StorageEngine> open_storage(const Config& config);
-
-// Throws ConfigurationError for what each variable allows but the whole configuration or this build cannot do
-// (a database kind not built in, an unreadable or wrong key file, no SMS sender). Has no side effects: it reads the
-// key files but creates no file and opens no database.
-void check_startup(const Config& config);
-
-// The keys of the service, from the configuration (or ephemeral in test mode, with a warning).
-struct ServiceKeys {
-  std::vector<std::shared_ptr<const JwtKey>> jwt_keys;  // the first signs
-  Bytes otp_key;                                        // HMAC key of codes
-};
-ServiceKeys load_service_keys(const Config& config);
-
-// The Mobizon client for this configuration (MOBIZON_API_KEY must be set). Throws ConfigurationError naming
-// MOBIZON_API_URL or MOBIZON_CA_FILE when either cannot be used.
-std::unique_ptr<mobizon::Api> open_mobizon(const Config& config, boost::asio::io_context& io, MetricsRegistry& metrics);
 
 // Everything `serve` needs. Members are declared in dependency order: each is built from those above it.
 class Application {
@@ -77,7 +50,7 @@ class Application {
   const LimitPolicy& limits() const { return limits_; }
   MetricsRegistry& metrics() { return metrics_; }
   ConversionMonitor& conversion_monitor() { return conversion_monitor_; }
-  SmsDelivery& sms_delivery() { return sms_delivery_; }
+  SmsDelivery& sms_delivery() { return sms_.delivery(); }
 
  private:
   Config config_;
@@ -89,11 +62,7 @@ class Application {
   OtpCodec codec_;
   LimitPolicy limits_;
   AccessTokens tokens_;
-  std::unique_ptr<mobizon::Api> mobizon_api_;   // null in SMS test mode
-  std::vector<std::unique_ptr<SmsGateway>> sms_gateway_members_;  // SMS_GATEWAYS in order; empty in test mode
-  std::unique_ptr<SmsGateway> sms_gateway_;     // the failover list over them; null in SMS test mode
-  SmsDelivery sms_delivery_;                     // the production sender: gateway + delivery record
-  std::unique_ptr<SmsSender> sender_;           // the test-mode sender; null in production
+  SmsStack sms_;
   AuthMetrics auth_metrics_;
   OtpService otp_service_;
   ConversionMonitor conversion_monitor_;

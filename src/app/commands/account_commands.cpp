@@ -5,9 +5,11 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "app/application.hpp"
 #include "app/cli.hpp"
+#include "app/factories.hpp"
 #include "app/startup_error.hpp"
+#include "auth/phone_number.hpp"
+#include "core/clock.hpp"
 
 namespace sms_auth {
 namespace {

@@ -1,8 +1,8 @@
 // `check-config` and `migrate`: the commands that need the configuration but not the server.
 #include <iostream>
 
-#include "app/application.hpp"
 #include "app/cli.hpp"
+#include "app/factories.hpp"
 #include "auth/sms_text.hpp"
 
 namespace sms_auth {

@@ -7,9 +7,12 @@
 #include <optional>
 #include <stdexcept>
 
-#include "app/application.hpp"
 #include "app/cli.hpp"
+#include "app/factories.hpp"
+#include "auth/phone_number.hpp"
+#include "auth/sms_delivery.hpp"
 #include "auth/sms_text.hpp"
+#include "core/clock.hpp"
 #include "core/crypto.hpp"
 #include "core/log.hpp"
 
