@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "auth/refresh_token.hpp"
 #include "auth/sms_locale.hpp"
 #include "auth/sms_text.hpp"
 #include "core/log.hpp"
@@ -34,10 +35,6 @@ std::vector<std::string> buckets_counting_refusals(const std::vector<WindowLimit
 }
 
 }  // namespace
-
-std::string new_refresh_token() { return base64url_encode(random_bytes(32)); }
-
-Bytes refresh_token_hash(std::string_view refresh_token) { return sha256(refresh_token); }
 
 OtpService::OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec,
                        const LimitPolicy& limits, const AccessTokens& tokens, StorageEngine& storage,
@@ -81,7 +78,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   request.tallies = limits_.send_tallies(*phone);
   request.reservation_id = random_uuid();
 
-  auto issuing = storage_.issue_code(request);  // named: GCC PR 100611
+  auto issuing = storage_.issue_code(request);  // named (core/async.hpp)
   auto issued = co_await std::move(issuing);
   if (!issued) co_return send_refused(*phone, command, action, issued.error(), now);
 
@@ -101,7 +98,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
 
   const std::string code = code_for(*phone, issued->seed);
   const long long minutes_left = (out.expires_in + 59) / 60;
-  // Named, not a temporary in the co_await expression: g++ 12 destroys such temporaries twice (GCC PR 100611).
+  // Named, not a temporary in the co_await expression (core/async.hpp).
   const std::string locale =
       choose_sms_locale(command.locale, command.accept_language, config_.sms_default_locale);
   OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left), command.log};
@@ -115,7 +112,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
                                              !issued->reused,
                                              refused ? buckets_counting_refusals(request.limits)
                                                      : std::vector<std::string>{});
-      co_await std::move(refunding);  // named: GCC PR 100611
+      co_await std::move(refunding);  // named (core/async.hpp)
       metrics_.codes_sent.labels({refused ? "rejected" : "unavailable"}).inc();
       log_event(LogLevel::warn, command.log, event,
                 {{"result", "failed"},
@@ -252,7 +249,7 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
   request.session.refresh_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_idle);
   request.session.session_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_ttl);
 
-  auto verifying = storage_.verify_code(std::move(request));  // named: GCC PR 100611
+  auto verifying = storage_.verify_code(std::move(request));  // named (core/async.hpp)
   const VerifyCodeResult outcome = co_await std::move(verifying);
   const std::string masked = mask_phone(phone->e164);
   const std::string address = log_safe(command.client_address);

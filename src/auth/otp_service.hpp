@@ -47,11 +47,6 @@ struct LoginSucceeded {
   bool user_created = false;
 };
 
-// A new refresh token: 32 CSPRNG bytes, base64url (43 characters).
-std::string new_refresh_token();
-// What the database keeps of a refresh token.
-Bytes refresh_token_hash(std::string_view refresh_token);
-
 class OtpService {
  public:
   OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec, const LimitPolicy& limits,

@@ -2,7 +2,7 @@
 #include "auth/session_service.hpp"
 
 
-#include "auth/otp_service.hpp"
+#include "auth/refresh_token.hpp"
 #include "core/log.hpp"
 
 namespace sms_auth {
@@ -53,7 +53,7 @@ awaitable<result<TokenPair>> SessionService::refresh(RefreshCommand command) {
   request.new_token_hash = refresh_token_hash(out.refresh_token);
   request.new_token_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_idle);
   request.reuse_grace = duration_cast<Milliseconds>(config_.refresh_reuse_grace);
-  auto rotating = storage_.rotate_refresh_token(std::move(request));  // named: GCC PR 100611
+  auto rotating = storage_.rotate_refresh_token(std::move(request));  // named (core/async.hpp)
   const RotateRefreshTokenResult rotation = co_await std::move(rotating);
   metrics_.refreshes.labels({status_name(rotation.status)}).inc();
 
@@ -108,7 +108,7 @@ awaitable<result<Authenticated>> SessionService::authenticate(std::string access
               {{"result", "refused"}, {"client", log_safe(client_address)}, {"reason", claims.error().detail}});
     co_return claims.error();
   }
-  auto finding = storage_.find_session(claims->session_id);  // named: GCC PR 100611
+  auto finding = storage_.find_session(claims->session_id);  // named (core/async.hpp)
   auto session = co_await std::move(finding);
   if (!session || session->user_id != claims->subject || !session->open_at(now)) {
     log_event(LogLevel::info, log, "auth.token",
@@ -139,7 +139,7 @@ awaitable<int> SessionService::logout(Authenticated caller, bool all, std::strin
 }
 
 awaitable<result<UserRecord>> SessionService::me(Authenticated caller) {
-  auto finding = storage_.find_user_by_id(caller.claims.subject);  // named: GCC PR 100611
+  auto finding = storage_.find_user_by_id(caller.claims.subject);  // named (core/async.hpp)
   auto user = co_await std::move(finding);
   if (!user) co_return make_error(errc::invalid_token, "The account of this token no longer exists");
   co_return std::move(*user);

@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "auth/otp_service.hpp"
+#include "auth/refresh_token.hpp"
 #include "core/run_to_completion.hpp"
 #include "storage/sqlite/sqlite_repository.hpp"
 #include "testing/manual_clock.hpp"

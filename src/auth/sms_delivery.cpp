@@ -58,7 +58,7 @@ awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   if (gateway_ == nullptr) throw std::logic_error("SmsDelivery::send without a gateway");
   const std::string phone = sms.recipient_e164;
   const LogContext log = sms.log;
-  auto sending = gateway_->send(std::move(sms));  // named: GCC PR 100611
+  auto sending = gateway_->send(std::move(sms));  // named (core/async.hpp)
   auto sent = co_await std::move(sending);
   if (!sent) co_return sent;
   if (sent->held_for_moderation) moderation_.get().inc();
@@ -67,7 +67,7 @@ awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   try {
     SentSmsRecord record{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation,
                          clock_.now(), sent->gateway};
-    auto recording = storage_.record_sent_sms(std::move(record));  // named: GCC PR 100611
+    auto recording = storage_.record_sent_sms(std::move(record));  // named (core/async.hpp)
     co_await std::move(recording);
   } catch (const StorageUnavailable& e) {
     // The SMS is out and the user is waiting for it: losing its delivery record is the smaller harm.
@@ -89,18 +89,19 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   // Only the gateway that reports statuses (Mobizon) is asked, and only about its own messages.
   const std::string source(gateway_->status_source());
   if (source.empty() || gateway_->max_status_batch() == 0) co_return std::size_t{0};
-  auto claiming = storage_.claim_sms_to_check(now, since, gateway_->max_status_batch(), source);  // GCC PR 100611
+  // named (core/async.hpp)
+  auto claiming = storage_.claim_sms_to_check(now, since, gateway_->max_status_batch(), source);
   std::vector<std::string> ids = co_await std::move(claiming);
   if (ids.empty()) co_return std::size_t{0};
   const std::size_t asked = ids.size();
-  auto asking = gateway_->delivery_statuses(std::move(ids));  // named: GCC PR 100611
+  auto asking = gateway_->delivery_statuses(std::move(ids));  // named (core/async.hpp)
   auto statuses = co_await std::move(asking);
   if (!statuses) co_return statuses.error();
 
   std::vector<SmsStatusUpdate> updates;
   updates.reserve(statuses->size());
   for (const auto& status : *statuses) updates.push_back(to_update(status));
-  auto applying = storage_.apply_sms_statuses(updates, clock_.now());  // named: GCC PR 100611
+  auto applying = storage_.apply_sms_statuses(updates, clock_.now());  // named (core/async.hpp)
   const std::vector<SmsStatusApplied> applied = co_await std::move(applying);
   std::size_t changed = 0;
   for (std::size_t i = 0; i < applied.size() && i < updates.size(); ++i) {
@@ -129,7 +130,7 @@ awaitable<SmsStatusApplied> SmsDelivery::apply_report(std::string event_id, SmsD
                  std::chrono::duration_cast<std::chrono::seconds>(options_.report_max_age).count());
     co_return SmsStatusApplied::stale_event;
   }
-  auto applying = storage_.apply_sms_report(event_id, to_update(status), now);  // named: GCC PR 100611
+  auto applying = storage_.apply_sms_report(event_id, to_update(status), now);  // named (core/async.hpp)
   const SmsStatusApplied applied = co_await std::move(applying);
   count("webhook", applied, status.status);
   if (applied == SmsStatusApplied::unknown_message) {
@@ -144,7 +145,7 @@ awaitable<SmsStatusApplied> SmsDelivery::apply_report(std::string event_id, SmsD
 }
 
 awaitable<std::vector<SmsMessageRecord>> SmsDelivery::recent_messages(std::string e164, std::size_t limit) {
-  auto listing = storage_.recent_sms(std::move(e164), limit);  // named: GCC PR 100611
+  auto listing = storage_.recent_sms(std::move(e164), limit);  // named (core/async.hpp)
   co_return co_await std::move(listing);
 }
 
@@ -152,7 +153,7 @@ awaitable<result<GatewayBalance>> SmsDelivery::check_balance() {
   if (gateway_ == nullptr) {
     co_return make_error(errc::sms_unavailable, "SMS test mode: there is no SMS gateway to ask");
   }
-  auto asking = gateway_->balance();  // named: GCC PR 100611
+  auto asking = gateway_->balance();  // named (core/async.hpp)
   auto balance = co_await std::move(asking);
   if (!balance) co_return balance;
   double amount = 0;

@@ -260,7 +260,7 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
     parser.header_limit(static_cast<std::uint32_t>(options_.header_limit));
     stream.expires_after(options_.read_timeout);
 
-    auto reading_block = read_header_block(stream, buffer, options_.header_limit);  // named: GCC PR 100611
+    auto reading_block = read_header_block(stream, buffer, options_.header_limit);  // named (core/async.hpp)
     ec = co_await std::move(reading_block);
     if (ec) break;  // closed, reset, timed out or cancelled by stop() before a whole header: nothing to answer
     {
@@ -331,7 +331,7 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
     const bool keep_alive = request.keep_alive();
     const unsigned version = request.version();
     const bool head = request.method() == http::verb::head;
-    HttpRequest app_request = to_app_request(std::move(request), std::move(client_address));  // named: GCC PR 100611
+    HttpRequest app_request = to_app_request(std::move(request), std::move(client_address));  // named (core/async.hpp)
     app_request.request_id = std::move(request_id);
     HttpResponse app_response = co_await router_.dispatch(std::move(app_request));
     auto response = to_beast_response(std::move(app_response), version, keep_alive && !stopping_.load(), head);

@@ -41,7 +41,7 @@ awaitable<ConversionReport> ConversionMonitor::check(TimePoint now) {
   const TimePoint since = now - std::chrono::duration_cast<Milliseconds>(config_.fraud_window);
   const std::string sent_prefix(limit_bucket::kSmsPerCountry);
   const std::string verified_prefix(limit_bucket::kVerifiedPerCountry);
-  auto counting_sent = storage_.count_events_by_bucket(sent_prefix, since);  // named: GCC PR 100611
+  auto counting_sent = storage_.count_events_by_bucket(sent_prefix, since);  // named (core/async.hpp)
   const auto sent = co_await std::move(counting_sent);
   auto counting_verified = storage_.count_events_by_bucket(verified_prefix, since);
   const auto verified = co_await std::move(counting_verified);

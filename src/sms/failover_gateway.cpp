@@ -49,7 +49,7 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
       continue;
     }
     OutgoingSms attempt = sms;
-    auto sending = member.gateway->send(std::move(attempt));  // named: GCC PR 100611
+    auto sending = member.gateway->send(std::move(attempt));  // named (core/async.hpp)
     auto sent = co_await std::move(sending);
     if (sent) {
       member.breaker->record_success();
@@ -102,14 +102,14 @@ awaitable<result<GatewayBalance>> FailoverGateway::balance() {
   if (status_gateway_ == nullptr) {
     co_return make_error(errc::sms_unavailable, "no configured SMS gateway reports a balance");
   }
-  auto asking = status_gateway_->balance();  // named: GCC PR 100611
+  auto asking = status_gateway_->balance();  // named (core/async.hpp)
   co_return co_await std::move(asking);
 }
 
 awaitable<result<std::vector<SmsDeliveryStatus>>> FailoverGateway::delivery_statuses(
     std::vector<std::string> message_ids) {
   if (status_gateway_ == nullptr) co_return std::vector<SmsDeliveryStatus>{};
-  auto asking = status_gateway_->delivery_statuses(std::move(message_ids));  // named: GCC PR 100611
+  auto asking = status_gateway_->delivery_statuses(std::move(message_ids));  // named (core/async.hpp)
   co_return co_await std::move(asking);
 }
 

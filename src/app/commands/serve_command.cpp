@@ -1,10 +1,6 @@
 // `serve`: build the application, migrate, listen, run WORKER_THREADS threads, stop gracefully on SIGTERM/SIGINT.
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -13,8 +9,8 @@
 #include <vector>
 
 #include "app/application.hpp"
+#include "app/background_tasks.hpp"
 #include "app/cli.hpp"
-#include "app/sms_background.hpp"
 #include "core/log.hpp"
 #include "http/server.hpp"
 
@@ -23,48 +19,7 @@ namespace {
 
 namespace asio = boost::asio;
 
-constexpr auto kPruneEvery = std::chrono::minutes(5);
 constexpr auto kShutdownGrace = std::chrono::seconds(20);
-
-// Deletes limit events and codes no window needs any more, every few minutes, until the timer is cancelled.
-awaitable<void> prune_periodically(StorageEngine& storage, std::chrono::seconds longest_window,
-                                   std::shared_ptr<asio::steady_timer> timer) {
-  for (;;) {
-    timer->expires_after(kPruneEvery);
-    boost::system::error_code ec;
-    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;  // cancelled: shutting down
-    try {
-      auto pruning = storage.prune(SystemTimeSource{}.now(), longest_window);  // named: GCC PR 100611
-      const auto removed = co_await std::move(pruning);
-      spdlog::debug("storage.prune removed={}", removed);
-      // Refresh tokens of families ended over a day ago: a replay of one now reads "unknown" instead of "revoked".
-      auto pruning_tokens = storage.prune_refresh_tokens(SystemTimeSource{}.now() - std::chrono::hours(24));
-      const auto tokens_removed = co_await std::move(pruning_tokens);
-      spdlog::debug("storage.prune refresh_tokens_removed={}", tokens_removed);
-    } catch (const std::exception& e) {
-      spdlog::error("storage.prune failed: {}", e.what());
-    }
-  }
-}
-
-constexpr auto kConversionCheckEvery = std::chrono::minutes(1);
-
-// Reads the per-country conversion (every instance's traffic) into the metrics, every minute, until cancelled.
-awaitable<void> watch_conversion_periodically(ConversionMonitor& monitor, std::shared_ptr<asio::steady_timer> timer) {
-  for (;;) {
-    try {
-      auto checking = monitor.check(SystemTimeSource{}.now());  // named: GCC PR 100611
-      (void)co_await std::move(checking);
-    } catch (const std::exception& e) {
-      spdlog::error("limits.conversion_watch failed: {}", e.what());
-    }
-    timer->expires_after(kConversionCheckEvery);
-    boost::system::error_code ec;
-    co_await timer->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return;  // cancelled: shutting down
-  }
-}
 
 int serve() {
   const auto config = load_config_or_report();
@@ -98,15 +53,8 @@ int serve() {
                config->sms_test_mode ? "SMS TEST MODE: codes are written to this log, nothing is sent"
                                      : "sending through Mobizon");
 
-  auto prune_timer = std::make_shared<asio::steady_timer>(io);
-  asio::co_spawn(io, prune_periodically(application.storage(), application.limits().longest_window(), prune_timer),
-                 LogFailure{"storage.prune"});
-  auto conversion_timer = std::make_shared<asio::steady_timer>(io);
-  asio::co_spawn(io, watch_conversion_periodically(application.conversion_monitor(), conversion_timer),
-                 LogFailure{"limits.conversion_watch"});
-  SmsBackgroundJobs sms_jobs(io, application.sms_delivery(),
-                             {config->sms_status_poll_interval, config->sms_balance_check_interval});
-  sms_jobs.start();
+  const auto tasks = background_tasks(io, application);
+  for (const auto& task : tasks) task->start();
 
   // Graceful stop: no new connections, idle ones closed, requests in flight answered; a watchdog ends it all if
   // something hangs past the grace period.
@@ -120,9 +68,7 @@ int serve() {
     spdlog::info("received signal {}, stopping: finishing requests in flight", signal_number);
     server.stop();
     if (metrics_server) metrics_server->stop();
-    prune_timer->cancel();
-    conversion_timer->cancel();
-    sms_jobs.stop();
+    for (const auto& task : tasks) task->stop();
     watchdog = std::thread([&] {
       std::unique_lock lock(stop_mutex);
       if (!stopped_cv.wait_for(lock, kShutdownGrace, [&] { return stopped; })) {

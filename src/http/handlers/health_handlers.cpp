@@ -26,7 +26,7 @@ awaitable<HttpResponse> HealthHandlers::healthz(HttpRequest) { co_return json_re
 
 awaitable<HttpResponse> HealthHandlers::readyz(HttpRequest) {
   try {
-    auto pinging = storage_.ping();  // named: GCC PR 100611
+    auto pinging = storage_.ping();  // named (core/async.hpp)
     co_await std::move(pinging);
     auto reading = storage_.schema_version();
     const int applied = co_await std::move(reading);

@@ -21,7 +21,7 @@ std::vector<Route> SessionHandlers::routes() {
 awaitable<result<Authenticated>> SessionHandlers::authenticate(HttpRequest request) {
   auto token = bearer_token(request);
   if (!token) co_return token.error();
-  // named: GCC PR 100611
+  // named (core/async.hpp)
   auto authenticating = service_.authenticate(std::string(*token), request.client_address, request.log_context());
   co_return co_await std::move(authenticating);
 }
@@ -32,7 +32,7 @@ awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
   auto refresh_token = required_string(*body, "refresh_token");
   if (!refresh_token) co_return error_response(refresh_token.error());
 
-  // named: GCC PR 100611
+  // named (core/async.hpp)
   RefreshCommand command{std::move(*refresh_token), request.client_address, request.log_context()};
   auto refreshing = service_.refresh(std::move(command));
   auto pair = co_await std::move(refreshing);
@@ -48,7 +48,7 @@ awaitable<HttpResponse> SessionHandlers::refresh(HttpRequest request) {
 }
 
 awaitable<HttpResponse> SessionHandlers::logout(HttpRequest request) {
-  auto authenticating = authenticate(request);  // named: GCC PR 100611
+  auto authenticating = authenticate(request);  // named (core/async.hpp)
   auto caller = co_await std::move(authenticating);
   if (!caller) co_return error_response(caller.error());
   bool all = false;
@@ -60,14 +60,14 @@ awaitable<HttpResponse> SessionHandlers::logout(HttpRequest request) {
     if (!everywhere) co_return error_response(everywhere.error());
     all = *everywhere;
   }
-  // named: GCC PR 100611
+  // named (core/async.hpp)
   auto logging_out = service_.logout(std::move(*caller), all, request.client_address, request.log_context());
   const int ended = co_await std::move(logging_out);
   co_return json_response(200, {{"success", true}, {"message", "Logged out"}, {"sessions_ended", ended}});
 }
 
 awaitable<HttpResponse> SessionHandlers::me(HttpRequest request) {
-  auto authenticating = authenticate(request);  // named: GCC PR 100611
+  auto authenticating = authenticate(request);  // named (core/async.hpp)
   auto caller = co_await std::move(authenticating);
   if (!caller) co_return error_response(caller.error());
   auto reading = service_.me(std::move(*caller));

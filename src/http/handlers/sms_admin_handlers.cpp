@@ -22,7 +22,7 @@ std::vector<Route> SmsAdminHandlers::routes() {
 
 awaitable<HttpResponse> SmsAdminHandlers::balance(HttpRequest request) {
   if (auto allowed = auth_.check(request); !allowed) co_return error_response(allowed.error());
-  auto asking = delivery_.check_balance();  // named: GCC PR 100611
+  auto asking = delivery_.check_balance();  // named (core/async.hpp)
   auto balance = co_await std::move(asking);
   if (!balance) co_return error_response(balance.error());
   co_return json_response(200, {{"balance", balance->amount}, {"currency", balance->currency}});
@@ -38,7 +38,7 @@ awaitable<HttpResponse> SmsAdminHandlers::messages(HttpRequest request) {
   if (!phone) co_return error_response(phone.error());
 
   nlohmann::json messages = nlohmann::json::array();
-  auto listing = delivery_.recent_messages(phone->e164);  // named: GCC PR 100611
+  auto listing = delivery_.recent_messages(phone->e164);  // named (core/async.hpp)
   const std::vector<SmsMessageRecord> records = co_await std::move(listing);
   for (const auto& record : records) {
     nlohmann::json item = {

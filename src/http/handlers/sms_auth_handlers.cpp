@@ -35,7 +35,7 @@ awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) 
   }
 
   SendCodeCommand command{std::move(*phone), request.client_address, resend, std::move(*locale),
-                          std::string(request.header("accept-language")), request.log_context()};  // named: GCC PR 100611
+                          std::string(request.header("accept-language")), request.log_context()};  // named (core/async.hpp)
   auto sent = co_await service_.send_code(std::move(command));
   if (!sent) co_return error_response(sent.error());
   co_return json_response(200, {
@@ -55,7 +55,7 @@ awaitable<HttpResponse> SmsAuthHandlers::verify_code(HttpRequest request) {
   auto code = required_string(*body, "code");
   if (!code) co_return error_response(code.error());
 
-  // named: GCC PR 100611
+  // named (core/async.hpp)
   VerifyCodeCommand command{std::move(*phone), std::move(*code), request.client_address, request.log_context()};
   auto verifying = service_.verify_code(std::move(command));
   auto login = co_await std::move(verifying);

@@ -81,7 +81,7 @@ awaitable<result<SentSms, SendFailure>> HttpGateway::send(OutgoingSms sms) {
   std::string body = request_body(digits, sms.text, settings_.sender, id);
   HttpsHeaders headers{{"X-Sms-Auth-Signature", signature_header(settings_.secret, to_unix_seconds(clock_.now()), body)}};
   const auto deadline = std::chrono::steady_clock::now() + settings_.timeout;
-  auto posting = http_->post(target_, std::move(body), deadline, std::move(headers));  // named: GCC PR 100611
+  auto posting = http_->post(target_, std::move(body), deadline, std::move(headers));  // named (core/async.hpp)
   auto answered = co_await std::move(posting);
 
   if (!answered) {

@@ -195,7 +195,7 @@ awaitable<ExchangeOutcome> exchange(std::shared_ptr<HttpsClient::Impl> impl, std
   ExchangeOutcome outcome;
   const bool reused = connection->established;
   if (!reused) {
-    auto establishing = establish(impl, connection, deadline);  // named: GCC PR 100611
+    auto establishing = establish(impl, connection, deadline);  // named (core/async.hpp)
     auto refused = co_await std::move(establishing);
     if (refused) {
       outcome.error = std::move(*refused);
@@ -269,7 +269,7 @@ HttpsClient::~HttpsClient() {
 
 awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string target, std::string body,
                                                                SteadyTime deadline) {
-  auto posting = post(std::move(target), std::move(body), deadline, HttpsHeaders{});  // named: GCC PR 100611
+  auto posting = post(std::move(target), std::move(body), deadline, HttpsHeaders{});  // named (core/async.hpp)
   co_return co_await std::move(posting);
 }
 
@@ -282,7 +282,7 @@ awaitable<result<HttpsResponse, HttpsError>> HttpsClient::post(std::string targe
     const bool reused = connection != nullptr;
     if (!connection) connection = impl->new_connection();
     // The exchange runs on the connection's strand, where its stream's timer also fires. Each step is named before
-    // it is awaited (GCC PR 100611: temporaries inside a co_await expression are destroyed twice).
+    // it is awaited (core/async.hpp).
     auto work = exchange(impl, connection, target, body, deadline, headers);
     auto on_connection_strand = asio::co_spawn(connection->stream.get_executor(), std::move(work), asio::use_awaitable);
     ExchangeOutcome outcome = co_await std::move(on_connection_strand);

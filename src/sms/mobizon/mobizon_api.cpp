@@ -153,7 +153,7 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
 
   for (int attempt = 1;; ++attempt) {
     const auto started = SteadyClock::now();
-    auto exchange = http_->post(target, body, deadline);  // named: GCC PR 100611
+    auto exchange = http_->post(target, body, deadline);  // named (core/async.hpp)
     auto answer = co_await std::move(exchange);
     latency_.labels({method}).observe(std::chrono::duration<double>(SteadyClock::now() - started).count());
 
@@ -223,14 +223,14 @@ awaitable<result<SendAnswer, Failure>> Api::send_sms(std::string recipient_digit
   FormFields fields{{"recipient", std::move(recipient_digits)}, {"text", std::move(text)}};
   if (!settings_.sender.empty()) fields.emplace_back("from", settings_.sender);
   const std::string method = "message/sendsmsmessage";
-  auto calling = call(method, std::move(fields));  // named: GCC PR 100611
+  auto calling = call(method, std::move(fields));  // named (core/async.hpp)
   auto answer = co_await std::move(calling);
   co_return parsed_data(std::move(answer), &parse_send_data, method);
 }
 
 awaitable<result<GatewayBalance, Failure>> Api::get_balance() {
   const std::string method = "user/getownbalance";
-  auto calling = call(method, FormFields{});  // named: GCC PR 100611
+  auto calling = call(method, FormFields{});  // named (core/async.hpp)
   auto answer = co_await std::move(calling);
   co_return parsed_data(std::move(answer), &parse_balance_data, method);
 }
@@ -242,7 +242,7 @@ awaitable<result<std::vector<SmsDeliveryStatus>, Failure>> Api::get_sms_status(s
     fields.emplace_back("ids[" + std::to_string(i) + "]", std::move(message_ids[i]));
   }
   const std::string method = "message/getsmsstatus";
-  auto calling = call(method, std::move(fields));  // named: GCC PR 100611
+  auto calling = call(method, std::move(fields));  // named (core/async.hpp)
   auto answer = co_await std::move(calling);
   co_return parsed_data(std::move(answer), &parse_status_data, method);
 }

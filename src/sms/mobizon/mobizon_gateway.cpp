@@ -30,7 +30,7 @@ MobizonGateway::MobizonGateway(Api& api) : api_(api) {}
 awaitable<result<SentSms, SendFailure>> MobizonGateway::send(OutgoingSms sms) {
   const std::string digits = sms.recipient_e164.size() > 1 ? sms.recipient_e164.substr(1) : sms.recipient_e164;
   const std::string masked = mask_phone(sms.recipient_e164);
-  auto sending = api_.send_sms(digits, std::move(sms.text));  // named: GCC PR 100611
+  auto sending = api_.send_sms(digits, std::move(sms.text));  // named (core/async.hpp)
   auto sent = co_await std::move(sending);
   if (!sent) {
     log_event(sent.error().operator_must_act ? LogLevel::error : LogLevel::warn, sms.log, "mobizon.send",
@@ -59,7 +59,7 @@ awaitable<result<SentSms, SendFailure>> MobizonGateway::send(OutgoingSms sms) {
 }
 
 awaitable<result<GatewayBalance>> MobizonGateway::balance() {
-  auto asking = api_.get_balance();  // named: GCC PR 100611
+  auto asking = api_.get_balance();  // named (core/async.hpp)
   auto balance = co_await std::move(asking);
   if (!balance) {
     log_failure("balance", balance.error(), balance.error().explanation);
@@ -72,7 +72,7 @@ awaitable<result<GatewayBalance>> MobizonGateway::balance() {
 
 awaitable<result<std::vector<SmsDeliveryStatus>>> MobizonGateway::delivery_statuses(
     std::vector<std::string> message_ids) {
-  auto asking = api_.get_sms_status(std::move(message_ids));  // named: GCC PR 100611
+  auto asking = api_.get_sms_status(std::move(message_ids));  // named (core/async.hpp)
   auto statuses = co_await std::move(asking);
   if (!statuses) {
     log_failure("status", statuses.error(), statuses.error().explanation);
