@@ -4,6 +4,7 @@ by Debian's promtool; build info; METRICS_LISTEN's own listener)."""
 import http.client
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import subprocess
 
@@ -131,6 +132,28 @@ def test_promtool_accepts_the_metrics_of_a_server_after_traffic(make_server):
     assert "sms_auth_http_requests_total" in body and "sms_auth_codes_sent_total" in body
     checked = promtool_check(body)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def metric_value(body, name):
+    match = re.search(rf"^{name} (\S+)$", body, re.M)
+    assert match, f"{name} is not in /metrics"
+    return float(match.group(1))
+
+
+def test_group_commit_counts_add_up_and_never_go_back(make_server):
+    server = make_server(WORKER_THREADS=4, SMS_PER_IP_PER_HOUR=1000)
+    before = server.get("/metrics").body
+    with ThreadPoolExecutor(max_workers=32) as pool:  # 64 numbers in 64 ranges: no limit refuses any
+        statuses = list(pool.map(lambda i: server.send_code(f"+7747{100 + i:03d}7503").status, range(64)))
+    assert statuses.count(200) == 64, statuses
+    after = server.get("/metrics").body
+    for name in ("sms_auth_storage_commit_groups_total", "sms_auth_storage_grouped_calls_total",
+                 "sms_auth_storage_commit_groups_undone_total"):
+        assert metric_value(after, name) >= metric_value(before, name)
+    groups = metric_value(after, "sms_auth_storage_commit_groups_total")
+    calls = metric_value(after, "sms_auth_storage_grouped_calls_total")
+    assert calls >= 2 * groups, "a shared transaction holds at least two calls"
+    assert metric_value(after, "sms_auth_storage_commit_groups_undone_total") == 0
 
 
 def test_histogram_bounds_print_as_prometheus_prints_them(server):

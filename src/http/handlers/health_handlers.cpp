@@ -8,8 +8,27 @@
 
 namespace sms_auth {
 
-HealthHandlers::HealthHandlers(StorageEngine& storage, const MetricsRegistry& metrics)
-    : storage_(storage), metrics_(metrics) {}
+HealthHandlers::HealthHandlers(StorageEngine& storage, MetricsRegistry& metrics)
+    : storage_(storage),
+      metrics_(metrics),
+      commit_groups_(metrics.counter("sms_auth_storage_commit_groups_total",
+                                     "Transactions that several storage calls shared (SQLite group commit)")
+                         .get()),
+      grouped_calls_(metrics.counter("sms_auth_storage_grouped_calls_total",
+                                     "Storage calls answered from a shared transaction (SQLite group commit)")
+                         .get()),
+      groups_undone_(metrics.counter("sms_auth_storage_commit_groups_undone_total",
+                                     "Shared transactions rolled back, whose calls then ran one by one")
+                         .get()) {}
+
+void HealthHandlers::publish_group_commit_stats() {
+  const GroupCommitStats now = storage_.group_commit_stats();
+  std::lock_guard lock(published_mutex_);
+  commit_groups_.inc(now.groups_committed - published_.groups_committed);
+  grouped_calls_.inc(now.calls_grouped - published_.calls_grouped);
+  groups_undone_.inc(now.groups_undone - published_.groups_undone);
+  published_ = now;
+}
 
 std::vector<Route> HealthHandlers::routes() {
   return {
@@ -43,6 +62,7 @@ awaitable<HttpResponse> HealthHandlers::readyz(HttpRequest) {
 awaitable<HttpResponse> HealthHandlers::metrics(HttpRequest) {
   HttpResponse response;
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  publish_group_commit_stats();
   response.body = metrics_.render();
   co_return response;
 }

@@ -1,6 +1,7 @@
 // Operational endpoints: /healthz (alive), /readyz (database reachable and migrated), /metrics (Prometheus).
 #pragma once
 
+#include <mutex>
 #include <vector>
 
 #include "http/router.hpp"
@@ -11,7 +12,7 @@ namespace sms_auth {
 
 class HealthHandlers {
  public:
-  HealthHandlers(StorageEngine& storage, const MetricsRegistry& metrics);
+  HealthHandlers(StorageEngine& storage, MetricsRegistry& metrics);
 
   // /healthz and /readyz.
   std::vector<Route> routes();
@@ -23,8 +24,16 @@ class HealthHandlers {
   awaitable<HttpResponse> metrics(HttpRequest request);
 
  private:
+  // The engine counts what group commit did; each scrape adds what it counted since the last one.
+  void publish_group_commit_stats();
+
   StorageEngine& storage_;
   const MetricsRegistry& metrics_;
+  Counter& commit_groups_;
+  Counter& grouped_calls_;
+  Counter& groups_undone_;
+  std::mutex published_mutex_;
+  GroupCommitStats published_;
 };
 
 }  // namespace sms_auth
