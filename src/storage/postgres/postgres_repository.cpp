@@ -4,6 +4,7 @@
 #include "storage/postgres/postgres_repository.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "auth/verify_rules.hpp"
 #include "ratelimit/limit_verdict.hpp"
@@ -21,13 +22,22 @@ constexpr PgStatement kLockBuckets{
     "lock_buckets",
     "SELECT pg_advisory_xact_lock(7302, k) FROM (SELECT DISTINCT hashtext(b) AS k FROM unnest($1::text[]) AS b "
     "ORDER BY k) AS sorted"};
-constexpr PgStatement kNthLatestEvent{
-    "nth_latest_event",
-    "SELECT at_ms FROM rate_events WHERE bucket = $1 AND at_ms > $2 ORDER BY at_ms DESC LIMIT 1 OFFSET $3"};
 constexpr PgStatement kFillingSlot{
     "filling_slot",
     "SELECT slot FROM (SELECT slot, SUM(events) OVER (ORDER BY slot DESC) AS seen FROM rate_totals "
     "WHERE bucket = $1 AND slot >= $2) AS t WHERE seen >= $3 ORDER BY slot DESC LIMIT 1"};
+// Every plain window of one call in one round trip (they are read under the buckets' locks, and the global caps' lock
+// serializes sends, so each round trip saved there is saved for every instance): per window ($1 bucket, $2 its start,
+// $3 its limit, $4 whether it is read from the per-minute totals), when full, the instant that reopens it: the
+// limit-th most recent event, or the end of the minute slot in which the totals reach the limit.
+constexpr PgStatement kFillingEvents{
+    "filling_events",
+    "SELECT t.i, CASE WHEN t.totals THEN "
+    "(SELECT (x.slot + 1) * 60000 FROM (SELECT slot, SUM(events) OVER (ORDER BY slot DESC) AS seen FROM rate_totals "
+    "WHERE bucket = t.b AND slot >= t.s) AS x WHERE x.seen >= t.n ORDER BY x.slot DESC LIMIT 1) "
+    "ELSE (SELECT at_ms FROM rate_events WHERE bucket = t.b AND at_ms > t.s ORDER BY at_ms DESC LIMIT 1 "
+    "OFFSET t.n - 1) END "
+    "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[]) WITH ORDINALITY AS t(b, s, n, totals, i)"};
 constexpr PgStatement kCountEvents{"count_events",
                                    "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
 // Events and their per-minute totals in one statement (the totals by upsert, in bucket order).
@@ -178,27 +188,63 @@ WindowReading read_unverified_budget(PgConnection& c, const WindowLimit& limit, 
   return reading;
 }
 
-// What limit_verdict needs of one window, read inside the caller's transaction (after lock_buckets).
-WindowReading read_window(PgConnection& c, const WindowLimit& limit, TimePoint now) {
-  if (limit.unverified) return read_unverified_budget(c, limit, now);
-  const TimePoint since = window_start(limit, now);
-  WindowReading reading;
-  if (read_from_totals(limit)) {
-    const auto slot = c.exec(kFillingSlot, {limit.bucket, totals_slot(since), limit.limit});
-    if (!slot.empty()) reading.filling_event = from_unix_ms((slot.integer(0, 0) + 1) * kTotalsSlot.count());
-  } else {
-    const auto nth = c.exec(kNthLatestEvent, {limit.bucket, ms(since), limit.limit - 1});
-    if (!nth.empty()) reading.filling_event = from_unix_ms(nth.integer(0, 0));
+// A `{1,2}` literal for `$n::bigint[]` or `$n::boolean[]`.
+template <class T>
+PgParam array_literal(const std::vector<T>& items) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    if constexpr (std::is_same_v<T, bool>) {
+      out += items[i] ? "t" : "f";
+    } else {
+      out += std::to_string(items[i]);
+    }
   }
-  if (needs_conversion_counts(limit, reading)) {
-    reading.events = c.exec(kCountEvents, {limit.bucket, ms(since)}).integer(0, 0);
-    reading.converted = c.exec(kCountEvents, {limit.conversion->converted_bucket, ms(since)}).integer(0, 0);
+  out += '}';
+  return PgParam(out);
+}
+
+// The filling event of every plain window of `limits` (not the unverified budget, which has its own reading), in one
+// statement; nullopt inside for a window with room.
+std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const std::vector<WindowLimit>& limits,
+                                                          TimePoint now) {
+  std::vector<std::string> buckets;
+  std::vector<std::int64_t> starts;
+  std::vector<std::int64_t> sizes;
+  std::vector<bool> from_totals;
+  for (const auto& limit : limits) {
+    if (limit.unverified) continue;
+    const TimePoint start = window_start(limit, now);
+    buckets.push_back(limit.bucket);
+    from_totals.push_back(read_from_totals(limit));
+    starts.push_back(from_totals.back() ? totals_slot(start) : to_unix_ms(start));
+    sizes.push_back(limit.limit);
   }
-  return reading;
+  std::vector<std::optional<TimePoint>> out(buckets.size());
+  if (buckets.empty()) return out;
+  const auto rows = c.exec(kFillingEvents, {text_array(buckets), array_literal(starts), array_literal(sizes),
+                                            array_literal(from_totals)});
+  for (int row = 0; row < rows.size(); ++row) {
+    const auto index = static_cast<std::size_t>(rows.integer(row, 0) - 1);
+    if (index < out.size() && !rows.is_null(row, 1)) out[index] = from_unix_ms(rows.integer(row, 1));
+  }
+  return out;
 }
 
 std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
-  return first_refusal(limits, now, [&](const WindowLimit& limit) { return read_window(c, limit, now); });
+  const auto filling = read_filling_events(c, limits, now);
+  std::size_t next_plain = 0;
+  return first_refusal(limits, now, [&](const WindowLimit& limit) {
+    if (limit.unverified) return read_unverified_budget(c, limit, now);
+    WindowReading reading;
+    reading.filling_event = filling[next_plain++];
+    if (needs_conversion_counts(limit, reading)) {
+      const TimePoint since = window_start(limit, now);
+      reading.events = c.exec(kCountEvents, {limit.bucket, ms(since)}).integer(0, 0);
+      reading.converted = c.exec(kCountEvents, {limit.conversion->converted_bucket, ms(since)}).integer(0, 0);
+    }
+    return reading;
+  });
 }
 
 void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, TimePoint now,
