@@ -1,7 +1,6 @@
 // Failover across SMS gateways with a breaker each.
 #include "sms/failover_gateway.hpp"
 
-
 #include <optional>
 #include <stdexcept>
 
@@ -44,7 +43,8 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
       attempts_.labels({gateway_name, "skipped"}).inc();
       const TimePoint reopens = member.breaker->reopens_at();
       if (!first_probe || reopens < *first_probe) first_probe = reopens;
-      log_event(LogLevel::warn, sms.log, "sms.failover", {{"result", "skipped"}, {"gateway", gateway_name}, {"phone", masked}},
+      log_event(LogLevel::warn, sms.log, "sms.failover",
+                {{"result", "skipped"}, {"gateway", gateway_name}, {"phone", masked}},
                 "its breaker is open after repeated outages");
       continue;
     }
@@ -79,7 +79,8 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
     if (!failure.surely_not_sent()) {
       // The request may have been acted on: sending it through another gateway could deliver (and bill) it twice.
       if (i + 1 < members_.size()) {
-        log_event(LogLevel::warn, sms.log, "sms.failover", {{"result", "stopped"}, {"gateway", gateway_name}, {"phone", masked}},
+        log_event(LogLevel::warn, sms.log, "sms.failover",
+                  {{"result", "stopped"}, {"gateway", gateway_name}, {"phone", masked}},
                   "the SMS may have been sent, so it is not sent again through another gateway");
       }
       co_return failure;

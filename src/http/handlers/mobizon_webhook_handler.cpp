@@ -39,7 +39,8 @@ awaitable<HttpResponse> MobizonWebhookHandler::delivery_report(HttpRequest reque
     spdlog::warn("webhook.mobizon refused ip={} reason=bad_signature", log_safe(as_json.client_address));
     co_return error_response(make_error(errc::invalid_signature, "The request signature is missing or wrong"));
   }
-  auto applying = delivery_.apply_report(report->event_id, report->status, report->created_at);  // named (core/async.hpp)
+  // named (core/async.hpp)
+  auto applying = delivery_.apply_report(report->event_id, report->status, report->created_at);
   const SmsStatusApplied applied = co_await std::move(applying);
   nlohmann::json body = {{"success", true}};
   if (applied == SmsStatusApplied::unknown_message) body["ignored"] = "unknown message";

@@ -34,8 +34,9 @@ awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) 
     co_return error_response(make_error(errc::invalid_request, "locale must be a language tag such as kk or ru-KZ"));
   }
 
+  // named (core/async.hpp)
   SendCodeCommand command{std::move(*phone), request.client_address, resend, std::move(*locale),
-                          std::string(request.header("accept-language")), request.log_context()};  // named (core/async.hpp)
+                          std::string(request.header("accept-language")), request.log_context()};
   auto sent = co_await service_.send_code(std::move(command));
   if (!sent) co_return error_response(sent.error());
   co_return json_response(200, {
