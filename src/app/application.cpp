@@ -46,7 +46,8 @@ Application::Application(Config config, boost::asio::io_context& io)
       session_service_(config_, tokens_, *storage_, clock_, session_metrics_),
       session_handlers_(session_service_),
       jwks_handlers_(tokens_),
-      web_page_handlers_(embedded_web_files(), WebPageSettings{config_.sms_test_mode,
+      web_page_handlers_(embedded_web_files(),
+                         WebPageSettings{config_.sms_test_mode,
                                          // A test server others can reach must not tell them the code.
                                          config_.sms_test_mode_public ? std::nullopt : config_.sms_test_fixed_code}),
       openapi_handlers_(openapi_switches(config_)),

@@ -47,10 +47,9 @@ std::vector<std::unique_ptr<PeriodicTask>> background_tasks(boost::asio::io_cont
   std::vector<std::unique_ptr<PeriodicTask>> tasks;
   StorageEngine& storage = application.storage();
   const auto longest_window = application.limits().longest_window();
-  tasks.push_back(std::make_unique<PeriodicTask>(io, "storage.prune", PeriodicSchedule{kPruneEvery, false},
-                                                 [&storage, longest_window] {
-                                                   return prune_storage(storage, longest_window);
-                                                 }));
+  tasks.push_back(
+      std::make_unique<PeriodicTask>(io, "storage.prune", PeriodicSchedule{kPruneEvery, false},
+                                     [&storage, longest_window] { return prune_storage(storage, longest_window); }));
   ConversionMonitor& monitor = application.conversion_monitor();
   tasks.push_back(std::make_unique<PeriodicTask>(io, "limits.conversion_watch",
                                                  PeriodicSchedule{kConversionCheckEvery, true},

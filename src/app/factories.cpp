@@ -81,7 +81,9 @@ StorageBackend storage_backend(const Config& config) {
   return sqlite_storage_backend(config.database_url.substr(7));
 }
 
-std::unique_ptr<Repository> open_repository(const Config& config) { return storage_backend(config).open_connection(); }
+std::unique_ptr<Repository> open_repository(const Config& config) {
+  return storage_backend(config).open_connection();
+}
 
 std::unique_ptr<StorageEngine> open_storage(const Config& config) {
   return std::make_unique<StorageEngine>(storage_backend(config));
@@ -105,8 +107,9 @@ ServiceKeys load_service_keys(const Config& config) {
     keys.otp_key = hkdf_sha256(signing->raw_private_key(), "sms-auth/otp-code-key/v1", 32);
     keys.jwt_keys.push_back(std::move(signing));
   } else {
-    spdlog::warn("config: no JWT_SECRET: using an ephemeral signing key (test mode only); tokens and pending codes "
-                 "do not survive a restart");
+    spdlog::warn(
+        "config: no JWT_SECRET: using an ephemeral signing key (test mode only); tokens and pending codes "
+        "do not survive a restart");
     keys.jwt_keys.push_back(std::make_shared<Hs256Key>(random_bytes(32)));
     keys.otp_key = random_bytes(32);
   }

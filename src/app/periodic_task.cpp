@@ -13,10 +13,15 @@ namespace sms_auth {
 namespace asio = boost::asio;
 
 PeriodicTask::PeriodicTask(asio::io_context& io, std::string name, PeriodicSchedule schedule, Round round)
-    : name_(std::move(name)), schedule_(schedule), round_(std::move(round)), strand_(asio::make_strand(io)),
+    : name_(std::move(name)),
+      schedule_(schedule),
+      round_(std::move(round)),
+      strand_(asio::make_strand(io)),
       timer_(strand_) {}
 
-void PeriodicTask::start() { asio::co_spawn(strand_, loop(), LogFailure{name_.c_str()}); }
+void PeriodicTask::start() {
+  asio::co_spawn(strand_, loop(), LogFailure{name_.c_str()});
+}
 
 void PeriodicTask::stop() {
   stopping_.store(true);

@@ -40,14 +40,14 @@ std::vector<std::unique_ptr<SmsGateway>> make_gateway_members(const Config& conf
   return members;
 }
 
-std::unique_ptr<SmsGateway> make_gateway(const std::vector<std::unique_ptr<SmsGateway>>& members,
-                                         const Config& config, const TimeSource& clock, MetricsRegistry& metrics) {
+std::unique_ptr<SmsGateway> make_gateway(const std::vector<std::unique_ptr<SmsGateway>>& members, const Config& config,
+                                         const TimeSource& clock, MetricsRegistry& metrics) {
   if (members.empty()) return nullptr;
   std::vector<SmsGateway*> ordered;
   for (const auto& member : members) ordered.push_back(member.get());
   return std::make_unique<FailoverGateway>(
-      std::move(ordered), FailoverOptions{config.sms_gateway_breaker_failures, config.sms_gateway_breaker_pause},
-      clock, metrics);
+      std::move(ordered), FailoverOptions{config.sms_gateway_breaker_failures, config.sms_gateway_breaker_pause}, clock,
+      metrics);
 }
 
 SmsDeliveryOptions delivery_options(const Config& config) {

@@ -33,11 +33,11 @@ class SmsStack {
   SmsDelivery& delivery() { return delivery_; }
 
  private:
-  std::unique_ptr<mobizon::Api> mobizon_api_;             // null in test mode or without mobizon in SMS_GATEWAYS
+  std::unique_ptr<mobizon::Api> mobizon_api_;                 // null in test mode or without mobizon in SMS_GATEWAYS
   std::vector<std::unique_ptr<SmsGateway>> gateway_members_;  // SMS_GATEWAYS in order; empty in test mode
-  std::unique_ptr<SmsGateway> gateway_;                   // failover over the members; null in test mode
+  std::unique_ptr<SmsGateway> gateway_;                       // failover over the members; null in test mode
   SmsDelivery delivery_;
-  std::unique_ptr<SmsSender> test_mode_sender_;           // SMS_TEST_MODE only
+  std::unique_ptr<SmsSender> test_mode_sender_;  // SMS_TEST_MODE only
 };
 
 }  // namespace sms_auth

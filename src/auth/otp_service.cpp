@@ -171,7 +171,9 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
   if (kind == LimitKind::unverified_budget) {
     // The fraud reason, with the range (not the number): which ranges the pumping walks through.
     log_event(LogLevel::warn, command.log, "fraud.unverified_budget",
-              {{"prefix", phone.prefix()}, {"region", phone.region}, {"retry_after_s", retry_after},
+              {{"prefix", phone.prefix()},
+               {"region", phone.region},
+               {"retry_after_s", retry_after},
                {"budget", config_.sms_unverified_per_hour}},
               "SMS_UNVERIFIED_PER_HOUR is spent, and the number is neither a returning user nor in a range that "
               "converts");
@@ -191,15 +193,21 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
                   "every SMS is refused until the window moves on; raise " + setting + " if this is real traffic");
       } else if (kind == LimitKind::unverified_budget) {
         log_event(LogLevel::error, command.log, "fraud.unverified_budget",
-                  {{"result", "alert"}, {"window_s", refusal.window.count()},
-                   {"budget", config_.sms_unverified_per_hour}, {"retry_after_s", retry_after},
-                   {"prefix", phone.prefix()}, {"region", phone.region}},
+                  {{"result", "alert"},
+                   {"window_s", refusal.window.count()},
+                   {"budget", config_.sms_unverified_per_hour},
+                   {"retry_after_s", retry_after},
+                   {"prefix", phone.prefix()},
+                   {"region", phone.region}},
                   "SMS_UNVERIFIED_PER_HOUR SMS of the last hour were never verified (SMS pumping across ranges?); "
                   "only returning users and ranges that convert get codes until the count falls under the budget");
       } else {
         log_event(LogLevel::error, command.log, "fraud.low_conversion",
-                  {{"prefix", phone.prefix()}, {"region", phone.region}, {"window_s", refusal.window.count()},
-                   {"min_samples", config_.fraud_min_samples}, {"min_conversion", config_.fraud_min_conversion},
+                  {{"prefix", phone.prefix()},
+                   {"region", phone.region},
+                   {"window_s", refusal.window.count()},
+                   {"min_samples", config_.fraud_min_samples},
+                   {"min_conversion", config_.fraud_min_conversion},
                    {"retry_after_s", retry_after}},
                   "SMS to this number range are refused: at least FRAUD_MIN_SAMPLES were sent and fewer than "
                   "FRAUD_MIN_CONVERSION of them were verified (SMS pumping?)");

@@ -1,7 +1,6 @@
 // Refresh, authenticate, logout, me: input checks first, then one awaited storage call, then signing.
 #include "auth/session_service.hpp"
 
-
 #include "auth/refresh_token.hpp"
 #include "core/log.hpp"
 

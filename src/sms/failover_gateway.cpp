@@ -71,7 +71,8 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
     publish_breaker(member);
     if (before != BreakerState::open && member.breaker->state() == BreakerState::open) {
       log_event(LogLevel::error, sms.log, "sms.breaker",
-                {{"result", "open"}, {"gateway", gateway_name},
+                {{"result", "open"},
+                 {"gateway", gateway_name},
                  {"cause", before == BreakerState::half_open ? "the probe failed" : "too many consecutive outages"},
                  {"until", format_rfc3339(member.breaker->reopens_at())}},
                 "the gateway is skipped until then, and one probe is let through");
@@ -87,7 +88,9 @@ awaitable<result<SentSms, SendFailure>> FailoverGateway::send(OutgoingSms sms) {
     }
     if (i + 1 < members_.size()) {
       log_event(LogLevel::warn, sms.log, "sms.failover",
-                {{"result", "next"}, {"gateway", gateway_name}, {"phone", masked},
+                {{"result", "next"},
+                 {"gateway", gateway_name},
+                 {"phone", masked},
                  {"outcome", send_outcome_name(failure.outcome)}},
                 "trying the next gateway");
     }

@@ -14,8 +14,7 @@ awaitable<result<SentSms, SendFailure>> TestModeSender::send(OutgoingSms sms) {
     const std::lock_guard<std::mutex> lock(pair_of_lines_);
     log_event_as(LogLevel::info, sms.log, "[MOBIZON] TEST MODE - SMS not sent (to " + to + ")", "sms.test_mode",
                  {{"phone", to}}, "SMS not sent");
-    log_event_as(LogLevel::info, sms.log, "[MOBIZON] Message: " + sms.text, "sms.test_mode", {{"phone", to}},
-                 sms.text);
+    log_event_as(LogLevel::info, sms.log, "[MOBIZON] Message: " + sms.text, "sms.test_mode", {{"phone", to}}, sms.text);
   }
   messages_logged_.fetch_add(1);
   co_return SentSms{"test-mode-id", false, "test"};

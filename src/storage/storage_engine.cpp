@@ -71,7 +71,9 @@ class ConnectionPool {
  public:
   ConnectionPool(std::string name, int threads, const ConnectionFactory& open_connection, std::size_t max_queued,
                  std::size_t max_group = 1)
-      : name_(std::move(name)), open_connection_(open_connection), max_queued_(max_queued),
+      : name_(std::move(name)),
+        open_connection_(open_connection),
+        max_queued_(max_queued),
         max_group_(std::max<std::size_t>(max_group, 1)) {
     std::vector<std::unique_ptr<Repository>> connections;
     for (int i = 0; i < threads; ++i) connections.push_back(open_connection_());  // throws: start-up fails
@@ -364,7 +366,9 @@ StorageEngine::~StorageEngine() { engine_->stop(); }
 
 const StorageEngineOptions& StorageEngine::options() const { return engine_->options(); }
 
-GroupCommitStats StorageEngine::group_commit_stats() const { return engine_->group_commit_stats(); }
+GroupCommitStats StorageEngine::group_commit_stats() const {
+  return engine_->group_commit_stats();
+}
 
 void StorageEngine::run_blocking_job(const std::function<void(Repository&)>& work) {
   auto job = std::make_unique<BlockingJob>(work);

@@ -51,9 +51,9 @@ struct StorageEngineOptions {
 class GroupCommit {
  public:
   virtual ~GroupCommit() = default;
-  virtual void begin_group() = 0;         // throws StorageUnavailable
-  virtual bool group_is_open() = 0;       // false once the database itself ended the transaction (an I/O error)
-  virtual void commit_group() = 0;        // throws StorageUnavailable
+  virtual void begin_group() = 0;    // throws StorageUnavailable
+  virtual bool group_is_open() = 0;  // false once the database itself ended the transaction (an I/O error)
+  virtual void commit_group() = 0;   // throws StorageUnavailable
   virtual void rollback_group() noexcept = 0;
 };
 

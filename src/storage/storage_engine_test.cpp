@@ -37,7 +37,7 @@ struct Script {
   int groups_begun = 0;
   int groups_committed = 0;
   int groups_rolled_back = 0;
-  int commit_failures = 0;        // the next group commits that throw StorageUnavailable
+  int commit_failures = 0;                    // the next group commits that throw StorageUnavailable
   const std::atomic<int>* answers = nullptr;  // the test's count of answered calls, read at each commit
   int answered_at_last_commit = -1;
 
@@ -288,8 +288,8 @@ TEST_F(StorageEngineTest, RunBlockingReturnsTheResultOrRethrows) {
 
 // Holds the only connection with a stalled ping, queues `calls` behind it, then lets them all run: they reach the
 // connection together. Returns "<name>:<value or failure>" per call, sorted.
-std::vector<std::string> queued_together(StorageEngine& storage, Script& script,
-                                         const std::vector<std::string>& calls, std::atomic<int>& answered) {
+std::vector<std::string> queued_together(StorageEngine& storage, Script& script, const std::vector<std::string>& calls,
+                                         std::atomic<int>& answered) {
   script.stall_pings = true;
   boost::asio::io_context io;
   std::mutex mutex;
@@ -360,8 +360,7 @@ TEST_F(StorageEngineTest, WhenTheSharedCommitFailsEachCallRunsAgainAloneAndIsAns
 TEST_F(StorageEngineTest, AnExceptionInAGroupReachesOnlyItsOwnCall) {
   StorageEngine storage(scripted(script_, grouping(8)));
   std::atomic<int> answered{0};
-  const auto outcomes =
-      queued_together(storage, script_, {"version", "bug", "version"}, answered);
+  const auto outcomes = queued_together(storage, script_, {"version", "bug", "version"}, answered);
   EXPECT_EQ(outcomes, (std::vector<std::string>{"bug:failed", "version:0", "version:0"}));
   EXPECT_EQ(script_.groups_committed, 1);
   EXPECT_EQ(script_.groups_rolled_back, 0);

@@ -1,7 +1,7 @@
 // `serve`: build the application, migrate, listen, run WORKER_THREADS threads, stop gracefully on SIGTERM/SIGINT.
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <spdlog/spdlog.h>
 
 #include <condition_variable>
 #include <iostream>

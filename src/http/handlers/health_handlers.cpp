@@ -11,14 +11,17 @@ namespace sms_auth {
 HealthHandlers::HealthHandlers(StorageEngine& storage, MetricsRegistry& metrics)
     : storage_(storage),
       metrics_(metrics),
-      commit_groups_(metrics.counter("sms_auth_storage_commit_groups_total",
-                                     "Transactions that several storage calls shared (SQLite group commit)")
+      commit_groups_(metrics
+                         .counter("sms_auth_storage_commit_groups_total",
+                                  "Transactions that several storage calls shared (SQLite group commit)")
                          .get()),
-      grouped_calls_(metrics.counter("sms_auth_storage_grouped_calls_total",
-                                     "Storage calls answered from a shared transaction (SQLite group commit)")
+      grouped_calls_(metrics
+                         .counter("sms_auth_storage_grouped_calls_total",
+                                  "Storage calls answered from a shared transaction (SQLite group commit)")
                          .get()),
-      groups_undone_(metrics.counter("sms_auth_storage_commit_groups_undone_total",
-                                     "Shared transactions rolled back, whose calls then ran one by one")
+      groups_undone_(metrics
+                         .counter("sms_auth_storage_commit_groups_undone_total",
+                                  "Shared transactions rolled back, whose calls then ran one by one")
                          .get()) {}
 
 void HealthHandlers::publish_group_commit_stats() {

@@ -35,8 +35,12 @@ awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) 
   }
 
   // named (core/async.hpp)
-  SendCodeCommand command{std::move(*phone), request.client_address, resend, std::move(*locale),
-                          std::string(request.header("accept-language")), request.log_context()};
+  SendCodeCommand command{std::move(*phone),
+                          request.client_address,
+                          resend,
+                          std::move(*locale),
+                          std::string(request.header("accept-language")),
+                          request.log_context()};
   auto sent = co_await service_.send_code(std::move(command));
   if (!sent) co_return error_response(sent.error());
   co_return json_response(200, {

@@ -1,7 +1,6 @@
 // The HTTPS relay client: sign, post, classify; failures as SendFailure with an operator's log line.
 #include "sms/http/http_gateway.hpp"
 
-
 #include <stdexcept>
 
 #include "core/crypto.hpp"
@@ -89,7 +88,10 @@ awaitable<result<SentSms, SendFailure>> HttpGateway::send(OutgoingSms sms) {
     const SendOutcome outcome = transport_outcome(error);
     const bool must_act = error.kind == HttpsFailure::tls_verify || error.kind == HttpsFailure::resolve;
     log_event(must_act ? LogLevel::error : LogLevel::warn, sms.log, "relay.send",
-              {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", transport_reason(error.kind)},
+              {{"result", "failed"},
+               {"phone", masked},
+               {"id", id},
+               {"reason", transport_reason(error.kind)},
                {"outcome", send_outcome_name(outcome)}},
               error.detail + (must_act ? " (check SMS_HTTP_URL and, for a private CA, SMS_HTTP_CA_FILE)" : ""));
     co_return SendFailure{outcome, unavailable_error()};
@@ -108,18 +110,21 @@ awaitable<result<SentSms, SendFailure>> HttpGateway::send(OutgoingSms sms) {
       co_return SendFailure{SendOutcome::refused, rejected_error()};
     case AnswerKind::not_accepted: {
       const bool must_act = answered->status == 401 || answered->status == 403;
-      log_event(must_act ? LogLevel::error : LogLevel::warn, sms.log, "relay.send",
-                {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", answer.reason},
-                 {"outcome", "not_accepted"}},
-                log_safe(answer.detail, 200) +
-                    (must_act ? " (the relay refused our signature: SMS_HTTP_SECRET must equal the relay's secret, "
-                                "and both clocks must be right)"
-                              : " (the relay did not send it)"));
+      log_event(
+          must_act ? LogLevel::error : LogLevel::warn, sms.log, "relay.send",
+          {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", answer.reason}, {"outcome", "not_accepted"}},
+          log_safe(answer.detail, 200) +
+              (must_act ? " (the relay refused our signature: SMS_HTTP_SECRET must equal the relay's secret, "
+                          "and both clocks must be right)"
+                        : " (the relay did not send it)"));
       co_return SendFailure{SendOutcome::not_accepted, unavailable_error()};
     }
     case AnswerKind::unreadable:
       log_event(LogLevel::warn, sms.log, "relay.send",
-                {{"result", "failed"}, {"phone", masked}, {"id", id}, {"reason", answer.reason},
+                {{"result", "failed"},
+                 {"phone", masked},
+                 {"id", id},
+                 {"reason", answer.reason},
                  {"outcome", "possibly_sent"}},
                 "the relay's answer is not the contract's (2xx with a message_id, 4xx or 5xx); the SMS may have "
                 "been sent");

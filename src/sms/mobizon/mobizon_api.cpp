@@ -168,8 +168,8 @@ awaitable<result<Envelope, Failure>> Api::call(std::string method, FormFields fi
       // 503 says the request was not served (maintenance, overload), and a 4xx is a proxy refusing: neither sent
       // anything, so another gateway may. Any other 5xx (502/504 from a proxy whose upstream answer was lost, a 500
       // from a crash halfway) may come after Mobizon acted, so the SMS may be on its way.
-      outcome.failure.outcome = answer->status >= 500 && answer->status != 503 ? SendOutcome::possibly_sent
-                                                                                 : SendOutcome::not_accepted;
+      outcome.failure.outcome =
+          answer->status >= 500 && answer->status != 503 ? SendOutcome::possibly_sent : SendOutcome::not_accepted;
     } else if (auto envelope = parse_envelope(answer->body); !envelope) {
       outcome.failure.outcome = SendOutcome::possibly_sent;
       outcome.failure.reason = "bad_answer";

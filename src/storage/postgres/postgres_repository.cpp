@@ -17,7 +17,6 @@ namespace {
 // Both keys of the two-key advisory lock space (which never meets the one-key space): migrations, limit buckets.
 constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(7301, 0)";
 
-
 constexpr PgStatement kLockBuckets{
     "lock_buckets",
     "SELECT pg_advisory_xact_lock(7302, k) FROM (SELECT DISTINCT hashtext(b) AS k FROM unnest($1::text[]) AS b "
@@ -222,8 +221,8 @@ std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const
   }
   std::vector<std::optional<TimePoint>> out(buckets.size());
   if (buckets.empty()) return out;
-  const auto rows = c.exec(kFillingEvents, {text_array(buckets), array_literal(starts), array_literal(sizes),
-                                            array_literal(from_totals)});
+  const auto rows = c.exec(
+      kFillingEvents, {text_array(buckets), array_literal(starts), array_literal(sizes), array_literal(from_totals)});
   for (int row = 0; row < rows.size(); ++row) {
     const auto index = static_cast<std::size_t>(rows.integer(row, 0) - 1);
     if (index < out.size() && !rows.is_null(row, 1)) out[index] = from_unix_ms(rows.integer(row, 1));

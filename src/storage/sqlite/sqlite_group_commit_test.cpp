@@ -106,9 +106,8 @@ TEST_F(SqliteGroupCommitTest, SendsQueuedBehindABusyWriterCommitTogetherAndEachI
     request.new_expires_at = kNow + minutes(5);
     request.max_attempts = 5;
     request.reservation_id = random_uuid();
-    boost::asio::co_spawn(io, issued(&storage, std::move(request)), [&](std::exception_ptr failure, bool ok) {
-      ++(failure || !ok ? failed : sent);
-    });
+    boost::asio::co_spawn(io, issued(&storage, std::move(request)),
+                          [&](std::exception_ptr failure, bool ok) { ++(failure || !ok ? failed : sent); });
   }
   std::thread runner([&io] { io.run(); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // not a timing assertion: only lets the calls queue

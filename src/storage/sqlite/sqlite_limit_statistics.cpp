@@ -15,8 +15,8 @@ std::map<std::string, std::int64_t, std::less<>> SqliteRepository::count_events_
     }
     upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
     Prepared select(db,
-                             "SELECT bucket, COUNT(*) FROM rate_events WHERE bucket >= ? AND bucket < ? AND at_ms > ? "
-                             "GROUP BY bucket");
+                    "SELECT bucket, COUNT(*) FROM rate_events WHERE bucket >= ? AND bucket < ? AND at_ms > ? "
+                    "GROUP BY bucket");
     select.bind(1, std::string(bucket_prefix));
     select.bind(2, upper);
     select.bind(3, to_unix_ms(since));

@@ -30,8 +30,8 @@ std::int64_t count_events(SqliteConnection& db, const std::string& bucket, std::
 std::optional<std::int64_t> nth_latest_event(SqliteConnection& db, const std::string& bucket, std::int64_t since_ms,
                                              int n) {
   Prepared nth(db,
-                        "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms DESC LIMIT 1 "
-                        "OFFSET ?");
+               "SELECT at_ms FROM rate_events WHERE bucket = ? AND at_ms > ? ORDER BY at_ms DESC LIMIT 1 "
+               "OFFSET ?");
   nth.bind(1, bucket);
   nth.bind(2, since_ms);
   nth.bind(3, n - 1);
@@ -76,8 +76,8 @@ WindowReading read_unverified_budget(SqliteConnection& db, const WindowLimit& li
     }
   } else {
     Prepared nth(db,
-                          "SELECT sent_at_ms FROM unverified_sms WHERE sent_at_ms > ? ORDER BY sent_at_ms DESC "
-                          "LIMIT 1 OFFSET ?");
+                 "SELECT sent_at_ms FROM unverified_sms WHERE sent_at_ms > ? ORDER BY sent_at_ms DESC "
+                 "LIMIT 1 OFFSET ?");
     nth.bind(1, to_unix_ms(start));
     nth.bind(2, limit.limit - 1);
     if (nth.executeStep()) reading.filling_event = from_unix_ms(nth.getColumn(0).getInt64());
@@ -121,8 +121,8 @@ void count_buckets(SqliteConnection& db, const std::vector<std::string>& buckets
                    const std::string& reservation) {
   Prepared insert(db, "INSERT INTO rate_events (bucket, at_ms, reservation) VALUES (?, ?, ?)");
   Prepared total(db,
-                          "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
-                          "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
+                 "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
+                 "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
   for (const auto& bucket : buckets) {
     insert.bind(1, bucket);
     insert.bind(2, to_unix_ms(now));
@@ -167,16 +167,16 @@ void count_limits(SqliteConnection& db, const std::vector<WindowLimit>& limits, 
 // total (under the budget's bucket name) is kept in step, for a budget too large to walk.
 void record_unverified(SqliteConnection& db, const IssueCodeRequest& request, const std::string& challenge_id) {
   Prepared insert(db,
-                           "INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
-                           "VALUES (?, ?, ?, ?) ON CONFLICT (reservation) DO NOTHING");
+                  "INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
+                  "VALUES (?, ?, ?, ?) ON CONFLICT (reservation) DO NOTHING");
   insert.bind(1, request.reservation_id);
   insert.bind(2, request.phone_number);
   insert.bind(3, challenge_id);
   insert.bind(4, to_unix_ms(request.now));
   if (insert.exec() == 0) return;
   Prepared total(db,
-                          "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
-                          "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
+                 "INSERT INTO rate_totals (bucket, slot, events) VALUES (?, ?, 1) "
+                 "ON CONFLICT (bucket, slot) DO UPDATE SET events = events + 1");
   total.bind(1, std::string(kUnverifiedSmsBucket));
   total.bind(2, totals_slot(request.now));
   total.exec();
@@ -297,8 +297,8 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
 
     if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
       Prepared live(db,
-                             "SELECT challenge_id, seed, expires_at, delivery_uncertain FROM otp_codes WHERE "
-                             "phone_number = ? AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > ?");
+                    "SELECT challenge_id, seed, expires_at, delivery_uncertain FROM otp_codes WHERE "
+                    "phone_number = ? AND consumed_at IS NULL AND attempts < max_attempts AND expires_at > ?");
       live.bind(1, request.phone_number);
       live.bind(2, to_unix_ms(request.now));
       if (live.executeStep()) {
@@ -322,12 +322,12 @@ result<IssuedCode, LimitExceeded> SqliteRepository::issue_code(const IssueCodeRe
 
     IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false, false};
     Prepared replace(db,
-                              "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, "
-                              "expires_at, attempts, max_attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) "
-                              "ON CONFLICT (phone_number) DO UPDATE SET challenge_id = excluded.challenge_id, "
-                              "seed = excluded.seed, code_hash = excluded.code_hash, created_at = excluded.created_at, "
-                              "expires_at = excluded.expires_at, attempts = 0, max_attempts = excluded.max_attempts, "
-                              "consumed_at = NULL, delivery_uncertain = 0");
+                     "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, "
+                     "expires_at, attempts, max_attempts, consumed_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?, NULL) "
+                     "ON CONFLICT (phone_number) DO UPDATE SET challenge_id = excluded.challenge_id, "
+                     "seed = excluded.seed, code_hash = excluded.code_hash, created_at = excluded.created_at, "
+                     "expires_at = excluded.expires_at, attempts = 0, max_attempts = excluded.max_attempts, "
+                     "consumed_at = NULL, delivery_uncertain = 0");
     replace.bind(1, request.phone_number);
     replace.bind(2, fresh.challenge_id);
     bind_blob(replace, 3, request.new_seed);
@@ -374,8 +374,7 @@ void SqliteRepository::cancel_issue(const std::string& phone_number, const std::
 void SqliteRepository::mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
                                                bool uncertain) {
   with_database([&](SqliteConnection& db) {
-    Prepared mark(db,
-                           "UPDATE otp_codes SET delivery_uncertain = ? WHERE phone_number = ? AND challenge_id = ?");
+    Prepared mark(db, "UPDATE otp_codes SET delivery_uncertain = ? WHERE phone_number = ? AND challenge_id = ?");
     mark.bind(1, uncertain ? 1 : 0);
     mark.bind(2, phone_number);
     mark.bind(3, challenge_id);
@@ -398,8 +397,8 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     const auto refusal = verify_refusal(readings);
     std::optional<StoredCode> code;
     Prepared select(db,
-                             "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at "
-                             "FROM otp_codes WHERE phone_number = ?");
+                    "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at "
+                    "FROM otp_codes WHERE phone_number = ?");
     select.bind(1, request.phone_number);
     if (select.executeStep()) {
       code = StoredCode{select.getColumn(0).getString(), column_blob(select.getColumn(1)),
@@ -472,8 +471,8 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     out.user.last_login_at = request.now;
 
     Prepared session(db,
-                              "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) "
-                              "VALUES (?, ?, ?, ?, ?)");
+                     "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) "
+                     "VALUES (?, ?, ?, ?, ?)");
     session.bind(1, request.session.session_id);
     session.bind(2, out.user.id);
     session.bind(3, to_unix_ms(request.now));
@@ -482,8 +481,8 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     session.exec();
 
     Prepared token(db,
-                            "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
-                            "VALUES (?, ?, ?, ?)");
+                   "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
+                   "VALUES (?, ?, ?, ?)");
     bind_blob(token, 1, request.session.refresh_token_hash);
     token.bind(2, request.session.session_id);
     token.bind(3, to_unix_ms(request.now));

@@ -37,8 +37,8 @@ void end_session(SqliteConnection& db, const std::string& session_id, TimePoint 
 
 int end_user_sessions(SqliteConnection& db, const std::string& user_id, TimePoint now, std::string_view reason) {
   Prepared revoke(db,
-                           "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
-                           "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?");
+                  "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
+                  "WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ?");
   revoke.bind(1, to_unix_ms(now));
   revoke.bind(2, std::string(reason));
   revoke.bind(3, user_id);
@@ -49,8 +49,8 @@ int end_user_sessions(SqliteConnection& db, const std::string& user_id, TimePoin
 void store_refresh_token(SqliteConnection& db, const Bytes& token_hash, const std::string& session_id, TimePoint now,
                          TimePoint expires_at) {
   Prepared insert(db,
-                           "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
-                           "VALUES (?, ?, ?, ?)");
+                  "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) "
+                  "VALUES (?, ?, ?, ?)");
   bind_blob(insert, 1, token_hash);
   insert.bind(2, session_id);
   insert.bind(3, to_unix_ms(now));
@@ -71,10 +71,10 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
     ImmediateTransaction tx(db);
     std::optional<RefreshTokenState> token;
     Prepared find(db,
-                           "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, "
-                           "s.revoked_reason, u.id, u.phone_number, u.blocked_at, t.grace_siblings "
-                           "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
-                           "JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?");
+                  "SELECT t.session_id, t.expires_at, t.rotated_at, s.expires_at, s.revoked_at, "
+                  "s.revoked_reason, u.id, u.phone_number, u.blocked_at, t.grace_siblings "
+                  "FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id "
+                  "JOIN users u ON u.id = s.user_id WHERE t.token_hash = ?");
     bind_blob(find, 1, request.presented_hash);
     if (find.executeStep()) {
       token.emplace();
@@ -102,16 +102,15 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
         // The grace is measured from the first rotation and is not renewed by this sibling, and the token counts it:
         // the next replay ends the family instead of opening one more chain.
         Prepared count_sibling(db,
-                                        "UPDATE refresh_tokens SET grace_siblings = grace_siblings + 1 "
-                                        "WHERE token_hash = ?");
+                               "UPDATE refresh_tokens SET grace_siblings = grace_siblings + 1 "
+                               "WHERE token_hash = ?");
         bind_blob(count_sibling, 1, request.presented_hash);
         count_sibling.exec();
         store_refresh_token(db, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
         break;
       }
       case RotationAction::rotate: {
-        Prepared rotate(db,
-                                 "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
+        Prepared rotate(db, "UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE token_hash = ?");
         rotate.bind(1, to_unix_ms(request.now));
         bind_blob(rotate, 2, request.new_token_hash);
         bind_blob(rotate, 3, request.presented_hash);
@@ -138,8 +137,8 @@ std::vector<SessionRecord> SqliteRepository::list_sessions(const SessionListQuer
   return with_database([&](SqliteConnection& db) {
     std::vector<SessionRecord> out;
     Prepared list(db, std::string(kSessionColumns) + "WHERE s.user_id = ? " +
-                                   (query.open_at ? "AND s.revoked_at IS NULL AND s.expires_at > ? " : "") +
-                                   "ORDER BY s.created_at DESC, s.id LIMIT ?");
+                          (query.open_at ? "AND s.revoked_at IS NULL AND s.expires_at > ? " : "") +
+                          "ORDER BY s.created_at DESC, s.id LIMIT ?");
     int index = 1;
     list.bind(index++, query.user_id);
     if (query.open_at) list.bind(index++, to_unix_ms(*query.open_at));
@@ -154,8 +153,8 @@ bool SqliteRepository::revoke_session(const std::string& user_id, const std::str
   return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     Prepared revoke(db,
-                             "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
-                             "WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?");
+                    "UPDATE sessions SET revoked_at = ?, revoked_reason = ? "
+                    "WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?");
     revoke.bind(1, to_unix_ms(now));
     revoke.bind(2, std::string(reason));
     revoke.bind(3, session_id);
@@ -180,7 +179,7 @@ std::vector<UserRecord> SqliteRepository::list_users(const UserListQuery& query)
   return with_database([&](SqliteConnection& db) {
     std::vector<UserRecord> out;
     Prepared list(db, std::string(kUserColumns) + (query.blocked_only ? "WHERE blocked_at IS NOT NULL " : "") +
-                                   "ORDER BY created_at, id LIMIT ?");
+                          "ORDER BY created_at, id LIMIT ?");
     list.bind(1, query.limit);
     while (list.executeStep()) out.push_back(read_user(list));
     return out;
@@ -220,8 +219,8 @@ std::size_t SqliteRepository::prune_refresh_tokens(TimePoint ended_before) {
   return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     Prepared prune(db,
-                            "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions "
-                            "WHERE revoked_at <= ? OR expires_at <= ?)");
+                   "DELETE FROM refresh_tokens WHERE session_id IN (SELECT id FROM sessions "
+                   "WHERE revoked_at <= ? OR expires_at <= ?)");
     prune.bind(1, to_unix_ms(ended_before));
     prune.bind(2, to_unix_ms(ended_before));
     const auto removed = static_cast<std::size_t>(prune.exec());

@@ -21,9 +21,9 @@ SmsStatusApplied apply_status(SqliteConnection& db, const SmsStatusUpdate& updat
     return SmsStatusApplied::unchanged;
   }
   Prepared change(db,
-                           "UPDATE sms_messages SET status = ?, final = ?, segments = CASE WHEN ? > 0 THEN ? ELSE "
-                           "segments END, gateway_updated_at = COALESCE(?, gateway_updated_at), status_changed_at = ? "
-                           "WHERE message_id = ?");
+                  "UPDATE sms_messages SET status = ?, final = ?, segments = CASE WHEN ? > 0 THEN ? ELSE "
+                  "segments END, gateway_updated_at = COALESCE(?, gateway_updated_at), status_changed_at = ? "
+                  "WHERE message_id = ?");
   change.bind(1, update.status);
   change.bind(2, update.final ? 1 : 0);
   change.bind(3, update.segments);
@@ -46,9 +46,9 @@ void SqliteRepository::record_sent_sms(const SentSmsRecord& record) {
   with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     Prepared insert(db,
-                             "INSERT INTO sms_messages (message_id, phone_number, status, final, held_for_moderation, "
-                             "sent_at, status_changed_at, gateway) VALUES (?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT "
-                             "(message_id) DO NOTHING");
+                    "INSERT INTO sms_messages (message_id, phone_number, status, final, held_for_moderation, "
+                    "sent_at, status_changed_at, gateway) VALUES (?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT "
+                    "(message_id) DO NOTHING");
     insert.bind(1, record.message_id);
     insert.bind(2, record.phone_number);
     insert.bind(3, record.status);
@@ -67,8 +67,8 @@ std::vector<std::string> SqliteRepository::claim_sms_to_check(TimePoint now, Tim
     ImmediateTransaction tx(db);
     std::vector<std::string> ids;
     Prepared select(db,
-                             "SELECT message_id FROM sms_messages WHERE final = 0 AND sent_at > ? AND gateway = ? "
-                             "ORDER BY checked_at IS NOT NULL, checked_at, sent_at LIMIT ?");
+                    "SELECT message_id FROM sms_messages WHERE final = 0 AND sent_at > ? AND gateway = ? "
+                    "ORDER BY checked_at IS NOT NULL, checked_at, sent_at LIMIT ?");
     select.bind(1, to_unix_ms(sent_after));
     select.bind(2, gateway);
     select.bind(3, static_cast<std::int64_t>(limit));
@@ -120,9 +120,9 @@ std::vector<SmsMessageRecord> SqliteRepository::recent_sms(const std::string& ph
   return with_database([&](SqliteConnection& db) {
     std::vector<SmsMessageRecord> out;
     Prepared select(db,
-                             "SELECT message_id, phone_number, status, final, held_for_moderation, segments, sent_at, "
-                             "status_changed_at, gateway_updated_at, gateway FROM sms_messages WHERE phone_number = ? "
-                             "ORDER BY sent_at DESC, rowid DESC LIMIT ?");
+                    "SELECT message_id, phone_number, status, final, held_for_moderation, segments, sent_at, "
+                    "status_changed_at, gateway_updated_at, gateway FROM sms_messages WHERE phone_number = ? "
+                    "ORDER BY sent_at DESC, rowid DESC LIMIT ?");
     select.bind(1, phone_number);
     select.bind(2, static_cast<std::int64_t>(limit));
     while (select.executeStep()) {

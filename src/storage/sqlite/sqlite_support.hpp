@@ -107,8 +107,7 @@ class Prepared {
 
 class ImmediateTransaction {
  public:
-  explicit ImmediateTransaction(SQLite::Database& db)
-      : db_(db), nested_(sqlite3_get_autocommit(db.getHandle()) == 0) {
+  explicit ImmediateTransaction(SQLite::Database& db) : db_(db), nested_(sqlite3_get_autocommit(db.getHandle()) == 0) {
     db_.exec(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
   }
   ImmediateTransaction(const ImmediateTransaction&) = delete;
