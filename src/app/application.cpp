@@ -33,30 +33,31 @@ Application::Application(Config config, boost::asio::io_context& io)
       keys_(load_service_keys(config_)),
       phones_(config_.default_region, config_.allowed_countries),
       codec_(keys_.otp_key),
-      limits_(config_),
+      limits_(config_.limits),
       tokens_(keys_.jwt_keys, config_.jwt_issuer, config_.jwt_audience, config_.access_token_ttl),
       sms_(config_, io, *storage_, clock_, metrics_),
       auth_metrics_(metrics_),
-      otp_service_(config_, phones_, codec_, limits_, tokens_, *storage_, sms_.sender(), clock_, auth_metrics_),
-      conversion_monitor_(config_, *storage_, metrics_, auth_metrics_.limit_alerts),
+      otp_service_({config_.otp, config_.sessions, config_.sms_texts}, phones_, codec_, limits_, tokens_, *storage_,
+                   sms_.sender(), clock_, auth_metrics_),
+      conversion_monitor_(config_.limits, *storage_, metrics_, auth_metrics_.limit_alerts),
       client_addresses_(config_.trusted_proxies),
       sms_auth_handlers_(otp_service_),
       health_handlers_(*storage_, metrics_),
       session_metrics_(metrics_),
-      session_service_(config_, tokens_, *storage_, clock_, session_metrics_),
+      session_service_(config_.sessions, tokens_, *storage_, clock_, session_metrics_),
       session_handlers_(session_service_),
       jwks_handlers_(tokens_),
       web_page_handlers_(embedded_web_files(),
                          WebPageSettings{config_.sms_test_mode,
                                          // A test server others can reach must not tell them the code.
-                                         config_.sms_test_mode_public ? std::nullopt : config_.sms_test_fixed_code}),
+                                         config_.sms_test_mode_public ? std::nullopt : config_.otp.fixed_code}),
       openapi_handlers_(openapi_switches(config_)),
       router_(metrics_, config_.access_log) {
   const BuildInfo build = build_info();
   metrics_.gauge("sms_auth_build_info", "The version and git commit of this binary (always 1)", {"version", "commit"})
       .labels({std::string(build.version), std::string(build.commit)})
       .set(1);
-  for (const auto& text : measure_sms_texts(config_)) {
+  for (const auto& text : measure_sms_texts(config_.sms_texts, config_.otp.code_ttl)) {
     spdlog::log(text.size.segments > 1 ? spdlog::level::warn : spdlog::level::info, "config: {}",
                 describe_sms_text_size(text));
   }

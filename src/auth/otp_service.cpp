@@ -36,21 +36,30 @@ std::vector<std::string> buckets_counting_refusals(const std::vector<WindowLimit
 
 }  // namespace
 
-OtpService::OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec,
-                       const LimitPolicy& limits, const AccessTokens& tokens, StorageEngine& storage,
+OtpService::OtpService(OtpServiceSettings settings, const PhoneNumberParser& phones, const OtpCodec& codec,
+                       const LimitPolicy& limits, const AccessTokens& tokens, AsyncCodeStore& storage,
                        SmsSender& sender, const TimeSource& clock, AuthMetrics& metrics)
-    : config_(config), phones_(phones), codec_(codec), limits_(limits), tokens_(tokens), storage_(storage),
-      sender_(sender), clock_(clock), metrics_(metrics) {}
+    : otp_(settings.otp),
+      sessions_(settings.sessions),
+      sms_texts_(settings.sms_texts),
+      phones_(phones),
+      codec_(codec),
+      limits_(limits),
+      tokens_(tokens),
+      storage_(storage),
+      sender_(sender),
+      clock_(clock),
+      metrics_(metrics) {}
 
 bool OtpService::is_test_number(const PhoneNumber& phone) const {
-  return config_.test_phone_numbers.count(phone.e164) > 0;
+  return otp_.test_phone_numbers.count(phone.e164) > 0;
 }
 
 std::string OtpService::code_for(const PhoneNumber& phone, const Bytes& seed) const {
-  if (const auto it = config_.test_phone_numbers.find(phone.e164); it != config_.test_phone_numbers.end()) {
+  if (const auto it = otp_.test_phone_numbers.find(phone.e164); it != otp_.test_phone_numbers.end()) {
     return it->second;
   }
-  if (config_.sms_test_fixed_code) return *config_.sms_test_fixed_code;
+  if (otp_.fixed_code) return *otp_.fixed_code;
   return codec_.code_for_seed(seed);
 }
 
@@ -66,14 +75,14 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   request.now = now;
   if (command.resend) {
     // A code with less than half its life left is not worth sending again: the user gets a fresh one.
-    request.reuse_if_remaining = duration_cast<Milliseconds>(config_.otp_ttl) / 2;
+    request.reuse_if_remaining = duration_cast<Milliseconds>(otp_.code_ttl) / 2;
   }
   // An SMS that may have gone out carries its code: send that one again rather than a code it would not match.
-  request.reuse_uncertain_if_remaining = duration_cast<Milliseconds>(config_.otp_ttl) / 2;
+  request.reuse_uncertain_if_remaining = duration_cast<Milliseconds>(otp_.code_ttl) / 2;
   request.new_seed = OtpCodec::new_seed();
   request.new_code_hash = codec_.hash(phone->e164, code_for(*phone, request.new_seed));
-  request.new_expires_at = now + duration_cast<Milliseconds>(config_.otp_ttl);
-  request.max_attempts = config_.otp_max_attempts;
+  request.new_expires_at = now + duration_cast<Milliseconds>(otp_.code_ttl);
+  request.max_attempts = otp_.max_attempts;
   request.limits = limits_.for_send(*phone, command.client_address);
   request.tallies = limits_.send_tallies(*phone);
   request.reservation_id = random_uuid();
@@ -84,7 +93,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
 
   CodeSent out;
   out.expires_in = whole_seconds_left(issued->expires_at, now);
-  out.resend_after = config_.resend_cooldown.count();
+  out.resend_after = limits_.settings().resend_cooldown.count();
 
   if (is_test_number(*phone)) {
     // Store reviewers and CI log in with a known code; nothing is sent and nothing costs money.
@@ -99,9 +108,8 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   const std::string code = code_for(*phone, issued->seed);
   const long long minutes_left = (out.expires_in + 59) / 60;
   // Named, not a temporary in the co_await expression (core/async.hpp).
-  const std::string locale =
-      choose_sms_locale(command.locale, command.accept_language, config_.sms_default_locale);
-  OutgoingSms sms{phone->e164, compose_sms_text(config_, locale, code, minutes_left), command.log};
+  const std::string locale = choose_sms_locale(command.locale, command.accept_language, sms_texts_.default_locale);
+  OutgoingSms sms{phone->e164, compose_sms_text(sms_texts_, locale, code, minutes_left), command.log};
   auto sent = co_await sender_.send(std::move(sms));
   if (!sent) {
     const SendFailure& failure = sent.error();
@@ -136,7 +144,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
               "the code stays valid and the next send repeats it");
     Error error = make_error(errc::sms_unavailable, "The SMS may arrive shortly; if it does not, ask again later");
     error.retry_after_seconds = std::max<std::int64_t>(failure.error.retry_after_seconds.value_or(0),
-                                                       config_.resend_cooldown.count());
+                                                       limits_.settings().resend_cooldown.count());
     co_return error;
   }
   if (issued->delivery_uncertain) {
@@ -174,7 +182,7 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
               {{"prefix", phone.prefix()},
                {"region", phone.region},
                {"retry_after_s", retry_after},
-               {"budget", config_.sms_unverified_per_hour}},
+               {"budget", limits_.settings().sms_unverified_per_hour}},
               "SMS_UNVERIFIED_PER_HOUR is spent, and the number is neither a returning user nor in a range that "
               "converts");
   }
@@ -195,7 +203,7 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
         log_event(LogLevel::error, command.log, "fraud.unverified_budget",
                   {{"result", "alert"},
                    {"window_s", refusal.window.count()},
-                   {"budget", config_.sms_unverified_per_hour},
+                   {"budget", limits_.settings().sms_unverified_per_hour},
                    {"retry_after_s", retry_after},
                    {"prefix", phone.prefix()},
                    {"region", phone.region}},
@@ -206,8 +214,8 @@ Error OtpService::send_refused(const PhoneNumber& phone, const SendCodeCommand& 
                   {{"prefix", phone.prefix()},
                    {"region", phone.region},
                    {"window_s", refusal.window.count()},
-                   {"min_samples", config_.fraud_min_samples},
-                   {"min_conversion", config_.fraud_min_conversion},
+                   {"min_samples", limits_.settings().fraud_min_samples},
+                   {"min_conversion", limits_.settings().fraud_min_conversion},
                    {"retry_after_s", retry_after}},
                   "SMS to this number range are refused: at least FRAUD_MIN_SAMPLES were sent and fewer than "
                   "FRAUD_MIN_CONVERSION of them were verified (SMS pumping?)");
@@ -254,8 +262,8 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
   request.session.session_id = session_id;
   request.session.new_user_id = random_uuid();
   request.session.refresh_token_hash = refresh_token_hash(refresh_token);
-  request.session.refresh_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_idle);
-  request.session.session_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_ttl);
+  request.session.refresh_expires_at = now + duration_cast<Milliseconds>(sessions_.refresh_token_idle);
+  request.session.session_expires_at = now + duration_cast<Milliseconds>(sessions_.refresh_token_ttl);
 
   auto verifying = storage_.verify_code(std::move(request));  // named (core/async.hpp)
   const VerifyCodeResult outcome = co_await std::move(verifying);

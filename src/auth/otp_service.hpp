@@ -10,11 +10,11 @@
 #include "config/config.hpp"
 #include "core/async.hpp"
 #include "core/clock.hpp"
+#include "core/log.hpp"
 #include "ratelimit/alert_throttle.hpp"
 #include "ratelimit/limit_policy.hpp"
-#include "core/log.hpp"
 #include "sms/sms_sender.hpp"
-#include "storage/storage_engine.hpp"
+#include "storage/stores.hpp"
 
 namespace sms_auth {
 
@@ -47,11 +47,19 @@ struct LoginSucceeded {
   bool user_created = false;
 };
 
+// The settings groups the service reads (config.hpp), by reference.
+struct OtpServiceSettings {
+  const OtpSettings& otp;
+  const SessionSettings& sessions;  // the lifetime of the session a login opens
+  const SmsTextSettings& sms_texts;
+};
+
 class OtpService {
  public:
-  OtpService(const Config& config, const PhoneNumberParser& phones, const OtpCodec& codec, const LimitPolicy& limits,
-             const AccessTokens& tokens, StorageEngine& storage, SmsSender& sender, const TimeSource& clock,
-             AuthMetrics& metrics);
+  // Keeps references: every argument outlives the service (the composition root owns them).
+  OtpService(OtpServiceSettings settings, const PhoneNumberParser& phones, const OtpCodec& codec,
+             const LimitPolicy& limits, const AccessTokens& tokens, AsyncCodeStore& storage, SmsSender& sender,
+             const TimeSource& clock, AuthMetrics& metrics);
 
   // Fails with invalid_phone_number, rate_limited, sms_rejected or sms_unavailable. A send that surely did not go out
   // leaves no new code behind and is refunded (a refused one still counts against the number's and the address's
@@ -71,12 +79,14 @@ class OtpService {
   Error send_refused(const PhoneNumber& phone, const SendCodeCommand& command, std::string_view action,
                      const LimitExceeded& refusal, TimePoint now);
 
-  const Config& config_;
+  const OtpSettings& otp_;
+  const SessionSettings& sessions_;  // of the session a login opens
+  const SmsTextSettings& sms_texts_;
   const PhoneNumberParser& phones_;
   const OtpCodec& codec_;
   const LimitPolicy& limits_;
   const AccessTokens& tokens_;
-  StorageEngine& storage_;
+  AsyncCodeStore& storage_;
   SmsSender& sender_;
   const TimeSource& clock_;
   AuthMetrics& metrics_;

@@ -54,11 +54,12 @@ class OtpServiceTest : public ::testing::Test {
         config_(test_config()),
         phones_(config_.default_region, config_.allowed_countries),
         codec_(Bytes(32, 5)),
-        limits_(config_),
+        limits_(config_.limits),
         tokens_({std::make_shared<Hs256Key>(Bytes(32, 7))}, "sms-auth", "memoir", seconds(1800)),
         storage_(open_engine(directory_)),
         auth_metrics_(metrics_),
-        service_(config_, phones_, codec_, limits_, tokens_, *storage_, sender_, clock_, auth_metrics_) {
+        service_({config_.otp, config_.sessions, config_.sms_texts}, phones_, codec_, limits_, tokens_, *storage_,
+                 sender_, clock_, auth_metrics_) {
     spdlog::default_logger();
   }
   ~OtpServiceTest() override {
@@ -109,7 +110,7 @@ TEST_F(OtpServiceTest, TheCodeSentLogsInOnceAndCreatesTheUser) {
   ASSERT_EQ(sender_.asked.size(), 1U);
   EXPECT_EQ(sender_.asked[0].recipient_e164, kPhone);
   EXPECT_EQ(sent->sms_id, "sms-1");
-  EXPECT_EQ(sent->expires_in, config_.otp_ttl.count());
+  EXPECT_EQ(sent->expires_in, config_.otp.code_ttl.count());
   const std::string code = sender_.last_code();
   ASSERT_EQ(code.size(), 6U);
 
@@ -143,14 +144,14 @@ TEST_F(OtpServiceTest, AWrongCodeCountsAndSaysHowManyTriesAreLeft) {
   const auto wrong = verify(kPhone, other_than(code));
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code, errc::invalid_code);
-  EXPECT_EQ(wrong.error().attempts_left, config_.otp_max_attempts - 1);
+  EXPECT_EQ(wrong.error().attempts_left, config_.otp.max_attempts - 1);
   EXPECT_TRUE(verify(kPhone, code));
 }
 
 TEST_F(OtpServiceTest, TheLastWrongTryEndsTheCodeAndTheRightOneNoLongerWorks) {
   ASSERT_TRUE(send(kPhone));
   const std::string code = sender_.last_code();
-  for (int i = 0; i < config_.otp_max_attempts; ++i) ASSERT_FALSE(verify(kPhone, other_than(code)));
+  for (int i = 0; i < config_.otp.max_attempts; ++i) ASSERT_FALSE(verify(kPhone, other_than(code)));
   const auto late = verify(kPhone, code);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, errc::too_many_attempts);
@@ -159,7 +160,7 @@ TEST_F(OtpServiceTest, TheLastWrongTryEndsTheCodeAndTheRightOneNoLongerWorks) {
 TEST_F(OtpServiceTest, AnExpiredCodeIsRefused) {
   ASSERT_TRUE(send(kPhone));
   const std::string code = sender_.last_code();
-  clock_.advance(config_.otp_ttl + seconds(1));
+  clock_.advance(config_.otp.code_ttl + seconds(1));
   const auto late = verify(kPhone, code);
   ASSERT_FALSE(late);
   EXPECT_EQ(late.error().code, errc::code_expired);
@@ -181,7 +182,7 @@ TEST_F(OtpServiceTest, ACodeThatIsNotSixDigitsIsAnInvalidRequestAndCountsNothing
   EXPECT_EQ(malformed.error().code, errc::invalid_request);
   const auto wrong = verify(kPhone, other_than(sender_.last_code()));
   ASSERT_FALSE(wrong);
-  EXPECT_EQ(wrong.error().attempts_left, config_.otp_max_attempts - 1);  // the malformed one was not a try
+  EXPECT_EQ(wrong.error().attempts_left, config_.otp.max_attempts - 1);  // the malformed one was not a try
 }
 
 TEST_F(OtpServiceTest, ASecondSendWithinTheCooldownIsRateLimitedAndSendsNothing) {
@@ -191,7 +192,7 @@ TEST_F(OtpServiceTest, ASecondSendWithinTheCooldownIsRateLimitedAndSendsNothing)
   EXPECT_EQ(early.error().code, errc::rate_limited);
   EXPECT_GE(early.error().retry_after_seconds.value_or(0), 1);
   EXPECT_EQ(sender_.asked.size(), 1U);
-  clock_.advance(config_.resend_cooldown);
+  clock_.advance(config_.limits.resend_cooldown);
   EXPECT_TRUE(send(kPhone, "203.0.113.2"));
   EXPECT_EQ(sender_.asked.size(), 2U);
 }
@@ -217,7 +218,7 @@ TEST_F(OtpServiceTest, APossiblySentSmsKeepsItsCodeAndTheNextSendRepeatsIt) {
   EXPECT_EQ(sent.error().code, errc::sms_unavailable);
   const std::string first_code = sender_.last_code();
   sender_.failure.reset();
-  clock_.advance(config_.resend_cooldown);
+  clock_.advance(config_.limits.resend_cooldown);
   ASSERT_TRUE(send(kPhone));
   EXPECT_EQ(sender_.last_code(), first_code) << "a second, different code would make the first SMS useless";
   EXPECT_TRUE(verify(kPhone, first_code));
@@ -226,7 +227,7 @@ TEST_F(OtpServiceTest, APossiblySentSmsKeepsItsCodeAndTheNextSendRepeatsIt) {
 TEST_F(OtpServiceTest, ResendSendsTheLiveCodeAgain) {
   ASSERT_TRUE(send(kPhone));
   const std::string code = sender_.last_code();
-  clock_.advance(config_.resend_cooldown);
+  clock_.advance(config_.limits.resend_cooldown);
   ASSERT_TRUE(send(kPhone, "203.0.113.1", /*resend=*/true));
   EXPECT_EQ(sender_.last_code(), code);
   EXPECT_TRUE(verify(kPhone, code));

@@ -30,9 +30,9 @@ Error invalid_grant(std::string detail) { return make_error(errc::invalid_grant,
 
 }  // namespace
 
-SessionService::SessionService(const Config& config, const AccessTokens& tokens, StorageEngine& storage,
+SessionService::SessionService(const SessionSettings& settings, const AccessTokens& tokens, AsyncSessionStore& storage,
                                const TimeSource& clock, SessionMetrics& metrics)
-    : config_(config), tokens_(tokens), storage_(storage), clock_(clock), metrics_(metrics) {}
+    : settings_(settings), tokens_(tokens), storage_(storage), clock_(clock), metrics_(metrics) {}
 
 awaitable<result<TokenPair>> SessionService::refresh(RefreshCommand command) {
   const std::string address = log_safe(command.client_address);
@@ -50,8 +50,8 @@ awaitable<result<TokenPair>> SessionService::refresh(RefreshCommand command) {
   request.presented_hash = refresh_token_hash(command.refresh_token);
   request.now = now;
   request.new_token_hash = refresh_token_hash(out.refresh_token);
-  request.new_token_expires_at = now + duration_cast<Milliseconds>(config_.refresh_token_idle);
-  request.reuse_grace = duration_cast<Milliseconds>(config_.refresh_reuse_grace);
+  request.new_token_expires_at = now + duration_cast<Milliseconds>(settings_.refresh_token_idle);
+  request.reuse_grace = duration_cast<Milliseconds>(settings_.refresh_reuse_grace);
   auto rotating = storage_.rotate_refresh_token(std::move(request));  // named (core/async.hpp)
   const RotateRefreshTokenResult rotation = co_await std::move(rotating);
   metrics_.refreshes.labels({status_name(rotation.status)}).inc();

@@ -6,12 +6,12 @@
 #include <string_view>
 
 #include "auth/jwt.hpp"
-#include "core/log.hpp"
 #include "config/config.hpp"
-#include "core/clock.hpp"
-#include "metrics/metrics.hpp"
 #include "core/async.hpp"
-#include "storage/storage_engine.hpp"
+#include "core/clock.hpp"
+#include "core/log.hpp"
+#include "metrics/metrics.hpp"
+#include "storage/stores.hpp"
 
 namespace sms_auth {
 
@@ -46,8 +46,9 @@ struct Authenticated {
 
 class SessionService {
  public:
-  SessionService(const Config& config, const AccessTokens& tokens, StorageEngine& storage, const TimeSource& clock,
-                 SessionMetrics& metrics);
+  // Keeps references: every argument outlives the service (the composition root owns them).
+  SessionService(const SessionSettings& settings, const AccessTokens& tokens, AsyncSessionStore& storage,
+                 const TimeSource& clock, SessionMetrics& metrics);
 
   // Rotates the refresh token: a new pair of the same family, the presented token dead. Fails with invalid_grant for
   // an unknown, expired (idle or absolute), revoked or reused token and for a blocked account; a reuse outside
@@ -67,9 +68,9 @@ class SessionService {
   awaitable<result<UserRecord>> me(Authenticated caller);
 
  private:
-  const Config& config_;
+  const SessionSettings& settings_;
   const AccessTokens& tokens_;
-  StorageEngine& storage_;
+  AsyncSessionStore& storage_;
   const TimeSource& clock_;
   SessionMetrics& metrics_;
 };

@@ -35,11 +35,11 @@ class SessionServiceTest : public ::testing::Test {
         storage_(sqlite_storage_backend(database_in(directory_))),
         tokens_({std::make_shared<Hs256Key>(Bytes(32, 7))}, "sms-auth", "memoir", seconds(1800)),
         session_metrics_(metrics_),
-        service_(config_, tokens_, storage_, clock_, session_metrics_) {
+        service_(config_.sessions, tokens_, storage_, clock_, session_metrics_) {
     repository_.migrate();
-    config_.refresh_token_ttl = hours(24 * 30);
-    config_.refresh_token_idle = hours(24 * 30);
-    config_.refresh_reuse_grace = seconds(10);
+    config_.sessions.refresh_token_ttl = hours(24 * 30);
+    config_.sessions.refresh_token_idle = hours(24 * 30);
+    config_.sessions.refresh_reuse_grace = seconds(10);
   }
   ~SessionServiceTest() override { std::filesystem::remove_all(directory_); }
 
@@ -67,8 +67,8 @@ class SessionServiceTest : public ::testing::Test {
     verify.now = now;
     verify.submitted_code_hash = Bytes(32, 2);  // the hash the code was issued with
     verify.session = NewSession{out.session_id, random_uuid(), refresh_token_hash(out.refresh_token),
-                                now + std::chrono::duration_cast<Milliseconds>(config_.refresh_token_idle),
-                                now + std::chrono::duration_cast<Milliseconds>(config_.refresh_token_ttl)};
+                                now + std::chrono::duration_cast<Milliseconds>(config_.sessions.refresh_token_idle),
+                                now + std::chrono::duration_cast<Milliseconds>(config_.sessions.refresh_token_ttl)};
     const auto verified = repository_.verify_code(verify);
     EXPECT_EQ(verified.status, VerifyStatus::verified);
     out.user_id = verified.user.id;
@@ -160,7 +160,7 @@ TEST_F(SessionServiceTest, TheGraceRunsFromTheFirstRotationAndSiblingsDoNotExten
 }
 
 TEST_F(SessionServiceTest, WithoutAGraceAnyReplayEndsTheFamily) {
-  config_.refresh_reuse_grace = seconds(0);
+  config_.sessions.refresh_reuse_grace = seconds(0);
   const Login first = login("+77472367503");
   const std::string r1 = refreshed(first.refresh_token);
   expect_refused(first.refresh_token);
@@ -168,7 +168,7 @@ TEST_F(SessionServiceTest, WithoutAGraceAnyReplayEndsTheFamily) {
 }
 
 TEST_F(SessionServiceTest, IdleLifetimeIsEnforcedAndRenewedByEachRotation) {
-  config_.refresh_token_idle = seconds(60);
+  config_.sessions.refresh_token_idle = seconds(60);
   std::string token = login("+77472367503").refresh_token;
   for (int i = 0; i < 4; ++i) {  // 4 × 50 s: longer than the idle lifetime in total, never idle for 60 s
     clock_.advance(seconds(50));
@@ -179,8 +179,8 @@ TEST_F(SessionServiceTest, IdleLifetimeIsEnforcedAndRenewedByEachRotation) {
 }
 
 TEST_F(SessionServiceTest, AbsoluteLifetimeEndsTheFamilyHoweverActiveItIs) {
-  config_.refresh_token_ttl = seconds(100);
-  config_.refresh_token_idle = seconds(60);
+  config_.sessions.refresh_token_ttl = seconds(100);
+  config_.sessions.refresh_token_idle = seconds(60);
   std::string token = login("+77472367503").refresh_token;
   clock_.advance(seconds(50));
   token = refreshed(token);
@@ -310,7 +310,7 @@ TEST_F(SessionServiceTest, ConcurrentRefreshesOfOneTokenWithinTheGraceGiveOneSib
 }
 
 TEST_F(SessionServiceTest, ConcurrentRefreshesOfOneTokenWithoutAGraceLeaveNoLiveBranch) {
-  config_.refresh_reuse_grace = seconds(0);
+  config_.sessions.refresh_reuse_grace = seconds(0);
   const Login first = login("+77472367503");
   const auto outcomes = refresh_concurrently(service_, first.refresh_token, 8);
   int successes = 0;

@@ -34,7 +34,7 @@ SmsStatusUpdate to_update(const SmsDeliveryStatus& status) {
 
 }  // namespace
 
-SmsDelivery::SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const TimeSource& clock,
+SmsDelivery::SmsDelivery(SmsGateway* gateway, AsyncSmsMessageLog& storage, const TimeSource& clock,
                          MetricsRegistry& metrics, SmsDeliveryOptions options)
     : gateway_(gateway),
       storage_(storage),

@@ -12,7 +12,7 @@
 #include "metrics/metrics.hpp"
 #include "sms/sms_gateway.hpp"
 #include "storage/sms_message_log.hpp"
-#include "storage/storage_engine.hpp"
+#include "storage/stores.hpp"
 
 namespace sms_auth {
 
@@ -31,7 +31,7 @@ struct SmsDeliveryOptions {
 // (SMS test mode) only the read side works: the listing, webhook reports for known messages, pruning.
 class SmsDelivery final : public SmsSender {
  public:
-  SmsDelivery(SmsGateway* gateway, StorageEngine& storage, const TimeSource& clock, MetricsRegistry& metrics,
+  SmsDelivery(SmsGateway* gateway, AsyncSmsMessageLog& storage, const TimeSource& clock, MetricsRegistry& metrics,
               SmsDeliveryOptions options);
 
   bool has_gateway() const { return gateway_ != nullptr; }
@@ -62,7 +62,7 @@ class SmsDelivery final : public SmsSender {
   void count(const char* source, SmsStatusApplied applied, const std::string& status);
 
   SmsGateway* gateway_;
-  StorageEngine& storage_;
+  AsyncSmsMessageLog& storage_;
   const TimeSource& clock_;
   SmsDeliveryOptions options_;
   Family<Counter>& final_statuses_;

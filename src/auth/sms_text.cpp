@@ -71,25 +71,26 @@ std::string with_autofill(std::string text, std::string_view code, std::string_v
   return text;
 }
 
-std::string compose_sms_text(const Config& config, std::string_view locale, std::string_view code, long long minutes) {
-  auto found = config.sms_templates.find(std::string(locale));
+std::string compose_sms_text(const SmsTextSettings& texts, std::string_view locale, std::string_view code,
+                             long long minutes) {
+  auto found = texts.templates.find(std::string(locale));
   std::string_view used_locale = locale;
-  if (found == config.sms_templates.end()) {
-    found = config.sms_templates.find(config.sms_default_locale);
-    used_locale = config.sms_default_locale;
+  if (found == texts.templates.end()) {
+    found = texts.templates.find(texts.default_locale);
+    used_locale = texts.default_locale;
   }
-  const std::string_view text_template = found != config.sms_templates.end() ? std::string_view(found->second)
-                                                                              : std::string_view(config.sms_template);
-  return with_autofill(render_sms_text(text_template, code, minutes, used_locale), code, config.sms_webotp_domain,
-                       config.sms_android_app_hash);
+  const std::string_view text_template =
+      found != texts.templates.end() ? std::string_view(found->second) : std::string_view(texts.default_template);
+  return with_autofill(render_sms_text(text_template, code, minutes, used_locale), code, texts.webotp_domain,
+                       texts.android_app_hash);
 }
 
-std::vector<SmsTextSize> measure_sms_texts(const Config& config) {
+std::vector<SmsTextSize> measure_sms_texts(const SmsTextSettings& texts, std::chrono::seconds code_ttl) {
   std::vector<SmsTextSize> out;
-  const long long minutes = (config.otp_ttl.count() + 59) / 60;
-  for (const auto& [locale, text_template] : config.sms_templates) {
+  const long long minutes = (code_ttl.count() + 59) / 60;
+  for (const auto& [locale, text_template] : texts.templates) {
     (void)text_template;
-    out.push_back({locale, measure_sms(compose_sms_text(config, locale, "123456", minutes))});
+    out.push_back({locale, measure_sms(compose_sms_text(texts, locale, "123456", minutes))});
   }
   return out;
 }

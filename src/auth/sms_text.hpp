@@ -2,9 +2,9 @@
 // then the autofill lines (SMS Retriever hash, WebOTP origin-bound line) when configured.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
-
 #include <vector>
 
 #include "config/config.hpp"
@@ -31,15 +31,16 @@ std::string with_autofill(std::string text, std::string_view code, std::string_v
                           std::string_view android_app_hash);
 
 // The whole SMS for `locale` (a supported one; any other gets the default locale's template) as configured.
-std::string compose_sms_text(const Config& config, std::string_view locale, std::string_view code, long long minutes);
+std::string compose_sms_text(const SmsTextSettings& texts, std::string_view locale, std::string_view code,
+                             long long minutes);
 
-// The size of each locale's final text (sample code, the configured lifetime, autofill lines included): what the
+// The size of each locale's final text (sample code, a code lifetime of `code_ttl`, autofill lines included): what the
 // operator is told at start-up and by check-config, since every extra segment is billed.
 struct SmsTextSize {
   std::string locale;
   SmsSize size;
 };
-std::vector<SmsTextSize> measure_sms_texts(const Config& config);
+std::vector<SmsTextSize> measure_sms_texts(const SmsTextSettings& texts, std::chrono::seconds code_ttl);
 
 // "sms text kk: 64 characters, UCS-2, 1 segment", plus a warning sentence when it takes more than one segment.
 std::string describe_sms_text_size(const SmsTextSize& text);

@@ -60,21 +60,23 @@ TEST(SmsText, EnglishHasSingularOnlyForOne) {
 
 TEST(SmsText, EachLocaleHasItsOwnDefaultText) {
   const Config config = texts_config();
-  EXPECT_EQ(compose_sms_text(config, "ru", "598000", 5),
+  EXPECT_EQ(compose_sms_text(config.sms_texts, "ru", "598000", 5),
             "Ваш код подтверждения Memoir: 598000\n\nКод действителен 5 минут.");
-  EXPECT_EQ(compose_sms_text(config, "ru", "598000", 1),
+  EXPECT_EQ(compose_sms_text(config.sms_texts, "ru", "598000", 1),
             "Ваш код подтверждения Memoir: 598000\n\nКод действителен 1 минуту.");
-  EXPECT_EQ(compose_sms_text(config, "kk", "598000", 5), "Memoir растау кодыңыз: 598000\n\nКод 5 минут ішінде жарамды.");
-  EXPECT_EQ(compose_sms_text(config, "en", "598000", 5),
+  EXPECT_EQ(compose_sms_text(config.sms_texts, "kk", "598000", 5),
+            "Memoir растау кодыңыз: 598000\n\nКод 5 минут ішінде жарамды.");
+  EXPECT_EQ(compose_sms_text(config.sms_texts, "en", "598000", 5),
             "Your Memoir verification code: 598000\n\nThe code is valid for 5 minutes.");
-  EXPECT_EQ(compose_sms_text(config, "en", "598000", 1),
+  EXPECT_EQ(compose_sms_text(config.sms_texts, "en", "598000", 1),
             "Your Memoir verification code: 598000\n\nThe code is valid for 1 minute.");
 }
 
 TEST(SmsText, AnUnknownLocaleGetsTheDefaultLocalesText) {
   auto config = load_config({{"SMS_TEST_MODE", "true"}, {"SMS_DEFAULT_LOCALE", "kk"}});
   ASSERT_TRUE(config.has_value());
-  EXPECT_EQ(compose_sms_text(*config, "de", "111222", 2), "Memoir растау кодыңыз: 111222\n\nКод 2 минут ішінде жарамды.");
+  EXPECT_EQ(compose_sms_text(config->sms_texts, "de", "111222", 2),
+            "Memoir растау кодыңыз: 111222\n\nКод 2 минут ішінде жарамды.");
 }
 
 TEST(SmsText, OperatorTemplatesReplaceEachLocalesText) {
@@ -83,15 +85,15 @@ TEST(SmsText, OperatorTemplatesReplaceEachLocalesText) {
                              {"SMS_TEMPLATE_KK", "KK {code} {minutes}"},
                              {"SMS_TEMPLATE_EN", "EN {code} {minutes}"}});
   ASSERT_TRUE(config.has_value());
-  EXPECT_EQ(compose_sms_text(*config, "ru", "123456", 3), "RU 123456 3 минуты");
-  EXPECT_EQ(compose_sms_text(*config, "kk", "123456", 3), "KK 123456 3 минут");
-  EXPECT_EQ(compose_sms_text(*config, "en", "123456", 3), "EN 123456 3 minutes");
+  EXPECT_EQ(compose_sms_text(config->sms_texts, "ru", "123456", 3), "RU 123456 3 минуты");
+  EXPECT_EQ(compose_sms_text(config->sms_texts, "kk", "123456", 3), "KK 123456 3 минут");
+  EXPECT_EQ(compose_sms_text(config->sms_texts, "en", "123456", 3), "EN 123456 3 minutes");
 }
 
 TEST(SmsText, WebOtpLineIsLastAndCarriesTheCode) {
   auto config = load_config({{"SMS_TEST_MODE", "true"}, {"SMS_WEBOTP_DOMAIN", "memoir.kz"}});
   ASSERT_TRUE(config.has_value());
-  EXPECT_EQ(compose_sms_text(*config, "en", "123456", 5),
+  EXPECT_EQ(compose_sms_text(config->sms_texts, "en", "123456", 5),
             "Your Memoir verification code: 123456\n\nThe code is valid for 5 minutes.\n@memoir.kz #123456");
 }
 
@@ -105,7 +107,7 @@ TEST(SmsText, AndroidHashEndsTheTextAndPrecedesTheWebOtpLine) {
 TEST(SmsText, SizesAreReportedPerLocaleWithAWarningBeyondOneSegment) {
   auto config = load_config({{"SMS_TEST_MODE", "true"}, {"SMS_WEBOTP_DOMAIN", "memoir.kz"}});
   ASSERT_TRUE(config.has_value());
-  const auto sizes = measure_sms_texts(*config);
+  const auto sizes = measure_sms_texts(config->sms_texts, config->otp.code_ttl);
   ASSERT_EQ(sizes.size(), 3u);
   for (const auto& text : sizes) {
     if (text.locale == "en") {

@@ -152,11 +152,11 @@ bool valid_region(std::string_view r) {
 // SMS_DEFAULT_LOCALE, SMS_TEMPLATE_<LOCALE>, SMS_WEBOTP_DOMAIN, SMS_ANDROID_APP_HASH. Runs after SMS_TEMPLATE, which
 // is the default locale's template.
 void read_sms_texts(Reader& r, Config& c) {
-  r.string("SMS_DEFAULT_LOCALE", c.sms_default_locale);
-  const std::string custom_default = c.sms_template;
-  if (c.sms_default_locale != "ru" && c.sms_default_locale != "kk" && c.sms_default_locale != "en") {
+  r.string("SMS_DEFAULT_LOCALE", c.sms_texts.default_locale);
+  const std::string custom_default = c.sms_texts.default_template;
+  if (c.sms_texts.default_locale != "ru" && c.sms_texts.default_locale != "kk" && c.sms_texts.default_locale != "en") {
     r.problem("SMS_DEFAULT_LOCALE", "must be ru, kk or en");
-    c.sms_default_locale = "ru";
+    c.sms_texts.default_locale = "ru";
   }
   const bool template_set = r.raw("SMS_TEMPLATE") != nullptr;
   const std::pair<const char*, const char*> locales[] = {
@@ -164,7 +164,7 @@ void read_sms_texts(Reader& r, Config& c) {
   for (const auto& [locale, builtin] : locales) {
     const std::string variable = "SMS_TEMPLATE_" + to_upper_ascii(locale);
     std::string text = builtin;
-    const bool is_default = c.sms_default_locale == locale;
+    const bool is_default = c.sms_texts.default_locale == locale;
     if (is_default && template_set) text = custom_default;
     if (const auto* v = r.raw(variable.c_str())) {
       if (is_default && template_set) {
@@ -173,13 +173,13 @@ void read_sms_texts(Reader& r, Config& c) {
       text = *v;
       if (text.find("{code}") == std::string::npos) r.problem(variable, "must contain {code}");
     }
-    c.sms_templates[locale] = text;
+    c.sms_texts.templates[locale] = text;
   }
-  c.sms_template = c.sms_templates[c.sms_default_locale];
+  c.sms_texts.default_template = c.sms_texts.templates[c.sms_texts.default_locale];
 
-  r.string("SMS_WEBOTP_DOMAIN", c.sms_webotp_domain);
-  if (!c.sms_webotp_domain.empty()) {
-    const auto& d = c.sms_webotp_domain;
+  r.string("SMS_WEBOTP_DOMAIN", c.sms_texts.webotp_domain);
+  if (!c.sms_texts.webotp_domain.empty()) {
+    const auto& d = c.sms_texts.webotp_domain;
     const bool shape_ok = d.size() <= 253 && d.find('.') != std::string::npos && d.front() != '.' &&
                           d.back() != '.' && d.front() != '-' && d.find("..") == std::string::npos &&
                           std::all_of(d.begin(), d.end(), [](unsigned char ch) {
@@ -189,9 +189,9 @@ void read_sms_texts(Reader& r, Config& c) {
       r.problem("SMS_WEBOTP_DOMAIN", "must be the page's host name in lower case, e.g. memoir.kz (no scheme, port or path)");
     }
   }
-  r.string("SMS_ANDROID_APP_HASH", c.sms_android_app_hash);
-  if (!c.sms_android_app_hash.empty()) {
-    const auto& h = c.sms_android_app_hash;
+  r.string("SMS_ANDROID_APP_HASH", c.sms_texts.android_app_hash);
+  if (!c.sms_texts.android_app_hash.empty()) {
+    const auto& h = c.sms_texts.android_app_hash;
     const bool shape_ok = h.size() == 11 && std::all_of(h.begin(), h.end(), [](unsigned char ch) {
                             return std::isalnum(ch) || ch == '+' || ch == '/';
                           });
@@ -332,7 +332,7 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   Reader r(env, problems);
 
   c.worker_threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  c.sms_template = Config::kDefaultSmsTemplate;
+  c.sms_texts.default_template = Config::kDefaultSmsTemplate;
 
   r.string("HOST", c.host);
   if (!IpAddress::parse(c.host)) r.problem("HOST", "must be an IP address to listen on, such as 127.0.0.1 or 0.0.0.0");
@@ -397,8 +397,9 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   }
   r.string("SMS_SENDER", c.sms_sender);
   if (c.sms_sender.size() > 11) r.problem("SMS_SENDER", "must be at most 11 characters (Mobizon's alpha-name limit)");
-  r.string("SMS_TEMPLATE", c.sms_template);
-  if (c.sms_template.find("{code}") == std::string::npos) r.problem("SMS_TEMPLATE", "must contain {code}");
+  r.string("SMS_TEMPLATE", c.sms_texts.default_template);
+  if (c.sms_texts.default_template.find("{code}") == std::string::npos)
+    r.problem("SMS_TEMPLATE", "must contain {code}");
   read_sms_texts(r, c);
   if (const auto* v = r.raw("SMS_BALANCE_WARN_BELOW")) {
     std::istringstream in(*v);
@@ -426,16 +427,16 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   r.seconds("SMS_STATUS_POLL_SECONDS", c.sms_status_poll_interval, 1, 3600);
   r.seconds("SMS_BALANCE_CHECK_SECONDS", c.sms_balance_check_interval, 1, 86400);
 
-  r.seconds("OTP_TTL_SECONDS", c.otp_ttl, 1, 600);  // NIST SP 800-63B: at most 10 minutes
-  r.integer("OTP_MAX_ATTEMPTS", c.otp_max_attempts, 1, 10);
-  r.seconds("RESEND_COOLDOWN_SECONDS", c.resend_cooldown, 0, 3600);
+  r.seconds("OTP_TTL_SECONDS", c.otp.code_ttl, 1, 600);  // NIST SP 800-63B: at most 10 minutes
+  r.integer("OTP_MAX_ATTEMPTS", c.otp.max_attempts, 1, 10);
+  r.seconds("RESEND_COOLDOWN_SECONDS", c.limits.resend_cooldown, 0, 3600);
   if (const auto* v = r.raw("SMS_TEST_FIXED_CODE")) {
     if (!c.sms_test_mode) {
       r.problem("SMS_TEST_FIXED_CODE", "is only allowed with SMS_TEST_MODE=true");
     } else if (v->size() != 6 || !is_digits(*v)) {
       r.problem("SMS_TEST_FIXED_CODE", "must be 6 digits");
     } else {
-      c.sms_test_fixed_code = *v;
+      c.otp.fixed_code = *v;
     }
   }
   if (const auto* v = r.raw("TEST_PHONE_NUMBERS")) {
@@ -448,7 +449,7 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
         r.problem("TEST_PHONE_NUMBERS", "entries must look like +77000000001:111111");
         break;
       }
-      c.test_phone_numbers[number] = code;
+      c.otp.test_phone_numbers[number] = code;
     }
   }
   r.string("OTP_SECRET", c.otp_secret);
@@ -477,23 +478,23 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   c.default_region = to_upper_ascii(std::move(c.default_region));
   if (!valid_region(c.default_region)) r.problem("DEFAULT_REGION", "must be a two-letter ISO region code such as KZ");
 
-  r.integer("SMS_PER_NUMBER_PER_HOUR", c.sms_per_number_per_hour, 1, 1000000);
-  r.integer("SMS_PER_NUMBER_PER_DAY", c.sms_per_number_per_day, 1, 1000000);
-  r.integer("SMS_PER_IP_PER_HOUR", c.sms_per_ip_per_hour, 1, 1000000);
-  r.integer("SMS_PER_PREFIX_PER_HOUR", c.sms_per_prefix_per_hour, 1, 1000000);
-  r.integer("SMS_GLOBAL_PER_HOUR", c.sms_global_per_hour, 1, 100000000);
-  r.integer("SMS_GLOBAL_PER_DAY", c.sms_global_per_day, 1, 100000000);
+  r.integer("SMS_PER_NUMBER_PER_HOUR", c.limits.sms_per_number_per_hour, 1, 1000000);
+  r.integer("SMS_PER_NUMBER_PER_DAY", c.limits.sms_per_number_per_day, 1, 1000000);
+  r.integer("SMS_PER_IP_PER_HOUR", c.limits.sms_per_ip_per_hour, 1, 1000000);
+  r.integer("SMS_PER_PREFIX_PER_HOUR", c.limits.sms_per_prefix_per_hour, 1, 1000000);
+  r.integer("SMS_GLOBAL_PER_HOUR", c.limits.sms_global_per_hour, 1, 100000000);
+  r.integer("SMS_GLOBAL_PER_DAY", c.limits.sms_global_per_day, 1, 100000000);
   // Derived: a quarter of the hourly cap, so that pumping is stopped with three quarters of the cap left for real
   // users. A cap under 4 is its own budget (the derived one is 0: off).
-  c.sms_unverified_per_hour = c.sms_global_per_hour / Config::kUnverifiedShareOfGlobal;
-  r.integer("SMS_UNVERIFIED_PER_HOUR", c.sms_unverified_per_hour, 0, 100000000);
-  r.integer("FAILED_VERIFY_PER_NUMBER_PER_ADDRESS_PER_HOUR", c.failed_verify_per_number_per_address_per_hour, 1,
+  c.limits.sms_unverified_per_hour = c.limits.sms_global_per_hour / LimitSettings::kUnverifiedShareOfGlobal;
+  r.integer("SMS_UNVERIFIED_PER_HOUR", c.limits.sms_unverified_per_hour, 0, 100000000);
+  r.integer("FAILED_VERIFY_PER_NUMBER_PER_ADDRESS_PER_HOUR", c.limits.failed_verify_per_number_per_address_per_hour, 1,
             1000000);
-  r.integer("FAILED_VERIFY_PER_NUMBER_PER_HOUR", c.failed_verify_per_number_per_hour, 1, 1000000);
-  r.integer("VERIFY_PER_IP_PER_HOUR", c.verify_per_ip_per_hour, 1, 1000000);
-  r.fraction("FRAUD_MIN_CONVERSION", c.fraud_min_conversion);
-  r.integer("FRAUD_MIN_SAMPLES", c.fraud_min_samples, 1, 1000000);
-  r.seconds("FRAUD_WINDOW_SECONDS", c.fraud_window, 60, 30 * 86400);
+  r.integer("FAILED_VERIFY_PER_NUMBER_PER_HOUR", c.limits.failed_verify_per_number_per_hour, 1, 1000000);
+  r.integer("VERIFY_PER_IP_PER_HOUR", c.limits.verify_per_ip_per_hour, 1, 1000000);
+  r.fraction("FRAUD_MIN_CONVERSION", c.limits.fraud_min_conversion);
+  r.integer("FRAUD_MIN_SAMPLES", c.limits.fraud_min_samples, 1, 1000000);
+  r.seconds("FRAUD_WINDOW_SECONDS", c.limits.fraud_window, 60, 30 * 86400);
 
   r.string("JWT_SECRET", c.jwt_secret);
   r.string("JWT_PRIVATE_KEY_FILE", c.jwt_private_key_file);
@@ -519,10 +520,10 @@ result<Config, ConfigProblems> load_config(const EnvMap& env) {
   r.string("JWT_ISSUER", c.jwt_issuer);
   r.string("JWT_AUDIENCE", c.jwt_audience);
   r.seconds("ACCESS_TOKEN_TTL_SECONDS", c.access_token_ttl, 1, 86400);
-  r.seconds("REFRESH_TOKEN_TTL_SECONDS", c.refresh_token_ttl, 1, 366LL * 86400);
-  c.refresh_token_idle = c.refresh_token_ttl;
-  r.seconds("REFRESH_TOKEN_IDLE_SECONDS", c.refresh_token_idle, 1, 366LL * 86400);
-  r.seconds("REFRESH_REUSE_GRACE_SECONDS", c.refresh_reuse_grace, 0, 300);
+  r.seconds("REFRESH_TOKEN_TTL_SECONDS", c.sessions.refresh_token_ttl, 1, 366LL * 86400);
+  c.sessions.refresh_token_idle = c.sessions.refresh_token_ttl;
+  r.seconds("REFRESH_TOKEN_IDLE_SECONDS", c.sessions.refresh_token_idle, 1, 366LL * 86400);
+  r.seconds("REFRESH_REUSE_GRACE_SECONDS", c.sessions.refresh_reuse_grace, 0, 300);
 
   r.string("ADMIN_TOKEN", c.admin_token);
   if (!c.admin_token.empty() && (c.admin_token.size() < 32 || looks_like_placeholder_secret(c.admin_token))) {

@@ -17,6 +17,56 @@ namespace sms_auth {
 
 using EnvMap = std::map<std::string, std::string, std::less<>>;
 
+// The settings of one service each, grouped so that a service takes its group rather than the whole Config.
+
+// One-time codes (OtpService).
+struct OtpSettings {
+  std::chrono::seconds code_ttl{300};                     // OTP_TTL_SECONDS
+  int max_attempts = 5;                                   // OTP_MAX_ATTEMPTS
+  std::optional<std::string> fixed_code;                  // SMS_TEST_FIXED_CODE, test mode only
+  std::map<std::string, std::string> test_phone_numbers;  // TEST_PHONE_NUMBERS: E.164 -> fixed code, no SMS
+};
+
+// The SMS text per locale, and its autofill lines (compose_sms_text).
+struct SmsTextSettings {
+  std::string default_template;                  // SMS_TEMPLATE: the default locale's
+  std::string default_locale = "ru";             // SMS_DEFAULT_LOCALE
+  std::map<std::string, std::string> templates;  // every supported locale -> its template
+  std::string webotp_domain;                     // "memoir.kz": last line "@memoir.kz #123456"
+  std::string android_app_hash;                  // 11 characters of base64: the SMS Retriever hash of the Android app
+};
+
+// Abuse and SMS-fraud limits (LimitPolicy, ConversionMonitor).
+struct LimitSettings {
+  std::chrono::seconds resend_cooldown{60};  // RESEND_COOLDOWN_SECONDS: between two SMS to one number
+  int sms_per_number_per_hour = 5;
+  int sms_per_number_per_day = 10;
+  int sms_per_ip_per_hour = 30;
+  int sms_per_prefix_per_hour = 50;
+  int sms_global_per_hour = 1000;
+  int sms_global_per_day = 10000;
+  // SMS of the last hour whose code was never verified, beyond which only returning users and numbers in healthy
+  // ranges get one. Derived when unset: a quarter of SMS_GLOBAL_PER_HOUR (kUnverifiedShareOfGlobal, rounded down);
+  // 0 disables it.
+  int sms_unverified_per_hour = 250;
+  static constexpr int kUnverifiedShareOfGlobal = 4;
+  // Wrong codes for one number: from one client address (locks that address for the number), and from all of them
+  // (then only addresses that failed for the number are refused).
+  int failed_verify_per_number_per_address_per_hour = 10;
+  int failed_verify_per_number_per_hour = 50;
+  int verify_per_ip_per_hour = 200;
+  double fraud_min_conversion = 0.2;
+  int fraud_min_samples = 20;
+  std::chrono::seconds fraud_window{86400};
+};
+
+// Sessions after login (SessionService, and OtpService when a login opens one).
+struct SessionSettings {
+  std::chrono::seconds refresh_token_ttl{2592000};
+  std::chrono::seconds refresh_token_idle{2592000};
+  std::chrono::seconds refresh_reuse_grace{10};
+};
+
 struct Config {
   // HTTP server
   std::string host = "127.0.0.1";
@@ -41,20 +91,15 @@ struct Config {
   std::string mobizon_ca_file;
   std::chrono::milliseconds mobizon_timeout{10000};
   std::string sms_sender;  // Mobizon `from`, at most 11 characters; empty: the account's default
-  std::string sms_template;
   std::optional<double> sms_balance_warn_below;
   std::string mobizon_webhook_secret;
   std::chrono::minutes mobizon_webhook_utc_offset{0};  // how far the clock of eventCreateTs is ahead of UTC
   std::chrono::seconds sms_status_poll_interval{60};     // delivery-status polling of messages not final yet
   std::chrono::seconds sms_balance_check_interval{300};  // balance gauge refresh and low-balance warning
 
-  // SMS texts per locale and autofill (issue 14)
-  std::string sms_default_locale = "ru";
-  std::map<std::string, std::string> sms_templates;  // every supported locale -> its template; sms_template is the default's
-  std::string sms_webotp_domain;     // "memoir.kz": last line "@memoir.kz #123456"
-  std::string sms_android_app_hash;  // 11 characters of base64: the SMS Retriever hash of the Android app
+  SmsTextSettings sms_texts;
 
-  // SMS gateways in order of preference, and the generic HTTPS gateway (issue 14)
+  // SMS gateways in order of preference, and the generic HTTPS gateway
   std::vector<std::string> sms_gateways{"mobizon"};  // each "mobizon" or "http"; unused in test mode
   std::string sms_http_url;     // https://relay.example/send
   std::string sms_http_secret;  // secret: HMAC key of X-Sms-Auth-Signature, at least 32 bytes
@@ -64,37 +109,14 @@ struct Config {
   std::chrono::seconds sms_gateway_breaker_pause{30};  // how long an open breaker skips the gateway
 
   // One-time codes
-  std::chrono::seconds otp_ttl{300};
-  int otp_max_attempts = 5;
-  std::chrono::seconds resend_cooldown{60};
-  std::optional<std::string> sms_test_fixed_code;          // test mode only
-  std::map<std::string, std::string> test_phone_numbers;  // E.164 -> fixed code, no SMS
-  std::string otp_secret;                                  // HMAC key for codes; derived when empty
+  OtpSettings otp;
+  std::string otp_secret;  // HMAC key for codes; derived when empty
 
   // Phone numbers
   std::vector<std::string> allowed_countries{"KZ"};  // empty means any country (`*`)
   std::string default_region = "KZ";
 
-  // Abuse limits (issue: abuse and SMS-fraud limits)
-  int sms_per_number_per_hour = 5;
-  int sms_per_number_per_day = 10;
-  int sms_per_ip_per_hour = 30;
-  int sms_per_prefix_per_hour = 50;
-  int sms_global_per_hour = 1000;
-  int sms_global_per_day = 10000;
-  // SMS of the last hour whose code was never verified, beyond which only returning users and numbers in healthy
-  // ranges get one. Derived when unset: a quarter of SMS_GLOBAL_PER_HOUR (kUnverifiedShareOfGlobal, rounded down);
-  // 0 disables it.
-  int sms_unverified_per_hour = 250;
-  static constexpr int kUnverifiedShareOfGlobal = 4;
-  // Wrong codes for one number: from one client address (locks that address for the number), and from all of them
-  // (then only addresses that failed for the number are refused).
-  int failed_verify_per_number_per_address_per_hour = 10;
-  int failed_verify_per_number_per_hour = 50;
-  int verify_per_ip_per_hour = 200;
-  double fraud_min_conversion = 0.2;
-  int fraud_min_samples = 20;
-  std::chrono::seconds fraud_window{86400};
+  LimitSettings limits;
 
   // Tokens
   std::string jwt_secret;  // secret
@@ -103,9 +125,7 @@ struct Config {
   std::string jwt_issuer = "sms-auth";
   std::string jwt_audience = "memoir";
   std::chrono::seconds access_token_ttl{1800};
-  std::chrono::seconds refresh_token_ttl{2592000};
-  std::chrono::seconds refresh_token_idle{2592000};
-  std::chrono::seconds refresh_reuse_grace{10};
+  SessionSettings sessions;
 
   // Operations
   std::string admin_token;  // secret; admin endpoints are off when empty

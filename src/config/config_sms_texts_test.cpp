@@ -12,21 +12,21 @@ const std::string kRelaySecret = "b1f0c8e2a7d94e3f8c6b5a4d3e2f1a0b9c8d7e6f";
 TEST(LoadSmsTextConfig, EveryLocaleHasATemplateAndRussianIsTheDefault) {
   const auto config = load_config({{"SMS_TEST_MODE", "true"}});
   ASSERT_TRUE(config);
-  EXPECT_EQ(config->sms_default_locale, "ru");
-  ASSERT_EQ(config->sms_templates.size(), 3u);
-  EXPECT_EQ(config->sms_templates.at("ru"), Config::kDefaultSmsTemplate);
-  EXPECT_EQ(config->sms_templates.at("kk"), Config::kDefaultSmsTemplateKk);
-  EXPECT_EQ(config->sms_templates.at("en"), Config::kDefaultSmsTemplateEn);
-  EXPECT_EQ(config->sms_template, Config::kDefaultSmsTemplate);
+  EXPECT_EQ(config->sms_texts.default_locale, "ru");
+  ASSERT_EQ(config->sms_texts.templates.size(), 3u);
+  EXPECT_EQ(config->sms_texts.templates.at("ru"), Config::kDefaultSmsTemplate);
+  EXPECT_EQ(config->sms_texts.templates.at("kk"), Config::kDefaultSmsTemplateKk);
+  EXPECT_EQ(config->sms_texts.templates.at("en"), Config::kDefaultSmsTemplateEn);
+  EXPECT_EQ(config->sms_texts.default_template, Config::kDefaultSmsTemplate);
 }
 
 TEST(LoadSmsTextConfig, SmsTemplateIsTheDefaultLocalesTemplate) {
   const auto config =
       load_config({{"SMS_TEST_MODE", "true"}, {"SMS_DEFAULT_LOCALE", "kk"}, {"SMS_TEMPLATE", "Код {code}"}});
   ASSERT_TRUE(config);
-  EXPECT_EQ(config->sms_templates.at("kk"), "Код {code}");
-  EXPECT_EQ(config->sms_templates.at("ru"), Config::kDefaultSmsTemplate);
-  EXPECT_EQ(config->sms_template, "Код {code}");
+  EXPECT_EQ(config->sms_texts.templates.at("kk"), "Код {code}");
+  EXPECT_EQ(config->sms_texts.templates.at("ru"), Config::kDefaultSmsTemplate);
+  EXPECT_EQ(config->sms_texts.default_template, "Код {code}");
 }
 
 TEST(LoadSmsTextConfig, BadLocaleTemplatesAndAutofillSettingsAreNamed) {

@@ -19,20 +19,20 @@ TEST(LoadConfig, TestModeAloneIsAValidConfigurationWithTheSpecDefaults) {
   EXPECT_EQ(config->host, "127.0.0.1");
   EXPECT_EQ(config->port, 8000);
   EXPECT_EQ(config->database_url, "sqlite:data/sms-auth.db");
-  EXPECT_EQ(config->otp_ttl.count(), 300);
-  EXPECT_EQ(config->otp_max_attempts, 5);
-  EXPECT_EQ(config->resend_cooldown.count(), 60);
-  EXPECT_EQ(config->sms_per_number_per_hour, 5);
-  EXPECT_EQ(config->sms_per_number_per_day, 10);
-  EXPECT_EQ(config->sms_per_ip_per_hour, 30);
-  EXPECT_EQ(config->sms_global_per_hour, 1000);
-  EXPECT_EQ(config->failed_verify_per_number_per_hour, 50);
-  EXPECT_EQ(config->failed_verify_per_number_per_address_per_hour, 10);
+  EXPECT_EQ(config->otp.code_ttl.count(), 300);
+  EXPECT_EQ(config->otp.max_attempts, 5);
+  EXPECT_EQ(config->limits.resend_cooldown.count(), 60);
+  EXPECT_EQ(config->limits.sms_per_number_per_hour, 5);
+  EXPECT_EQ(config->limits.sms_per_number_per_day, 10);
+  EXPECT_EQ(config->limits.sms_per_ip_per_hour, 30);
+  EXPECT_EQ(config->limits.sms_global_per_hour, 1000);
+  EXPECT_EQ(config->limits.failed_verify_per_number_per_hour, 50);
+  EXPECT_EQ(config->limits.failed_verify_per_number_per_address_per_hour, 10);
   EXPECT_EQ(config->allowed_countries, std::vector<std::string>{"KZ"});
   EXPECT_EQ(config->jwt_issuer, "sms-auth");
   EXPECT_EQ(config->jwt_audience, "memoir");
   EXPECT_EQ(config->access_token_ttl.count(), 1800);
-  EXPECT_EQ(config->refresh_token_ttl.count(), 2592000);
+  EXPECT_EQ(config->sessions.refresh_token_ttl.count(), 2592000);
   EXPECT_EQ(config->mobizon_api_url, "https://api.mobizon.kz/service");
 }
 
@@ -130,11 +130,14 @@ TEST(LoadConfig, ConnectionCapsAreRead) {
 }
 
 TEST(LoadConfig, TheUnverifiedSmsBudgetIsAQuarterOfTheHourlyCapUnlessSet) {
-  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}})->sms_unverified_per_hour, 250);
-  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_GLOBAL_PER_HOUR", "40"}})->sms_unverified_per_hour, 10);
-  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_GLOBAL_PER_HOUR", "3"}})->sms_unverified_per_hour, 0);
-  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "20"}})->sms_unverified_per_hour, 20);
-  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "0"}})->sms_unverified_per_hour, 0);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}})->limits.sms_unverified_per_hour, 250);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_GLOBAL_PER_HOUR", "40"}})->limits.sms_unverified_per_hour,
+            10);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_GLOBAL_PER_HOUR", "3"}})->limits.sms_unverified_per_hour, 0);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "20"}})->limits.sms_unverified_per_hour,
+            20);
+  EXPECT_EQ(load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "0"}})->limits.sms_unverified_per_hour,
+            0);
   const auto bad = load_config({{"SMS_TEST_MODE", "true"}, {"SMS_UNVERIFIED_PER_HOUR", "-1"}});
   ASSERT_FALSE(bad);
   EXPECT_TRUE(names(bad.error(), "SMS_UNVERIFIED_PER_HOUR"));
@@ -160,7 +163,7 @@ TEST(LoadConfig, TestPhoneNumbersAndAnyCountry) {
                                    {"TEST_PHONE_NUMBERS", "+77000000001:111111, +77000000002:222222"},
                                    {"ALLOWED_COUNTRIES", "*"}});
   ASSERT_TRUE(config);
-  EXPECT_EQ(config->test_phone_numbers.at("+77000000002"), "222222");
+  EXPECT_EQ(config->otp.test_phone_numbers.at("+77000000002"), "222222");
   EXPECT_TRUE(config->allowed_countries.empty());
   EXPECT_FALSE(load_config({{"SMS_TEST_MODE", "true"}, {"TEST_PHONE_NUMBERS", "+77000000001=111111"}}));
 }

@@ -10,9 +10,9 @@ namespace sms_auth {
 namespace {
 
 // Below the ratio once the sample is big enough: the test the conversion_prefix limit makes (converts_enough).
-bool under_conversion(std::int64_t sent, std::int64_t verified, const Config& config) {
-  return config.fraud_min_conversion > 0 && sent >= config.fraud_min_samples &&
-         !converts_enough(sent, verified, config.fraud_min_conversion);
+bool under_conversion(std::int64_t sent, std::int64_t verified, const LimitSettings& settings) {
+  return settings.fraud_min_conversion > 0 && sent >= settings.fraud_min_samples &&
+         !converts_enough(sent, verified, settings.fraud_min_conversion);
 }
 
 std::int64_t count_of(const std::map<std::string, std::int64_t, std::less<>>& counts, const std::string& bucket) {
@@ -22,9 +22,9 @@ std::int64_t count_of(const std::map<std::string, std::int64_t, std::less<>>& co
 
 }  // namespace
 
-ConversionMonitor::ConversionMonitor(const Config& config, StorageEngine& storage, MetricsRegistry& metrics,
-                                     Family<Counter>& alerts_total)
-    : config_(config),
+ConversionMonitor::ConversionMonitor(const LimitSettings& settings, AsyncLimitStatistics& storage,
+                                     MetricsRegistry& metrics, Family<Counter>& alerts_total)
+    : settings_(settings),
       storage_(storage),
       sent_(metrics.gauge("sms_auth_conversion_sms_sent",
                           "SMS sent per country within FRAUD_WINDOW_SECONDS (all instances)", {"country"})),
@@ -38,7 +38,7 @@ ConversionMonitor::ConversionMonitor(const Config& config, StorageEngine& storag
       alerts_total_(alerts_total) {}
 
 awaitable<ConversionReport> ConversionMonitor::check(TimePoint now) {
-  const TimePoint since = now - std::chrono::duration_cast<Milliseconds>(config_.fraud_window);
+  const TimePoint since = now - std::chrono::duration_cast<Milliseconds>(settings_.fraud_window);
   const std::string sent_prefix(limit_bucket::kSmsPerCountry);
   const std::string verified_prefix(limit_bucket::kVerifiedPerCountry);
   auto counting_sent = storage_.count_events_by_bucket(sent_prefix, since);  // named (core/async.hpp)
@@ -54,17 +54,17 @@ awaitable<ConversionReport> ConversionMonitor::check(TimePoint now) {
   for (const auto& region : regions) {
     CountryConversion country{region, count_of(sent, sent_prefix + region),
                               count_of(verified, verified_prefix + region)};
-    country.low = under_conversion(country.sent, country.verified, config_);
+    country.low = under_conversion(country.sent, country.verified, settings_);
     sent_.labels({region}).set(static_cast<double>(country.sent));
     verified_.labels({region}).set(static_cast<double>(country.verified));
     ratio_.labels({region}).set(
         country.sent == 0 ? 1.0 : static_cast<double>(country.verified) / static_cast<double>(country.sent));
-    if (country.low && alerts_.first_in_period(region, now, config_.fraud_window)) {
+    if (country.low && alerts_.first_in_period(region, now, settings_.fraud_window)) {
       alerts_total_.labels({"conversion_country"}).inc();
       spdlog::error(
           "fraud.low_conversion country={} sent={} verified={} window={}s: under FRAUD_MIN_CONVERSION={} "
           "(SMS pumping?); the country is not blocked, its pumped number ranges are",
-          region, country.sent, country.verified, config_.fraud_window.count(), config_.fraud_min_conversion);
+          region, country.sent, country.verified, settings_.fraud_window.count(), settings_.fraud_min_conversion);
     }
     report.countries.push_back(std::move(country));
   }
@@ -78,7 +78,8 @@ awaitable<ConversionReport> ConversionMonitor::check(TimePoint now) {
   const auto range_verified = co_await std::move(counting_range_verified);
   for (const auto& [bucket, count] : range_sent) {
     const auto prefix = bucket.substr(prefix_sent.size());
-    if (under_conversion(count, count_of(range_verified, prefix_verified + prefix), config_)) ++report.blocked_prefixes;
+    if (under_conversion(count, count_of(range_verified, prefix_verified + prefix), settings_))
+      ++report.blocked_prefixes;
   }
   blocked_prefixes_.get().set(static_cast<double>(report.blocked_prefixes));
   co_return report;

@@ -15,7 +15,7 @@
 #include "core/async.hpp"
 #include "metrics/metrics.hpp"
 #include "ratelimit/alert_throttle.hpp"
-#include "storage/storage_engine.hpp"
+#include "storage/stores.hpp"
 
 namespace sms_auth {
 
@@ -35,7 +35,7 @@ struct ConversionReport {
 class ConversionMonitor {
  public:
   // `alerts_total` is the alert counter shared with the send-time alerts (label limit="conversion_country").
-  ConversionMonitor(const Config& config, StorageEngine& storage, MetricsRegistry& metrics,
+  ConversionMonitor(const LimitSettings& settings, AsyncLimitStatistics& storage, MetricsRegistry& metrics,
                     Family<Counter>& alerts_total);
 
   // Reads the window ending at `now`, updates the gauges, and logs an error for each country under the minimum
@@ -43,8 +43,8 @@ class ConversionMonitor {
   awaitable<ConversionReport> check(TimePoint now);
 
  private:
-  const Config& config_;
-  StorageEngine& storage_;
+  const LimitSettings& settings_;
+  AsyncLimitStatistics& storage_;
   Family<Gauge>& sent_;
   Family<Gauge>& verified_;
   Family<Gauge>& ratio_;

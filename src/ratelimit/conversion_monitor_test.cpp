@@ -25,9 +25,9 @@ class ConversionMonitorTest : public ::testing::Test {
     repository_ = std::make_unique<SqliteRepository>(path_.string());
     repository_->migrate();
     storage_ = std::make_unique<StorageEngine>(sqlite_storage_backend(path_.string()));
-    config_.fraud_min_samples = 3;
-    config_.fraud_min_conversion = 0.5;
-    config_.fraud_window = hours(2);
+    config_.limits.fraud_min_samples = 3;
+    config_.limits.fraud_min_conversion = 0.5;
+    config_.limits.fraud_window = hours(2);
   }
   void TearDown() override {
     storage_.reset();
@@ -37,7 +37,7 @@ class ConversionMonitorTest : public ::testing::Test {
 
   // One SMS to `phone`, tallied as LimitPolicy does (per prefix through its velocity limit, per country).
   void sent(const PhoneNumber& phone, TimePoint at) {
-    const LimitPolicy policy(config_);
+    const LimitPolicy policy(config_.limits);
     IssueCodeRequest request;
     request.phone_number = phone.e164;
     request.now = at;
@@ -51,7 +51,7 @@ class ConversionMonitorTest : public ::testing::Test {
   }
 
   void verified(const PhoneNumber& phone, TimePoint at) {
-    const LimitPolicy policy(config_);
+    const LimitPolicy policy(config_.limits);
     VerifyCodeRequest request;
     request.phone_number = phone.e164;
     request.now = at;
@@ -78,7 +78,7 @@ TEST_F(ConversionMonitorTest, ReportsSentAndVerifiedPerCountryAndFlagsOnlyLowCou
   sent(ru(0), kStart);
   sent(ru(1), kStart);  // converts 0 of 2, but 2 is under the sample of 3
 
-  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  ConversionMonitor monitor(config_.limits, *storage_, metrics_, alerts_);
   const auto report = run_to_completion(monitor.check(kStart + minutes(1)));
   ASSERT_EQ(report.countries.size(), 2u);
   EXPECT_EQ(report.countries[0].region, "KZ");
@@ -97,7 +97,7 @@ TEST_F(ConversionMonitorTest, ReportsSentAndVerifiedPerCountryAndFlagsOnlyLowCou
 
 TEST_F(ConversionMonitorTest, AlertsOncePerWindowForALowCountry) {
   for (int i = 0; i < 3; ++i) sent(kz(i), kStart);
-  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  ConversionMonitor monitor(config_.limits, *storage_, metrics_, alerts_);
   run_to_completion(monitor.check(kStart + minutes(1)));
   run_to_completion(monitor.check(kStart + minutes(2)));
   EXPECT_EQ(alerts_.labels({"conversion_country"}).value(), 1u);
@@ -108,7 +108,7 @@ TEST_F(ConversionMonitorTest, AlertsOncePerWindowForALowCountry) {
 
 TEST_F(ConversionMonitorTest, ACountryLeavingTheWindowDropsToZeroInsteadOfFreezing) {
   for (int i = 0; i < 3; ++i) sent(kz(i), kStart);
-  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  ConversionMonitor monitor(config_.limits, *storage_, metrics_, alerts_);
   EXPECT_TRUE(run_to_completion(monitor.check(kStart + minutes(1))).countries.at(0).low);
   const auto later = run_to_completion(monitor.check(kStart + hours(3)));
   ASSERT_EQ(later.countries.size(), 1u);
@@ -124,15 +124,15 @@ TEST_F(ConversionMonitorTest, CountsTheRangesTheConversionWatchRefuses) {
   verified({"+77015551001", "KZ"}, kStart);
   sent(ru(0), kStart);  // under the sample
 
-  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  ConversionMonitor monitor(config_.limits, *storage_, metrics_, alerts_);
   EXPECT_EQ(run_to_completion(monitor.check(kStart + minutes(1))).blocked_prefixes, 1);
   EXPECT_NE(metrics_.render().find("sms_auth_conversion_blocked_prefixes 1\n"), std::string::npos);
 }
 
 TEST_F(ConversionMonitorTest, ZeroMinimumConversionNeverFlagsAnything) {
-  config_.fraud_min_conversion = 0;
+  config_.limits.fraud_min_conversion = 0;
   for (int i = 0; i < 5; ++i) sent(kz(i), kStart);
-  ConversionMonitor monitor(config_, *storage_, metrics_, alerts_);
+  ConversionMonitor monitor(config_.limits, *storage_, metrics_, alerts_);
   const auto report = run_to_completion(monitor.check(kStart + minutes(1)));
   EXPECT_FALSE(report.countries.at(0).low);
   EXPECT_EQ(report.blocked_prefixes, 0);

@@ -21,13 +21,13 @@ std::string bucket(std::string_view kind, std::string_view key) {
 
 }  // namespace
 
-LimitPolicy::LimitPolicy(const Config& config) : config_(config) {}
+LimitPolicy::LimitPolicy(const LimitSettings& settings) : settings_(settings) {}
 
 std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::string_view client_address) const {
   using namespace limit_name;
   std::vector<WindowLimit> limits;
   limits.push_back(
-      {std::string(kPerIpHour), "sms:ip:" + address_key(client_address), config_.sms_per_ip_per_hour, hours(1)});
+      {std::string(kPerIpHour), "sms:ip:" + address_key(client_address), settings_.sms_per_ip_per_hour, hours(1)});
 
   limits.push_back(failed_verifications_from(phone, client_address));
   limits.back().count = false;  // a client locked for the number gets no new code for it either
@@ -38,21 +38,21 @@ std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::st
     limits.push_back({std::string(name), number_bucket, limit, window, !counted});
     counted = true;
   };
-  if (config_.resend_cooldown.count() > 0) per_number(kCooldown, 1, config_.resend_cooldown);
-  per_number(kPerNumberHour, config_.sms_per_number_per_hour, hours(1));
-  per_number(kPerNumberDay, config_.sms_per_number_per_day, hours(24));
+  if (settings_.resend_cooldown.count() > 0) per_number(kCooldown, 1, settings_.resend_cooldown);
+  per_number(kPerNumberHour, settings_.sms_per_number_per_hour, hours(1));
+  per_number(kPerNumberDay, settings_.sms_per_number_per_day, hours(24));
 
   const std::string prefix_bucket = bucket(limit_bucket::kSmsPerPrefix, phone.prefix());
-  limits.push_back({std::string(kPerPrefixHour), prefix_bucket, config_.sms_per_prefix_per_hour, hours(1)});
-  if (config_.fraud_min_conversion > 0) {
+  limits.push_back({std::string(kPerPrefixHour), prefix_bucket, settings_.sms_per_prefix_per_hour, hours(1)});
+  if (settings_.fraud_min_conversion > 0) {
     // The same SMS as the velocity limit, over the fraud window: after FRAUD_MIN_SAMPLES of them, the range must
     // convert. Real users verify; pumped numbers never do.
     limits.push_back(
-        {std::string(kConversionPrefix), prefix_bucket, config_.fraud_min_samples, config_.fraud_window, false,
-         ConversionRule{bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()), config_.fraud_min_conversion}});
+        {std::string(kConversionPrefix), prefix_bucket, settings_.fraud_min_samples, settings_.fraud_window, false,
+         ConversionRule{bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()), settings_.fraud_min_conversion}});
   }
 
-  if (config_.sms_unverified_per_hour > 0) {
+  if (settings_.sms_unverified_per_hour > 0) {
     // Before the global caps, so that pumping spread over many ranges (one SMS each: no range ever fills its
     // sample) is stopped here, for unknown numbers only, long before the cap that would refuse everyone.
     BudgetExemption exemption{phone.e164,
@@ -60,15 +60,15 @@ std::vector<WindowLimit> LimitPolicy::for_send(const PhoneNumber& phone, std::st
                               bucket(limit_bucket::kVerifiedPerPrefix, phone.prefix()),
                               bucket(limit_bucket::kSmsPerCountry, phone.region),
                               bucket(limit_bucket::kVerifiedPerCountry, phone.region),
-                              config_.fraud_window,
-                              config_.fraud_min_conversion,
-                              config_.fraud_min_samples};
+                              settings_.fraud_window,
+                              settings_.fraud_min_conversion,
+                              settings_.fraud_min_samples};
     limits.push_back({std::string(kUnverifiedBudget), std::string(kUnverifiedSmsBucket),
-                      config_.sms_unverified_per_hour, hours(1), false, std::nullopt, std::move(exemption)});
+                      settings_.sms_unverified_per_hour, hours(1), false, std::nullopt, std::move(exemption)});
   }
 
-  limits.push_back({std::string(kGlobalHour), "sms:global", config_.sms_global_per_hour, hours(1)});
-  limits.push_back({std::string(kGlobalDay), "sms:global", config_.sms_global_per_day, hours(24), false});
+  limits.push_back({std::string(kGlobalHour), "sms:global", settings_.sms_global_per_hour, hours(1)});
+  limits.push_back({std::string(kGlobalDay), "sms:global", settings_.sms_global_per_day, hours(24), false});
   return limits;
 }
 
@@ -78,18 +78,18 @@ std::vector<std::string> LimitPolicy::send_tallies(const PhoneNumber& phone) con
 
 std::vector<WindowLimit> LimitPolicy::for_verify_attempt(std::string_view client_address) const {
   return {{std::string(limit_name::kVerifyPerIpHour), "verify:ip:" + address_key(client_address),
-           config_.verify_per_ip_per_hour, hours(1)}};
+           settings_.verify_per_ip_per_hour, hours(1)}};
 }
 
 WindowLimit LimitPolicy::failed_verifications(const PhoneNumber& phone) const {
   return {std::string(limit_name::kFailedVerifyPerNumber), "verify-failed:number:" + phone.e164,
-          config_.failed_verify_per_number_per_hour, hours(1)};
+          settings_.failed_verify_per_number_per_hour, hours(1)};
 }
 
 WindowLimit LimitPolicy::failed_verifications_from(const PhoneNumber& phone, std::string_view client_address) const {
   return {std::string(limit_name::kFailedVerifyPerNumberAddress),
           "verify-failed:number:" + phone.e164 + ":" + failure_tag(client_address),
-          config_.failed_verify_per_number_per_address_per_hour, hours(1)};
+          settings_.failed_verify_per_number_per_address_per_hour, hours(1)};
 }
 
 std::string LimitPolicy::failure_tag(std::string_view client_address) {
@@ -121,7 +121,7 @@ std::string LimitPolicy::address_key(std::string_view client_address) {
 }
 
 std::chrono::seconds LimitPolicy::longest_window() const {
-  return std::max<seconds>({hours(24), config_.resend_cooldown, config_.fraud_window});
+  return std::max<seconds>({hours(24), settings_.resend_cooldown, settings_.fraud_window});
 }
 
 }  // namespace sms_auth

@@ -1,4 +1,4 @@
-// Which sliding-window limits apply to a send or a verification, built from the configuration. The counting itself
+// Which sliding-window limits apply to a send or a verification, built from the limit settings. The counting itself
 // is atomic in the repository, so that every instance sharing a database enforces the same limits.
 #pragma once
 
@@ -48,7 +48,9 @@ enum class LimitKind {
 
 class LimitPolicy {
  public:
-  explicit LimitPolicy(const Config& config);
+  // Keeps a reference: `settings` outlives the policy (it is the Config's, built once at start-up).
+  explicit LimitPolicy(const LimitSettings& settings);
+  const LimitSettings& settings() const { return settings_; }
 
   // In the order they are checked, cheapest scope first: per client address, per number (this client locked by its
   // wrong codes for the number, cooldown, hour, day), per prefix (velocity, conversion), the unverified-SMS budget
@@ -81,7 +83,7 @@ class LimitPolicy {
   std::chrono::seconds longest_window() const;
 
  private:
-  const Config& config_;
+  const LimitSettings& settings_;
 };
 
 }  // namespace sms_auth

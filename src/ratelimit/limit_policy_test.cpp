@@ -24,7 +24,7 @@ const WindowLimit& find(const std::vector<WindowLimit>& limits, std::string_view
 
 TEST(LimitPolicy, SendChecksAddressThenNumberThenPrefixThenGlobal) {
   const Config config;
-  const LimitPolicy policy(config);
+  const LimitPolicy policy(config.limits);
   EXPECT_EQ(names_of(policy.for_send(kPhone, "203.0.113.7")),
             (std::vector<std::string>{"per_ip_hour", "failed_verify_per_number_address_hour",
                                       "cooldown", "per_number_hour",
@@ -34,11 +34,11 @@ TEST(LimitPolicy, SendChecksAddressThenNumberThenPrefixThenGlobal) {
 
 TEST(LimitPolicy, TheUnverifiedBudgetSparesReturningUsersAndRangesByTheFraudRule) {
   Config config;
-  config.sms_unverified_per_hour = 20;
-  config.fraud_min_samples = 13;
-  config.fraud_min_conversion = 0.25;
-  config.fraud_window = std::chrono::seconds(7200);
-  const LimitPolicy policy(config);
+  config.limits.sms_unverified_per_hour = 20;
+  config.limits.fraud_min_samples = 13;
+  config.limits.fraud_min_conversion = 0.25;
+  config.limits.fraud_window = std::chrono::seconds(7200);
+  const LimitPolicy policy(config.limits);
   const auto limits = policy.for_send(kPhone, "203.0.113.7");
   const auto& budget = find(limits, "unverified_budget");
   EXPECT_EQ(budget.limit, 20);
@@ -56,24 +56,24 @@ TEST(LimitPolicy, TheUnverifiedBudgetSparesReturningUsersAndRangesByTheFraudRule
   EXPECT_EQ(budget.unverified->min_samples, 13);
   EXPECT_EQ(LimitPolicy::kind_of("unverified_budget"), LimitKind::unverified_budget);
 
-  config.sms_unverified_per_hour = 0;  // disabled
+  config.limits.sms_unverified_per_hour = 0;  // disabled
   const auto none = names_of(policy.for_send(kPhone, "203.0.113.7"));
   EXPECT_EQ(std::count(none.begin(), none.end(), "unverified_budget"), 0);
 }
 
 TEST(LimitPolicy, SendLimitsCarryTheConfiguredBudgetsAndWindows) {
   Config config;
-  config.sms_per_ip_per_hour = 7;
-  config.resend_cooldown = std::chrono::seconds(45);
-  config.sms_per_number_per_hour = 3;
-  config.sms_per_number_per_day = 4;
-  config.sms_per_prefix_per_hour = 9;
-  config.sms_global_per_hour = 11;
-  config.sms_global_per_day = 12;
-  config.fraud_min_samples = 13;
-  config.fraud_min_conversion = 0.25;
-  config.fraud_window = std::chrono::seconds(7200);
-  const LimitPolicy policy(config);
+  config.limits.sms_per_ip_per_hour = 7;
+  config.limits.resend_cooldown = std::chrono::seconds(45);
+  config.limits.sms_per_number_per_hour = 3;
+  config.limits.sms_per_number_per_day = 4;
+  config.limits.sms_per_prefix_per_hour = 9;
+  config.limits.sms_global_per_hour = 11;
+  config.limits.sms_global_per_day = 12;
+  config.limits.fraud_min_samples = 13;
+  config.limits.fraud_min_conversion = 0.25;
+  config.limits.fraud_window = std::chrono::seconds(7200);
+  const LimitPolicy policy(config.limits);
   const auto limits = policy.for_send(kPhone, "203.0.113.7");
 
   EXPECT_EQ(find(limits, "per_ip_hour").limit, 7);
@@ -99,7 +99,7 @@ TEST(LimitPolicy, SendLimitsCarryTheConfiguredBudgetsAndWindows) {
 
 TEST(LimitPolicy, EachSendIsCountedOncePerBucket) {
   const Config config;
-  const LimitPolicy policy(config);
+  const LimitPolicy policy(config.limits);
   const auto limits = policy.for_send(kPhone, "203.0.113.7");
   std::vector<std::string> counted;
   for (const auto& limit : limits) {
@@ -117,8 +117,8 @@ TEST(LimitPolicy, EachSendIsCountedOncePerBucket) {
 
 TEST(LimitPolicy, NoCooldownLimitWhenTheCooldownIsZero) {
   Config config;
-  config.resend_cooldown = std::chrono::seconds(0);
-  const LimitPolicy policy(config);
+  config.limits.resend_cooldown = std::chrono::seconds(0);
+  const LimitPolicy policy(config.limits);
   const auto limits = policy.for_send(kPhone, "203.0.113.7");
   const auto names = names_of(limits);
   EXPECT_EQ(std::count(names.begin(), names.end(), "cooldown"), 0);
@@ -127,15 +127,15 @@ TEST(LimitPolicy, NoCooldownLimitWhenTheCooldownIsZero) {
 
 TEST(LimitPolicy, ZeroMinimumConversionTurnsTheConversionWatchOff) {
   Config config;
-  config.fraud_min_conversion = 0;
-  const LimitPolicy policy(config);
+  config.limits.fraud_min_conversion = 0;
+  const LimitPolicy policy(config.limits);
   const auto names = names_of(policy.for_send(kPhone, "203.0.113.7"));
   EXPECT_EQ(std::count(names.begin(), names.end(), "conversion_prefix"), 0);
 }
 
 TEST(LimitPolicy, SendsAreTalliedPerCountryAndVerificationsPerPrefixAndCountry) {
   const Config config;
-  const LimitPolicy policy(config);
+  const LimitPolicy policy(config.limits);
   EXPECT_EQ(policy.send_tallies(kPhone), std::vector<std::string>{"sms:country:KZ"});
   EXPECT_EQ(policy.success_tallies(kPhone),
             (std::vector<std::string>{"verified:prefix:+7747236", "verified:country:KZ"}));
@@ -143,10 +143,10 @@ TEST(LimitPolicy, SendsAreTalliedPerCountryAndVerificationsPerPrefixAndCountry) 
 
 TEST(LimitPolicy, VerificationLimitsAreTheAddressAndTheNumbersFailures) {
   Config config;
-  config.verify_per_ip_per_hour = 6;
-  config.failed_verify_per_number_per_hour = 8;
-  config.failed_verify_per_number_per_address_per_hour = 3;
-  const LimitPolicy policy(config);
+  config.limits.verify_per_ip_per_hour = 6;
+  config.limits.failed_verify_per_number_per_hour = 8;
+  config.limits.failed_verify_per_number_per_address_per_hour = 3;
+  const LimitPolicy policy(config.limits);
   const auto attempt = policy.for_verify_attempt("203.0.113.7");
   ASSERT_EQ(attempt.size(), 1u);
   EXPECT_EQ(attempt[0].name, "verify_per_ip_hour");
@@ -171,7 +171,7 @@ TEST(LimitPolicy, AnIpv6ClientCountsAsItsSlash64) {
   EXPECT_EQ(LimitPolicy::address_key("203.0.113.7"), "203.0.113.7");
   EXPECT_EQ(LimitPolicy::address_key("::ffff:203.0.113.7"), "203.0.113.7");  // v4-mapped is the v4 address
   const Config config;
-  const LimitPolicy policy(config);
+  const LimitPolicy policy(config.limits);
   EXPECT_EQ(policy.for_send(kPhone, "2001:db8::5")[0].bucket, "sms:ip:2001:db8::/64");
   EXPECT_EQ(policy.for_verify_attempt("2001:db8::5")[0].bucket, "verify:ip:2001:db8::/64");
   EXPECT_EQ(LimitPolicy::failure_tag("2001:db8::5"), "client:2001:db8::/64");
@@ -189,9 +189,9 @@ TEST(LimitPolicy, KindsTellLocksCapsAndPumpingFromOrdinaryBudgets) {
 
 TEST(LimitPolicy, PruningKeepsTheLongestWindow) {
   Config config;
-  EXPECT_EQ(LimitPolicy(config).longest_window(), std::chrono::hours(24));
-  config.fraud_window = std::chrono::hours(72);
-  EXPECT_EQ(LimitPolicy(config).longest_window(), std::chrono::hours(72));
+  EXPECT_EQ(LimitPolicy(config.limits).longest_window(), std::chrono::hours(24));
+  config.limits.fraud_window = std::chrono::hours(72);
+  EXPECT_EQ(LimitPolicy(config.limits).longest_window(), std::chrono::hours(72));
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 
 #include "core/async.hpp"
 #include "storage/repository.hpp"
+#include "storage/stores.hpp"
 
 namespace sms_auth {
 
@@ -57,72 +58,72 @@ class GroupCommit {
   virtual void rollback_group() noexcept = 0;
 };
 
-// What the engine's grouping did so far, for metrics and tests.
-struct GroupCommitStats {
-  std::uint64_t groups_committed = 0;  // shared transactions that committed
-  std::uint64_t calls_grouped = 0;     // calls answered from those transactions
-  std::uint64_t groups_undone = 0;     // shared transactions rolled back; their calls then ran one by one
-};
-
 // What a database kind provides to run an engine: how to open a connection, and the pool's shape.
 struct StorageBackend {
   ConnectionFactory open_connection;
   StorageEngineOptions options;
 };
 
-class StorageEngine {
+// Implements every narrow interface of stores.hpp: the composition root hands each service the one it needs.
+class StorageEngine final : public AsyncCodeStore,
+                            public AsyncSessionStore,
+                            public AsyncSmsMessageLog,
+                            public AsyncLimitStatistics,
+                            public AsyncStorageHealth {
  public:
   // Opens every connection now, so that an unreachable database stops start-up with StorageUnavailable, then starts
   // the threads. A connection whose call threw StorageUnavailable is dropped and opened again for the next call
   // (the database restarted, failed over, or the file was replaced): the engine recovers without a restart.
   explicit StorageEngine(StorageBackend backend);
   // Fails the calls still queued with StorageUnavailable and joins the threads (after the calls in progress).
-  ~StorageEngine();
+  ~StorageEngine() override;
   StorageEngine(const StorageEngine&) = delete;
   StorageEngine& operator=(const StorageEngine&) = delete;
 
   const StorageEngineOptions& options() const;
-  GroupCommitStats group_commit_stats() const;
+  GroupCommitStats group_commit_stats() const override;
 
   // Runs `work` on a connection and waits for it: for the main thread at start-up, the CLI and tests. Never on an
   // I/O thread. Not bounded by call_timeout.
   template <class Work>
   auto run_blocking(Work work) -> decltype(work(std::declval<Repository&>()));
 
-  // ---- Repository, awaitable (see repository.hpp, session_store.hpp, limit_statistics.hpp, sms_message_log.hpp) ----
+  // ---- Repository, awaitable (stores.hpp; repository.hpp says what each call promises) ----
   awaitable<void> migrate();
-  awaitable<int> schema_version();
-  int expected_schema_version() const;  // of this build, read once at construction
-  awaitable<void> ping();
+  awaitable<int> schema_version() override;
+  int expected_schema_version() const override;  // of this build, read once at construction
+  awaitable<void> ping() override;
 
-  awaitable<result<IssuedCode, LimitExceeded>> issue_code(IssueCodeRequest request);
+  awaitable<result<IssuedCode, LimitExceeded>> issue_code(IssueCodeRequest request) override;
   awaitable<void> cancel_issue(std::string phone_number, std::string challenge_id, std::string reservation_id,
-                               bool remove_code, std::vector<std::string> keep_buckets);
-  awaitable<void> mark_delivery_uncertain(std::string phone_number, std::string challenge_id, bool uncertain);
-  awaitable<VerifyCodeResult> verify_code(VerifyCodeRequest request);
-  awaitable<std::optional<UserRecord>> find_user_by_id(std::string user_id);
+                               bool remove_code, std::vector<std::string> keep_buckets) override;
+  awaitable<void> mark_delivery_uncertain(std::string phone_number, std::string challenge_id, bool uncertain) override;
+  awaitable<VerifyCodeResult> verify_code(VerifyCodeRequest request) override;
+  awaitable<std::optional<UserRecord>> find_user_by_id(std::string user_id) override;
   awaitable<std::optional<UserRecord>> find_user_by_phone(std::string phone_number);
   awaitable<std::size_t> prune(TimePoint now, std::chrono::seconds longest_window);
 
-  awaitable<RotateRefreshTokenResult> rotate_refresh_token(RotateRefreshTokenRequest request);
-  awaitable<std::optional<SessionRecord>> find_session(std::string session_id);
+  awaitable<RotateRefreshTokenResult> rotate_refresh_token(RotateRefreshTokenRequest request) override;
+  awaitable<std::optional<SessionRecord>> find_session(std::string session_id) override;
   awaitable<std::vector<SessionRecord>> list_sessions(SessionListQuery query);
-  awaitable<bool> revoke_session(std::string user_id, std::string session_id, TimePoint now, std::string reason);
-  awaitable<int> revoke_user_sessions(std::string user_id, TimePoint now, std::string reason);
+  awaitable<bool> revoke_session(std::string user_id, std::string session_id, TimePoint now,
+                                 std::string reason) override;
+  awaitable<int> revoke_user_sessions(std::string user_id, TimePoint now, std::string reason) override;
   awaitable<std::vector<UserRecord>> list_users(UserListQuery query);
   awaitable<std::optional<BlockUserResult>> set_user_blocked(std::string user_id, bool blocked, TimePoint now);
   awaitable<std::size_t> prune_refresh_tokens(TimePoint ended_before);
 
   awaitable<std::map<std::string, std::int64_t, std::less<>>> count_events_by_bucket(std::string bucket_prefix,
-                                                                                      TimePoint since);
+                                                                                     TimePoint since) override;
 
-  awaitable<void> record_sent_sms(SentSmsRecord record);
+  awaitable<void> record_sent_sms(SentSmsRecord record) override;
   awaitable<std::vector<std::string>> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
-                                                         std::string gateway);
-  awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsStatusUpdate> updates, TimePoint now);
-  awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsStatusUpdate update, TimePoint now);
-  awaitable<std::vector<SmsMessageRecord>> recent_sms(std::string phone_number, std::size_t limit);
-  awaitable<std::size_t> prune_sms(TimePoint messages_before, TimePoint events_before);
+                                                         std::string gateway) override;
+  awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsStatusUpdate> updates,
+                                                              TimePoint now) override;
+  awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsStatusUpdate update, TimePoint now) override;
+  awaitable<std::vector<SmsMessageRecord>> recent_sms(std::string phone_number, std::size_t limit) override;
+  awaitable<std::size_t> prune_sms(TimePoint messages_before, TimePoint events_before) override;
 
   // Which connections a call may use: writes (and reads when there are no read connections) go to the main pool.
   enum class Access { write, read };

@@ -14,7 +14,8 @@ void add_check_config_command(CLI::App& app, int& exit_code) {
       const auto config = load_config_or_report();
       if (!config) return kExitUsage;
       check_startup(*config);  // what only start-up would find (keys, database kind, sender), without side effects
-      for (const auto& text : measure_sms_texts(*config)) std::cout << describe_sms_text_size(text) << "\n";
+      for (const auto& text : measure_sms_texts(config->sms_texts, config->otp.code_ttl))
+        std::cout << describe_sms_text_size(text) << "\n";
       std::string gateways;
       for (const auto& name : config->sms_gateways) {
         gateways += std::string(gateways.empty() ? "" : ", then ") + (name == "mobizon" ? "Mobizon" : "the HTTPS relay");

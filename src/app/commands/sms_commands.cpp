@@ -74,8 +74,8 @@ int send_test(const std::string& phone_input) {
   // A real-looking message from the configured template, with a random code that is never stored: it opens nothing.
   std::string code;
   for (int i = 0; i < 6; ++i) code += static_cast<char>('0' + random_below(10));
-  const std::string text =
-      compose_sms_text(*config, config->sms_default_locale, code, (config->otp_ttl.count() + 59) / 60);
+  const std::string text = compose_sms_text(config->sms_texts, config->sms_texts.default_locale, code,
+                                            (config->otp.code_ttl.count() + 59) / 60);
 
   asio::io_context io;
   MetricsRegistry metrics;

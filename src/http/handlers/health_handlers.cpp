@@ -8,7 +8,7 @@
 
 namespace sms_auth {
 
-HealthHandlers::HealthHandlers(StorageEngine& storage, MetricsRegistry& metrics)
+HealthHandlers::HealthHandlers(AsyncStorageHealth& storage, MetricsRegistry& metrics)
     : storage_(storage),
       metrics_(metrics),
       commit_groups_(metrics

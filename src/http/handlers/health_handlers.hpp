@@ -6,13 +6,13 @@
 
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
-#include "storage/storage_engine.hpp"
+#include "storage/stores.hpp"
 
 namespace sms_auth {
 
 class HealthHandlers {
  public:
-  HealthHandlers(StorageEngine& storage, MetricsRegistry& metrics);
+  HealthHandlers(AsyncStorageHealth& storage, MetricsRegistry& metrics);
 
   // /healthz and /readyz.
   std::vector<Route> routes();
@@ -27,7 +27,7 @@ class HealthHandlers {
   // The engine counts what group commit did; each scrape adds what it counted since the last one.
   void publish_group_commit_stats();
 
-  StorageEngine& storage_;
+  AsyncStorageHealth& storage_;
   const MetricsRegistry& metrics_;
   Counter& commit_groups_;
   Counter& grouped_calls_;
