@@ -36,12 +36,12 @@ Application::Application(Config config, boost::asio::io_context& io)
       limits_(config_.limits),
       tokens_(keys_.jwt_keys, config_.jwt_issuer, config_.jwt_audience, config_.access_token_ttl),
       sms_(config_, io, *storage_, clock_, metrics_),
-      auth_metrics_(metrics_),
+      otp_metrics_(metrics_),
       otp_service_({config_.otp, config_.sessions, config_.sms_texts}, phones_, codec_, limits_, tokens_, *storage_,
-                   sms_.sender(), clock_, auth_metrics_),
-      conversion_monitor_(config_.limits, *storage_, metrics_, auth_metrics_.limit_alerts),
+                   sms_.sender(), clock_, otp_metrics_),
+      conversion_monitor_(config_.limits, *storage_, metrics_, otp_metrics_.limit_alerts),
       client_addresses_(config_.trusted_proxies),
-      sms_auth_handlers_(otp_service_),
+      otp_handlers_(otp_service_),
       health_handlers_(*storage_, metrics_),
       session_metrics_(metrics_),
       session_service_(config_.sessions, tokens_, *storage_, clock_, session_metrics_),
@@ -69,7 +69,7 @@ Application::Application(Config config, boost::asio::io_context& io)
     metrics_router_.emplace(metrics_, config_.access_log);
     metrics_router_->add(health_handlers_.metrics_routes());
   }
-  router_.add(sms_auth_handlers_.routes());
+  router_.add(otp_handlers_.routes());
   router_.add(session_handlers_.routes());
   router_.add(jwks_handlers_.routes());
   router_.add(web_page_handlers_.routes());

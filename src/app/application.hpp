@@ -5,9 +5,9 @@
 
 #include "app/factories.hpp"
 #include "app/sms_stack.hpp"
-#include "auth/auth_metrics.hpp"
 #include "auth/jwt.hpp"
 #include "auth/otp_code.hpp"
+#include "auth/otp_metrics.hpp"
 #include "auth/otp_service.hpp"
 #include "auth/phone_number.hpp"
 #include "auth/session_service.hpp"
@@ -20,9 +20,9 @@
 #include "http/handlers/jwks_handlers.hpp"
 #include "http/handlers/mobizon_webhook_handler.hpp"
 #include "http/handlers/openapi_handlers.hpp"
+#include "http/handlers/otp_handlers.hpp"
 #include "http/handlers/session_handlers.hpp"
 #include "http/handlers/sms_admin_handlers.hpp"
-#include "http/handlers/sms_auth_handlers.hpp"
 #include "http/handlers/web_page_handlers.hpp"
 #include "http/router.hpp"
 #include "metrics/metrics.hpp"
@@ -63,11 +63,11 @@ class Application {
   LimitPolicy limits_;
   AccessTokens tokens_;
   SmsStack sms_;
-  AuthMetrics auth_metrics_;
+  OtpMetrics otp_metrics_;
   OtpService otp_service_;
   ConversionMonitor conversion_monitor_;
   ClientAddressResolver client_addresses_;
-  SmsAuthHandlers sms_auth_handlers_;
+  OtpHandlers otp_handlers_;
   HealthHandlers health_handlers_;
   SessionMetrics session_metrics_;
   SessionService session_service_;

@@ -38,7 +38,7 @@ std::vector<std::string> buckets_counting_refusals(const std::vector<WindowLimit
 
 OtpService::OtpService(OtpServiceSettings settings, const PhoneNumberParser& phones, const OtpCodec& codec,
                        const LimitPolicy& limits, const AccessTokens& tokens, AsyncCodeStore& storage,
-                       SmsSender& sender, const TimeSource& clock, AuthMetrics& metrics)
+                       SmsSender& sender, const TimeSource& clock, OtpMetrics& metrics)
     : otp_(settings.otp),
       sessions_(settings.sessions),
       sms_texts_(settings.sms_texts),

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "auth/auth_metrics.hpp"
 #include "auth/jwt.hpp"
 #include "auth/otp_code.hpp"
+#include "auth/otp_metrics.hpp"
 #include "auth/phone_number.hpp"
 #include "config/config.hpp"
 #include "core/async.hpp"
@@ -59,7 +59,7 @@ class OtpService {
   // Keeps references: every argument outlives the service (the composition root owns them).
   OtpService(OtpServiceSettings settings, const PhoneNumberParser& phones, const OtpCodec& codec,
              const LimitPolicy& limits, const AccessTokens& tokens, AsyncCodeStore& storage, SmsSender& sender,
-             const TimeSource& clock, AuthMetrics& metrics);
+             const TimeSource& clock, OtpMetrics& metrics);
 
   // Fails with invalid_phone_number, rate_limited, sms_rejected or sms_unavailable. A send that surely did not go out
   // leaves no new code behind and is refunded (a refused one still counts against the number's and the address's
@@ -89,7 +89,7 @@ class OtpService {
   AsyncCodeStore& storage_;
   SmsSender& sender_;
   const TimeSource& clock_;
-  AuthMetrics& metrics_;
+  OtpMetrics& metrics_;
   AlertThrottle alerts_;
 };
 

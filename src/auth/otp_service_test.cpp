@@ -57,9 +57,9 @@ class OtpServiceTest : public ::testing::Test {
         limits_(config_.limits),
         tokens_({std::make_shared<Hs256Key>(Bytes(32, 7))}, "sms-auth", "memoir", seconds(1800)),
         storage_(open_engine(directory_)),
-        auth_metrics_(metrics_),
+        otp_metrics_(metrics_),
         service_({config_.otp, config_.sessions, config_.sms_texts}, phones_, codec_, limits_, tokens_, *storage_,
-                 sender_, clock_, auth_metrics_) {
+                 sender_, clock_, otp_metrics_) {
     spdlog::default_logger();
   }
   ~OtpServiceTest() override {
@@ -99,7 +99,7 @@ class OtpServiceTest : public ::testing::Test {
   ManualClock clock_;
   MetricsRegistry metrics_;
   std::unique_ptr<StorageEngine> storage_;
-  AuthMetrics auth_metrics_;
+  OtpMetrics otp_metrics_;
   ScriptedSender sender_;
   OtpService service_;
 };

@@ -1,5 +1,5 @@
 // Request parsing and response rendering for the login endpoints (docs/api.md, Login).
-#include "http/handlers/sms_auth_handlers.hpp"
+#include "http/handlers/otp_handlers.hpp"
 
 #include "auth/sms_locale.hpp"
 #include "core/clock.hpp"
@@ -8,21 +8,25 @@
 
 namespace sms_auth {
 
-SmsAuthHandlers::SmsAuthHandlers(OtpService& service) : service_(service) {}
+OtpHandlers::OtpHandlers(OtpService& service) : service_(service) {}
 
-std::vector<Route> SmsAuthHandlers::routes() {
+std::vector<Route> OtpHandlers::routes() {
   return {
-      {"POST", "/api/v1/sms-auth/send-code", std::bind_front(&SmsAuthHandlers::send_code, this)},
-      {"POST", "/api/v1/sms-auth/resend-code", std::bind_front(&SmsAuthHandlers::resend_code, this)},
-      {"POST", "/api/v1/sms-auth/verify-code", std::bind_front(&SmsAuthHandlers::verify_code, this)},
+      {"POST", "/api/v1/sms-auth/send-code", std::bind_front(&OtpHandlers::send_code, this)},
+      {"POST", "/api/v1/sms-auth/resend-code", std::bind_front(&OtpHandlers::resend_code, this)},
+      {"POST", "/api/v1/sms-auth/verify-code", std::bind_front(&OtpHandlers::verify_code, this)},
   };
 }
 
-awaitable<HttpResponse> SmsAuthHandlers::send_code(HttpRequest request) { return send(std::move(request), false); }
+awaitable<HttpResponse> OtpHandlers::send_code(HttpRequest request) {
+  return send(std::move(request), false);
+}
 
-awaitable<HttpResponse> SmsAuthHandlers::resend_code(HttpRequest request) { return send(std::move(request), true); }
+awaitable<HttpResponse> OtpHandlers::resend_code(HttpRequest request) {
+  return send(std::move(request), true);
+}
 
-awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) {
+awaitable<HttpResponse> OtpHandlers::send(HttpRequest request, bool resend) {
   const auto body = parse_json_object(request);
   if (!body) co_return error_response(body.error());
   auto phone = required_string(*body, "phone_number");
@@ -52,7 +56,7 @@ awaitable<HttpResponse> SmsAuthHandlers::send(HttpRequest request, bool resend) 
                                });
 }
 
-awaitable<HttpResponse> SmsAuthHandlers::verify_code(HttpRequest request) {
+awaitable<HttpResponse> OtpHandlers::verify_code(HttpRequest request) {
   const auto body = parse_json_object(request);
   if (!body) co_return error_response(body.error());
   auto phone = required_string(*body, "phone_number");

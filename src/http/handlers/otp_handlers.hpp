@@ -9,9 +9,9 @@
 namespace sms_auth {
 
 // Thin adapters: parse the JSON body, call the OtpService, render the original backend's response shape.
-class SmsAuthHandlers {
+class OtpHandlers {
  public:
-  explicit SmsAuthHandlers(OtpService& service);
+  explicit OtpHandlers(OtpService& service);
 
   std::vector<Route> routes();
 

@@ -5,20 +5,21 @@
 
 namespace sms_auth {
 
-struct AuthMetrics {
-  explicit AuthMetrics(MetricsRegistry& registry)
-      : codes_sent(registry.counter("sms_auth_codes_sent_total",
-                                    "Codes handed to the SMS sender, by outcome (sent, rejected, unavailable, possibly_sent, "
-                                    "test_number)",
-                                    {"outcome"})),
+struct OtpMetrics {
+  explicit OtpMetrics(MetricsRegistry& registry)
+      : codes_sent(
+            registry.counter("sms_auth_codes_sent_total",
+                             "Codes handed to the SMS sender, by outcome (sent, rejected, unavailable, possibly_sent, "
+                             "test_number)",
+                             {"outcome"})),
         verifications(registry.counter("sms_auth_verifications_total",
                                        "Code verifications by result (verified, wrong_code, no_code, expired, "
                                        "code_locked, limited, user_blocked)",
                                        {"result"})),
-        rate_limited(registry.counter("sms_auth_rate_limited_total", "Requests refused by a limit, by limit name",
-                                      {"limit"})),
-        logins(registry.counter("sms_auth_logins_total", "Successful logins, by whether the user was new",
-                                {"new_user"})),
+        rate_limited(
+            registry.counter("sms_auth_rate_limited_total", "Requests refused by a limit, by limit name", {"limit"})),
+        logins(
+            registry.counter("sms_auth_logins_total", "Successful logins, by whether the user was new", {"new_user"})),
         limit_alerts(registry.counter("sms_auth_limit_alerts_total",
                                       "Operator alerts (error log lines) raised by the limits: a global SMS cap "
                                       "reached, a number range (conversion_prefix) or a country (conversion_country) "
