@@ -28,10 +28,6 @@ const char* applied_name(SmsStatusApplied applied) {
   return "unknown";
 }
 
-SmsStatusUpdate to_update(const SmsDeliveryStatus& status) {
-  return SmsStatusUpdate{status.message_id, status.status, status.final, status.segments, status.gateway_updated_at};
-}
-
 }  // namespace
 
 SmsDelivery::SmsDelivery(SmsGateway* gateway, AsyncSmsMessageLog& storage, const TimeSource& clock,
@@ -65,8 +61,12 @@ awaitable<result<SentSms, SendFailure>> SmsDelivery::send(OutgoingSms sms) {
   if (sent->gateway.empty()) sent->gateway = std::string(gateway_->name());
   sent_.labels({sent->gateway}).inc();
   try {
-    SentSmsRecord record{sent->message_id, phone, kSmsStatusSent, sent->held_for_moderation,
-                         clock_.now(), sent->gateway};
+    SmsMessageRecord record{.message_id = sent->message_id,
+                            .phone_number = phone,
+                            .status = kSmsStatusSent,
+                            .held_for_moderation = sent->held_for_moderation,
+                            .sent_at = clock_.now(),
+                            .gateway = sent->gateway};
     auto recording = storage_.record_sent_sms(std::move(record));  // named (core/async.hpp)
     co_await std::move(recording);
   } catch (const StorageUnavailable& e) {
@@ -98,9 +98,7 @@ awaitable<result<std::size_t>> SmsDelivery::poll_statuses() {
   auto statuses = co_await std::move(asking);
   if (!statuses) co_return statuses.error();
 
-  std::vector<SmsStatusUpdate> updates;
-  updates.reserve(statuses->size());
-  for (const auto& status : *statuses) updates.push_back(to_update(status));
+  const std::vector<SmsDeliveryStatus>& updates = *statuses;
   auto applying = storage_.apply_sms_statuses(updates, clock_.now());  // named (core/async.hpp)
   const std::vector<SmsStatusApplied> applied = co_await std::move(applying);
   std::size_t changed = 0;
@@ -130,7 +128,7 @@ awaitable<SmsStatusApplied> SmsDelivery::apply_report(std::string event_id, SmsD
                  std::chrono::duration_cast<std::chrono::seconds>(options_.report_max_age).count());
     co_return SmsStatusApplied::stale_event;
   }
-  auto applying = storage_.apply_sms_report(event_id, to_update(status), now);  // named (core/async.hpp)
+  auto applying = storage_.apply_sms_report(event_id, status, now);  // named (core/async.hpp)
   const SmsStatusApplied applied = co_await std::move(applying);
   count("webhook", applied, status.status);
   if (applied == SmsStatusApplied::unknown_message) {

@@ -15,15 +15,6 @@ struct GatewayBalance {
   std::string currency;  // ISO 4217, e.g. "KZT"
 };
 
-// Where one message stands, as the gateway last reported it.
-struct SmsDeliveryStatus {
-  std::string message_id;
-  std::string status;              // the gateway's word, e.g. DELIVRD; unknown words are kept as they come
-  bool final = false;              // no later status can follow (delivered, undeliverable, rejected, expired…)
-  int segments = 0;                // SMS parts billed; 0 when not reported
-  std::string gateway_updated_at;  // the gateway's own timestamp text (its time zone is not documented)
-};
-
 // send() fails with a SendFailure (see SmsSender); the queries fail with errc::sms_unavailable (with
 // retry_after_seconds) when the gateway cannot be used now. Never throws for a gateway answer.
 class SmsGateway : public SmsSender {

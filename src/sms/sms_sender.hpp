@@ -4,23 +4,12 @@
 #include <string>
 #include <string_view>
 
-#include "core/log.hpp"
 #include "core/async.hpp"
+#include "core/log.hpp"
 #include "core/result.hpp"
+#include "core/sms_message.hpp"
 
 namespace sms_auth {
-
-struct OutgoingSms {
-  std::string recipient_e164;  // "+77472367503"
-  std::string text;
-  LogContext log = {};  // the request that sends it, for the sender's log lines
-};
-
-struct SentSms {
-  std::string message_id;            // the gateway's id; returned to the client as `sms_id`
-  bool held_for_moderation = false;  // Mobizon status 1: delivered after a moderator's check (1-10 minutes)
-  std::string gateway;               // which gateway sent it ("mobizon", "http"), set by the failover list
-};
 
 // What a failed send means for the message. Only the last one leaves the recipient possibly holding the SMS (and the
 // account possibly billed): the caller must not send it again automatically, nor through another gateway.

@@ -980,7 +980,11 @@ TEST_P(RepositoryContract, RefreshTokensOfEndedFamiliesArePruned) {
 class SmsLogContract : public RepositoryContract {
  protected:
   void sent(const std::string& id, const std::string& phone, std::int64_t at_ms) {
-    repository_->record_sent_sms(SentSmsRecord{id, phone, "SENT", false, from_unix_ms(at_ms), "mobizon"});
+    repository_->record_sent_sms(SmsMessageRecord{.message_id = id,
+                                                  .phone_number = phone,
+                                                  .status = "SENT",
+                                                  .sent_at = from_unix_ms(at_ms),
+                                                  .gateway = "mobizon"});
   }
   SmsMessageRecord only(const std::string& phone) {
     auto records = repository_->recent_sms(phone, 10);
@@ -1044,7 +1048,11 @@ TEST_P(SmsLogContract, TheSameStatusAgainIsUnchanged) {
 
 TEST_P(SmsLogContract, EachMessageKeepsItsGatewayAndOnlyThatGatewaysMessagesAreClaimed) {
   sent("m1", "+77472367503", 1000);
-  repository_->record_sent_sms(SentSmsRecord{"r1", "+77472367503", "SENT", false, from_unix_ms(2000), "http"});
+  repository_->record_sent_sms(SmsMessageRecord{.message_id = "r1",
+                                                .phone_number = "+77472367503",
+                                                .status = "SENT",
+                                                .sent_at = from_unix_ms(2000),
+                                                .gateway = "http"});
   const auto listed = repository_->recent_sms("+77472367503", 10);
   ASSERT_EQ(listed.size(), 2u);
   EXPECT_EQ(listed[0].gateway, "http");
@@ -1057,7 +1065,7 @@ TEST_P(SmsLogContract, EachMessageKeepsItsGatewayAndOnlyThatGatewaysMessagesAreC
 
 TEST_P(SmsLogContract, AWebhookEventAppliesOnce) {
   sent("1", "+77472367503", 1000);
-  const SmsStatusUpdate delivered{"1", "DELIVRD", true, 1, ""};
+  const SmsDeliveryStatus delivered{"1", "DELIVRD", true, 1, ""};
   EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(2000)), SmsStatusApplied::became_final);
   EXPECT_EQ(repository_->apply_sms_report("26", delivered, from_unix_ms(3000)), SmsStatusApplied::duplicate_event);
   // An event for a message we do not know is remembered too: replayed with other data, it changes nothing.

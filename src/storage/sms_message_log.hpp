@@ -7,38 +7,23 @@
 #include <vector>
 
 #include "core/clock.hpp"
+#include "core/sms_message.hpp"
 
 namespace sms_auth {
 
-// A message the gateway accepted.
-struct SentSmsRecord {
-  std::string message_id;    // the gateway's id (unique)
-  std::string phone_number;  // E.164
-  std::string status;        // our first status, before the gateway reports one
-  bool held_for_moderation = false;
-  TimePoint sent_at;
-  std::string gateway = "mobizon";  // which gateway sent it
-};
-
+// A message we sent, as stored: written when the gateway accepted it (record_sent_sms: id, number, first status,
+// moderation, sent_at, gateway; the rest start empty), then moved on by the statuses it reports.
 struct SmsMessageRecord {
-  std::string message_id;
-  std::string phone_number;
-  std::string status;
+  std::string message_id{};
+  std::string phone_number{};
+  std::string status{};
   bool final = false;
   bool held_for_moderation = false;
   int segments = 0;
-  TimePoint sent_at;
-  TimePoint status_changed_at;     // when we learnt the current status
-  std::string gateway_updated_at;  // the gateway's own timestamp text for it, if given
-  std::string gateway;             // which gateway sent it
-};
-
-struct SmsStatusUpdate {
-  std::string message_id;
-  std::string status;
-  bool final = false;
-  int segments = 0;
-  std::string gateway_updated_at;
+  TimePoint sent_at{};
+  TimePoint status_changed_at{};     // when we learnt the current status
+  std::string gateway_updated_at{};  // the gateway's own timestamp text for it, if given
+  std::string gateway{};             // which gateway sent it
 };
 
 enum class SmsStatusApplied {
@@ -54,20 +39,21 @@ class SmsMessageLog {
  public:
   virtual ~SmsMessageLog() = default;
 
-  // Records a message the gateway accepted. A repeated message id is ignored (the first record stays).
-  virtual void record_sent_sms(const SentSmsRecord& record) = 0;
+  // Records a message the gateway accepted (status_changed_at is its sent_at). A repeated message id is ignored (the
+  // first record stays).
+  virtual void record_sent_sms(const SmsMessageRecord& record) = 0;
 
   // Up to `limit` ids of messages `gateway` sent, not final yet and sent after `sent_after`, those checked longest ago
   // first; marks them checked at `now`, so that successive rounds walk through all of them.
   virtual std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
                                                       const std::string& gateway) = 0;
 
-  // Applies polled statuses, one result per update, in one transaction.
-  virtual std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
+  // Applies polled statuses, one result per status, in one transaction.
+  virtual std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsDeliveryStatus>& updates,
                                                            TimePoint now) = 0;
 
   // Applies one webhook report, at most once per event id (Mobizon retries an event with the same id).
-  virtual SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,
+  virtual SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsDeliveryStatus& update,
                                             TimePoint now) = 0;
 
   // The newest `limit` messages to `phone_number`, newest first.

@@ -503,7 +503,7 @@ awaitable<std::map<std::string, std::int64_t, std::less<>>> StorageEngine::count
       });
 }
 
-awaitable<void> StorageEngine::record_sent_sms(SentSmsRecord record) {
+awaitable<void> StorageEngine::record_sent_sms(SmsMessageRecord record) {
   return call_void(engine_.get(), "record_sent_sms", Access::write,
                    [record = std::move(record)](Repository& db) { db.record_sent_sms(record); });
 }
@@ -516,7 +516,7 @@ awaitable<std::vector<std::string>> StorageEngine::claim_sms_to_check(TimePoint 
                                         });
 }
 
-awaitable<std::vector<SmsStatusApplied>> StorageEngine::apply_sms_statuses(std::vector<SmsStatusUpdate> updates,
+awaitable<std::vector<SmsStatusApplied>> StorageEngine::apply_sms_statuses(std::vector<SmsDeliveryStatus> updates,
                                                                            TimePoint now) {
   return call<std::vector<SmsStatusApplied>>(engine_.get(), "apply_sms_statuses", Access::write,
                                              [updates = std::move(updates), now](Repository& db) {
@@ -524,7 +524,7 @@ awaitable<std::vector<SmsStatusApplied>> StorageEngine::apply_sms_statuses(std::
                                              });
 }
 
-awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id, SmsStatusUpdate update,
+awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id, SmsDeliveryStatus update,
                                                             TimePoint now) {
   return call<SmsStatusApplied>(engine_.get(), "apply_sms_report", Access::write,
                                 [event_id = std::move(event_id), update = std::move(update), now](Repository& db) {

@@ -116,12 +116,12 @@ class StorageEngine final : public AsyncCodeStore,
   awaitable<std::map<std::string, std::int64_t, std::less<>>> count_events_by_bucket(std::string bucket_prefix,
                                                                                      TimePoint since) override;
 
-  awaitable<void> record_sent_sms(SentSmsRecord record) override;
+  awaitable<void> record_sent_sms(SmsMessageRecord record) override;
   awaitable<std::vector<std::string>> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
                                                          std::string gateway) override;
-  awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsStatusUpdate> updates,
+  awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsDeliveryStatus> updates,
                                                               TimePoint now) override;
-  awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsStatusUpdate update, TimePoint now) override;
+  awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsDeliveryStatus update, TimePoint now) override;
   awaitable<std::vector<SmsMessageRecord>> recent_sms(std::string phone_number, std::size_t limit) override;
   awaitable<std::size_t> prune_sms(TimePoint messages_before, TimePoint events_before) override;
 

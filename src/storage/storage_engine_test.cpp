@@ -125,14 +125,14 @@ class ScriptedConnection final : public Repository, public GroupCommit {
   std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view, TimePoint) override {
     unused();
   }
-  void record_sent_sms(const SentSmsRecord&) override { unused(); }
+  void record_sent_sms(const SmsMessageRecord&) override { unused(); }
   std::vector<std::string> claim_sms_to_check(TimePoint, TimePoint, std::size_t, const std::string&) override {
     unused();
   }
-  std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>&, TimePoint) override {
+  std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsDeliveryStatus>&, TimePoint) override {
     unused();
   }
-  SmsStatusApplied apply_sms_report(const std::string&, const SmsStatusUpdate&, TimePoint) override { unused(); }
+  SmsStatusApplied apply_sms_report(const std::string&, const SmsDeliveryStatus&, TimePoint) override { unused(); }
   std::vector<SmsMessageRecord> recent_sms(const std::string&, std::size_t) override { unused(); }
   std::size_t prune_sms(TimePoint, TimePoint) override { unused(); }
 

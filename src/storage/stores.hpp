@@ -48,12 +48,13 @@ class AsyncSessionStore {
 class AsyncSmsMessageLog {
  public:
   virtual ~AsyncSmsMessageLog() = default;
-  virtual awaitable<void> record_sent_sms(SentSmsRecord record) = 0;
+  virtual awaitable<void> record_sent_sms(SmsMessageRecord record) = 0;
   virtual awaitable<std::vector<std::string>> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
                                                                  std::string gateway) = 0;
-  virtual awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsStatusUpdate> updates,
+  virtual awaitable<std::vector<SmsStatusApplied>> apply_sms_statuses(std::vector<SmsDeliveryStatus> updates,
                                                                       TimePoint now) = 0;
-  virtual awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsStatusUpdate update, TimePoint now) = 0;
+  virtual awaitable<SmsStatusApplied> apply_sms_report(std::string event_id, SmsDeliveryStatus update,
+                                                       TimePoint now) = 0;
   virtual awaitable<std::vector<SmsMessageRecord>> recent_sms(std::string phone_number, std::size_t limit) = 0;
   virtual awaitable<std::size_t> prune_sms(TimePoint messages_before, TimePoint events_before) = 0;
 };

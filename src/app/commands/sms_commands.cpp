@@ -94,8 +94,12 @@ int send_test(const std::string& phone_input) {
   try {
     auto repository = open_repository(*config);
     if (repository->schema_version() == repository->expected_schema_version()) {
-      repository->record_sent_sms(SentSmsRecord{sent->message_id, phone->e164, kSmsStatusSent,
-                                                sent->held_for_moderation(), SystemTimeSource{}.now(), "mobizon"});
+      repository->record_sent_sms(SmsMessageRecord{.message_id = sent->message_id,
+                                                   .phone_number = phone->e164,
+                                                   .status = kSmsStatusSent,
+                                                   .held_for_moderation = sent->held_for_moderation(),
+                                                   .sent_at = SystemTimeSource{}.now(),
+                                                   .gateway = "mobizon"});
     }
   } catch (const std::exception& e) {
     std::cerr << "sms-auth send-test: sent, but not recorded in the database: " << redact_secrets(e.what()) << "\n";

@@ -53,12 +53,12 @@ class PostgresRepository final : public Repository {
   std::map<std::string, std::int64_t, std::less<>> count_events_by_bucket(std::string_view bucket_prefix,
                                                                           TimePoint since) override;
   // SmsMessageLog: postgres_sms_messages.cpp
-  void record_sent_sms(const SentSmsRecord& record) override;
+  void record_sent_sms(const SmsMessageRecord& record) override;
   std::vector<std::string> claim_sms_to_check(TimePoint now, TimePoint sent_after, std::size_t limit,
                                               const std::string& gateway) override;
-  std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
+  std::vector<SmsStatusApplied> apply_sms_statuses(const std::vector<SmsDeliveryStatus>& updates,
                                                    TimePoint now) override;
-  SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,
+  SmsStatusApplied apply_sms_report(const std::string& event_id, const SmsDeliveryStatus& update,
                                     TimePoint now) override;
   std::vector<SmsMessageRecord> recent_sms(const std::string& phone_number, std::size_t limit) override;
   std::size_t prune_sms(TimePoint messages_before, TimePoint events_before) override;

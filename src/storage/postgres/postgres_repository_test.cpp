@@ -186,8 +186,9 @@ TEST_F(PostgresRepositoryTest, AConnectionTheServerEndedIsReplacedByTheNextCall)
 }
 
 TEST_F(PostgresRepositoryTest, SmsReportsApplyOncePerEvent) {
-  repository_->record_sent_sms({"m-1", "+77010000005", "SENT", false, kStart});
-  const SmsStatusUpdate delivered{"m-1", "DELIVRD", true, 1, ""};
+  repository_->record_sent_sms(
+      {.message_id = "m-1", .phone_number = "+77010000005", .status = "SENT", .sent_at = kStart, .gateway = "mobizon"});
+  const SmsDeliveryStatus delivered{"m-1", "DELIVRD", true, 1, ""};
   EXPECT_EQ(repository_->apply_sms_report("e-1", delivered, kStart), SmsStatusApplied::became_final);
   EXPECT_EQ(repository_->apply_sms_report("e-1", delivered, kStart), SmsStatusApplied::duplicate_event);
   EXPECT_EQ(repository_->apply_sms_report("e-2", {"nope", "DELIVRD", true, 1, ""}, kStart),

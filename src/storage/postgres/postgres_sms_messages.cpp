@@ -35,7 +35,7 @@ constexpr PgStatement kPruneMessages{"prune_messages", "DELETE FROM sms_messages
 constexpr PgStatement kPruneWebhookEvents{"prune_webhook_events",
                                           "DELETE FROM sms_webhook_events WHERE received_at < $1"};
 
-SmsStatusApplied apply_status(PgConnection& c, const SmsStatusUpdate& update, TimePoint now) {
+SmsStatusApplied apply_status(PgConnection& c, const SmsDeliveryStatus& update, TimePoint now) {
   const auto current = c.exec(kLockStatus, {update.message_id});
   if (current.empty()) return SmsStatusApplied::unknown_message;
   const std::string status = current.text(0, 0);
@@ -55,7 +55,7 @@ SmsStatusApplied apply_status(PgConnection& c, const SmsStatusUpdate& update, Ti
 
 }  // namespace
 
-void PostgresRepository::record_sent_sms(const SentSmsRecord& record) {
+void PostgresRepository::record_sent_sms(const SmsMessageRecord& record) {
   in_transaction([&](PgConnection& c) {
     c.exec(kRecordSent, {record.message_id, record.phone_number, record.status, record.held_for_moderation,
                          ms(record.sent_at), record.gateway});
@@ -73,7 +73,7 @@ std::vector<std::string> PostgresRepository::claim_sms_to_check(TimePoint now, T
   });
 }
 
-std::vector<SmsStatusApplied> PostgresRepository::apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
+std::vector<SmsStatusApplied> PostgresRepository::apply_sms_statuses(const std::vector<SmsDeliveryStatus>& updates,
                                                                      TimePoint now) {
   return in_transaction([&](PgConnection& c) {
     std::vector<SmsStatusApplied> results;
@@ -83,7 +83,7 @@ std::vector<SmsStatusApplied> PostgresRepository::apply_sms_statuses(const std::
   });
 }
 
-SmsStatusApplied PostgresRepository::apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,
+SmsStatusApplied PostgresRepository::apply_sms_report(const std::string& event_id, const SmsDeliveryStatus& update,
                                                       TimePoint now) {
   return in_transaction([&](PgConnection& c) {
     // Remembering the event first also serializes two deliveries of it: the second waits on the first's key.

@@ -7,7 +7,7 @@
 namespace sms_auth {
 namespace {
 
-SmsStatusApplied apply_status(SqliteConnection& db, const SmsStatusUpdate& update, TimePoint now) {
+SmsStatusApplied apply_status(SqliteConnection& db, const SmsDeliveryStatus& update, TimePoint now) {
   Prepared current(db, "SELECT status, final, segments FROM sms_messages WHERE message_id = ?");
   current.bind(1, update.message_id);
   if (!current.executeStep()) return SmsStatusApplied::unknown_message;
@@ -42,7 +42,7 @@ SmsStatusApplied apply_status(SqliteConnection& db, const SmsStatusUpdate& updat
 
 }  // namespace
 
-void SqliteRepository::record_sent_sms(const SentSmsRecord& record) {
+void SqliteRepository::record_sent_sms(const SmsMessageRecord& record) {
   with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
     Prepared insert(db,
@@ -85,7 +85,7 @@ std::vector<std::string> SqliteRepository::claim_sms_to_check(TimePoint now, Tim
   });
 }
 
-std::vector<SmsStatusApplied> SqliteRepository::apply_sms_statuses(const std::vector<SmsStatusUpdate>& updates,
+std::vector<SmsStatusApplied> SqliteRepository::apply_sms_statuses(const std::vector<SmsDeliveryStatus>& updates,
                                                                    TimePoint now) {
   return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
@@ -97,7 +97,7 @@ std::vector<SmsStatusApplied> SqliteRepository::apply_sms_statuses(const std::ve
   });
 }
 
-SmsStatusApplied SqliteRepository::apply_sms_report(const std::string& event_id, const SmsStatusUpdate& update,
+SmsStatusApplied SqliteRepository::apply_sms_report(const std::string& event_id, const SmsDeliveryStatus& update,
                                                     TimePoint now) {
   return with_database([&](SqliteConnection& db) {
     ImmediateTransaction tx(db);
