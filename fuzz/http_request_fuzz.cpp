@@ -80,8 +80,9 @@ struct Service {
 
 // What the server answers when Beast refuses a request (run_session's mapping).
 HttpResponse refusal_for(const beast::error_code& ec) {
-  if (ec == http::error::body_limit) return error_response(make_error(errc::payload_too_large, "body too large"));
-  if (ec == http::error::header_limit) return error_response(make_error(errc::headers_too_large, "headers too large"));
+  if (ec == http::error::body_limit) return error_response(HttpError{http_errc::payload_too_large, "body too large"});
+  if (ec == http::error::header_limit)
+    return error_response(HttpError{http_errc::headers_too_large, "headers too large"});
   return error_response(make_error(errc::invalid_request, "The request is not valid HTTP/1.1"));
 }
 

@@ -16,7 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   const auto object = parse_json_object(request);
   if (!object) {
-    fuzz::require(object.error().code == errc::invalid_request, "a refused body is invalid_request");
+    fuzz::require(
+        std::holds_alternative<Error>(object.error()) && std::get<Error>(object.error()).code == errc::invalid_request,
+        "a refused body is invalid_request");
     return 0;
   }
   fuzz::require(object->is_object(), "an accepted body is an object");

@@ -11,6 +11,7 @@ namespace sms_auth {
 namespace {
 
 constexpr errc kLast = errc::invalid_signature;  // the enum's last entry: a new one must extend the table below
+constexpr http_errc kLastHttp = http_errc::method_not_allowed;  // likewise
 
 std::string header(const HttpResponse& response, std::string_view name) {
   for (const auto& [key, value] : response.headers) {
@@ -21,19 +22,31 @@ std::string header(const HttpResponse& response, std::string_view name) {
 
 TEST(ErrorMap, EveryErrorHasItsDocumentedStatusAndAName) {
   const std::pair<errc, int> expected[] = {
-      {errc::invalid_request, 400},    {errc::unsupported_media_type, 415}, {errc::payload_too_large, 413},
-      {errc::headers_too_large, 431},  {errc::invalid_phone_number, 422},   {errc::invalid_code, 401},
-      {errc::code_expired, 401},       {errc::too_many_attempts, 429},      {errc::rate_limited, 429},
-      {errc::sms_rejected, 502},       {errc::sms_unavailable, 503},        {errc::not_found, 404},
-      {errc::method_not_allowed, 405}, {errc::invalid_token, 401},          {errc::invalid_grant, 401},
-      {errc::access_denied, 403},      {errc::internal_error, 500},         {errc::unavailable, 503},
-      {errc::invalid_signature, 401}};
+      {errc::invalid_request, 400}, {errc::invalid_phone_number, 422}, {errc::invalid_code, 401},
+      {errc::code_expired, 401},    {errc::too_many_attempts, 429},    {errc::rate_limited, 429},
+      {errc::sms_rejected, 502},    {errc::sms_unavailable, 503},      {errc::invalid_token, 401},
+      {errc::invalid_grant, 401},   {errc::access_denied, 403},        {errc::internal_error, 500},
+      {errc::unavailable, 503},     {errc::invalid_signature, 401}};
+  const std::pair<http_errc, int> expected_http[] = {{http_errc::unsupported_media_type, 415},
+                                                     {http_errc::payload_too_large, 413},
+                                                     {http_errc::headers_too_large, 431},
+                                                     {http_errc::not_found, 404},
+                                                     {http_errc::method_not_allowed, 405}};
   ASSERT_EQ(std::size(expected), static_cast<std::size_t>(kLast) + 1);
+  ASSERT_EQ(std::size(expected_http), static_cast<std::size_t>(kLastHttp) + 1);
   std::set<std::string_view> names;
+  const auto check_name = [&names](std::string_view name) {
+    EXPECT_TRUE(names.insert(name).second) << "two errors share the name " << name;
+    EXPECT_EQ(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_"), std::string_view::npos);
+  };
   for (const auto& [code, status] : expected) {
     EXPECT_EQ(http_status(code), status) << error_name(code);
-    EXPECT_TRUE(names.insert(error_name(code)).second) << "two errors share the name " << error_name(code);
-    EXPECT_EQ(error_name(code).find_first_not_of("abcdefghijklmnopqrstuvwxyz_"), std::string_view::npos);
+    check_name(error_name(code));
+  }
+  for (const auto& [code, status] : expected_http) {
+    EXPECT_EQ(http_status(code), status) << error_name(code);
+    EXPECT_EQ(error_response(HttpError{code, "x"}).status, status) << error_name(code);
+    check_name(error_name(code));
   }
 }
 

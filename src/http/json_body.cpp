@@ -23,18 +23,21 @@ bool is_json_media_type(std::string_view content_type) {
 }
 
 Error bad(std::string detail) { return make_error(errc::invalid_request, std::move(detail)); }
+BodyError bad_body(std::string detail) {
+  return bad(std::move(detail));
+}
 
 }  // namespace
 
-result<nlohmann::json> parse_json_object(const HttpRequest& request) {
+result<nlohmann::json, BodyError> parse_json_object(const HttpRequest& request) {
   if (!is_json_media_type(request.header("content-type"))) {
-    return make_error(errc::unsupported_media_type, "Content-Type must be application/json");
+    return BodyError{HttpError{http_errc::unsupported_media_type, "Content-Type must be application/json"}};
   }
   const std::string& body = request.body;
-  if (body.empty()) return bad("the request body is empty; send a JSON object");
+  if (body.empty()) return bad_body("the request body is empty; send a JSON object");
   if (body.size() >= 3 && static_cast<unsigned char>(body[0]) == 0xEF && static_cast<unsigned char>(body[1]) == 0xBB &&
       static_cast<unsigned char>(body[2]) == 0xBF) {
-    return bad("the request body must not start with a byte order mark");  // RFC 8259 §8.1
+    return bad_body("the request body must not start with a byte order mark");  // RFC 8259 §8.1
   }
 
   // One set of keys per open object, to refuse duplicate names (I-JSON §2.3): parsers disagree on which wins.
@@ -56,12 +59,12 @@ result<nlohmann::json> parse_json_object(const HttpRequest& request) {
   };
   try {
     auto value = nlohmann::json::parse(body, check, true, false);
-    if (!value.is_object()) return bad("the request body must be a JSON object");
+    if (!value.is_object()) return bad_body("the request body must be a JSON object");
     return value;
   } catch (const Refused& refused) {
-    return bad(refused.why);
+    return bad_body(refused.why);
   } catch (const nlohmann::json::exception&) {
-    return bad("the request body is not valid JSON");
+    return bad_body("the request body is not valid JSON");
   }
 }
 

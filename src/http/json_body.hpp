@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/result.hpp"
+#include "http/http_error.hpp"
 #include "http/message.hpp"
 
 namespace sms_auth {
@@ -12,7 +13,7 @@ namespace sms_auth {
 // The body as a JSON object. Fails with unsupported_media_type (Content-Type not application/json) or
 // invalid_request (empty, not JSON, truncated, trailing bytes, BOM, invalid UTF-8, duplicate keys, deeper than 16
 // levels, not an object).
-result<nlohmann::json> parse_json_object(const HttpRequest& request);
+result<nlohmann::json, BodyError> parse_json_object(const HttpRequest& request);
 
 // A required string member; fails with invalid_request naming the field.
 result<std::string> required_string(const nlohmann::json& object, const char* name);

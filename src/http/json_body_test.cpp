@@ -16,7 +16,7 @@ HttpRequest json_request(std::string body, std::string content_type = "applicati
 
 errc failure(const std::string& body) {
   const auto parsed = parse_json_object(json_request(body));
-  return parsed ? errc::internal_error : parsed.error().code;
+  return parsed ? errc::internal_error : std::get<Error>(parsed.error()).code;
 }
 
 TEST(ParseJsonObject, AcceptsAnObjectWithCharset) {
@@ -29,7 +29,7 @@ TEST(ParseJsonObject, OtherMediaTypesAre415) {
   for (const char* type : {"text/plain", "", "application/x-www-form-urlencoded", "application/jsonx"}) {
     const auto parsed = parse_json_object(json_request(R"({"a":1})", type));
     ASSERT_FALSE(parsed);
-    EXPECT_EQ(parsed.error().code, errc::unsupported_media_type) << type;
+    EXPECT_EQ(std::get<HttpError>(parsed.error()).code, http_errc::unsupported_media_type) << type;
   }
 }
 

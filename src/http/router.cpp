@@ -61,10 +61,10 @@ awaitable<HttpResponse> Router::dispatch(HttpRequest request) const {
   const std::string client = log_safe(request.client_address);
   HttpResponse response;
   if (route == nullptr && allowed.empty()) {
-    response = error_response(make_error(errc::not_found, "There is nothing at this path"));
+    response = error_response(HttpError{http_errc::not_found, "There is nothing at this path"});
   } else if (route == nullptr) {
-    response = error_response(make_error(errc::method_not_allowed, "This path does not accept " +
-                                                                       log_safe(request.method, 16)));
+    response = error_response(
+        HttpError{http_errc::method_not_allowed, "This path does not accept " + log_safe(request.method, 16)});
     response.headers.emplace_back("Allow", allowed);
   } else {
     try {

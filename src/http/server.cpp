@@ -298,15 +298,19 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec == http::error::body_limit) {
-      co_await write_refusal(connection, error_response(make_error(errc::payload_too_large, "The request body is larger "
-                                                                                   "than 16 KiB")),
+      co_await write_refusal(connection,
+                             error_response(HttpError{http_errc::payload_too_large,
+                                                      "The request body is larger "
+                                                      "than 16 KiB"}),
                              options_.write_timeout);
       co_await linger_and_drain(connection, options_.drain_time);
       break;
     }
     if (ec == http::error::header_limit) {
-      co_await write_refusal(connection, error_response(make_error(errc::headers_too_large, "The request headers are "
-                                                                                              "larger than 8 KiB")),
+      co_await write_refusal(connection,
+                             error_response(HttpError{http_errc::headers_too_large,
+                                                      "The request headers are "
+                                                      "larger than 8 KiB"}),
                              options_.write_timeout);
       co_await linger_and_drain(connection, options_.drain_time);
       break;

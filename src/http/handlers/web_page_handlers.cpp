@@ -180,7 +180,7 @@ awaitable<HttpResponse> WebPageHandlers::asset(HttpRequest request) {
   const std::string_view name = std::string_view(request.path).substr(kAssetPrefix.size());
   const auto found = assets_.find(name);
   if (found == assets_.end()) {
-    co_return error_response(make_error(errc::not_found, "There is nothing at this path"));
+    co_return error_response(HttpError{http_errc::not_found, "There is nothing at this path"});
   }
   const bool versioned = query_version(request.query) == found->second.version;
   co_return respond(found->second, request, versioned ? kVersionedAssetCacheControl : kUnversionedAssetCacheControl);
