@@ -17,8 +17,9 @@ namespace sms_auth {
 struct WebPageSettings {
   bool test_mode = false;                 // SMS_TEST_MODE: the page shows a banner
   std::optional<std::string> fixed_code;  // SMS_TEST_FIXED_CODE (test mode only): the banner shows it
-  std::vector<MobileNumberFormat> countries;  // ALLOWED_COUNTRIES with their number formats; empty: any country
-  std::string default_region;                 // DEFAULT_REGION: the country the page offers first
+  // `{}` so that `WebPageSettings{test_mode, fixed_code}` still leaves them out without -Wmissing-field-initializers.
+  std::vector<MobileNumberFormat> countries{};  // ALLOWED_COUNTRIES with their number formats; empty: any country
+  std::string default_region{};                 // DEFAULT_REGION: the country the page offers first
 };
 
 // Serves the page and its assets from memory with strict security headers (a CSP without inline script or style,
