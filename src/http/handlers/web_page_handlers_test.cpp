@@ -170,6 +170,19 @@ TEST(WebPage, TheCountriesAndTheDefaultRegionAreRenderedAsEscapedJson) {
   EXPECT_NE(html.find(R"(data-default-region="&quot;&gt;&lt;")"), std::string::npos) << html;
 }
 
+TEST(WebPage, TheEmbeddedPageTellsTheCountriesOrAnEmptyListForAnyCountry) {
+  WebPageSettings settings;
+  settings.countries = {{"KZ", 7, {10}, "771 000 9998", "8"}};
+  settings.default_region = "KZ";
+  WebPageHandlers one(embedded_web_files(), settings);
+  const std::string html = get(one, "/").body;
+  EXPECT_NE(html.find(R"(data-countries="[{&quot;calling_code&quot;:7,)"), std::string::npos);
+  EXPECT_NE(html.find(R"(data-default-region="KZ")"), std::string::npos);
+
+  WebPageHandlers any(embedded_web_files(), WebPageSettings{});
+  EXPECT_NE(get(any, "/").body.find(R"(data-countries="[]")"), std::string::npos);
+}
+
 TEST(WebPage, ABrokenTemplateFailsAtStartUp) {
   const EmbeddedFile no_page[] = {{"app.js", "x"}};
   EXPECT_THROW(WebPageHandlers(no_page, WebPageSettings{}), std::invalid_argument);
