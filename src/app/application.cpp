@@ -50,7 +50,8 @@ Application::Application(Config config, boost::asio::io_context& io)
       web_page_handlers_(embedded_web_files(),
                          WebPageSettings{config_.sms_test_mode,
                                          // A test server others can reach must not tell them the code.
-                                         config_.sms_test_mode_public ? std::nullopt : config_.otp.fixed_code}),
+                                         config_.sms_test_mode_public ? std::nullopt : config_.otp.fixed_code,
+                                         mobile_number_formats(config_.allowed_countries), config_.default_region}),
       openapi_handlers_(openapi_switches(config_)),
       router_(metrics_, config_.access_log) {
   const BuildInfo build = build_info();

@@ -58,6 +58,45 @@ std::string_view type_refusal(PhoneNumberUtil::PhoneNumberType type) {
 
 }  // namespace
 
+std::vector<MobileNumberFormat> mobile_number_formats(const std::vector<std::string>& regions) {
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  std::vector<MobileNumberFormat> formats;
+  for (const auto& region : regions) {
+    i18n::phonenumbers::PhoneNumber example;
+    if (!util.GetExampleNumberForType(region, PhoneNumberUtil::MOBILE, &example)) continue;
+    MobileNumberFormat format;
+    format.region = region;
+    format.calling_code = static_cast<int>(example.country_code());
+
+    std::string international;  // "+998 91 234 56 78"
+    util.Format(example, PhoneNumberUtil::INTERNATIONAL, &international);
+    const auto national_start = international.find_first_not_of(" -", std::to_string(format.calling_code).size() + 1);
+    format.example = national_start == std::string::npos ? "" : international.substr(national_start);
+
+    // No public call lists the possible lengths: try each length with the example's own leading digits, which keeps
+    // the number in the mobile range as far as the leading digits decide it.
+    std::string significant;
+    util.GetNationalSignificantNumber(example, &significant);
+    for (std::size_t length = 2; length <= static_cast<std::size_t>(kMaxE164Digits); ++length) {
+      std::string digits = significant.substr(0, length);
+      digits.resize(length, '0');
+      i18n::phonenumbers::PhoneNumber candidate;
+      if (util.Parse("+" + std::to_string(format.calling_code) + digits, "ZZ", &candidate) !=
+          PhoneNumberUtil::NO_PARSING_ERROR) {
+        continue;
+      }
+      if (util.IsPossibleNumberForTypeWithReason(candidate, PhoneNumberUtil::MOBILE) == PhoneNumberUtil::IS_POSSIBLE) {
+        format.national_lengths.push_back(static_cast<int>(length));
+      }
+    }
+    if (format.national_lengths.empty()) format.national_lengths.push_back(static_cast<int>(significant.size()));
+
+    util.GetNddPrefixForRegion(region, /*strip_non_digits=*/true, &format.trunk_prefix);
+    formats.push_back(std::move(format));
+  }
+  return formats;
+}
+
 // Sharded so that the two I/O threads rarely wait on each other; each shard is an LRU list with an index of views
 // into its own keys (list nodes never move, so the views stay valid until the node is erased).
 struct PhoneNumberParser::RecentParses {

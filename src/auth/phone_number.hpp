@@ -12,6 +12,21 @@
 
 namespace sms_auth {
 
+// How one region's mobile numbers are written, from libphonenumber's metadata: the web page builds its country picker
+// and input mask from it rather than assuming +7 and ten digits.
+struct MobileNumberFormat {
+  std::string region;                 // "UZ"
+  int calling_code = 0;               // 998
+  std::vector<int> national_lengths;  // the digit counts a mobile number may have after the calling code: {9}
+  std::string example;                // the example mobile number after its calling code, grouped: "91 234 56 78"
+  std::string trunk_prefix;           // dialled before a national number inside the country ("8" in KZ), or ""
+};
+
+// One per region, in the order given; a region libphonenumber has no mobile example for is left out. The lengths
+// come from the metadata of the calling code's main region (libphonenumber's public API checks lengths that way), so a
+// region that shares its code (KZ with RU) gets the main region's lengths.
+std::vector<MobileNumberFormat> mobile_number_formats(const std::vector<std::string>& regions);
+
 // Parses the forgiving forms people type ("8 (747) 236-75-03", "+7 747 236 7503", "77472367503") and refuses anything
 // that is not a valid MOBILE number of an allowed region. Thread-safe; build one at start-up (libphonenumber's first
 // use costs ~4 ms). A parse costs ~25 µs, and a login parses its number twice (send, then verify), so the parser

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -149,6 +150,38 @@ TEST(PhoneNumberParserCache, ThreadsSharingOneParserGetTheirOwnNumbers) {
   for (auto& thread : threads) thread.join();
   for (int t = 0; t < 4; ++t) EXPECT_EQ(wrong[t], 0) << "thread " << t;
   EXPECT_LE(parser.cached_count(), 64u);
+}
+
+TEST(MobileNumberFormats, KazakhstanAndUzbekistanComeFromTheMetadata) {
+  const auto formats = mobile_number_formats({"KZ", "UZ"});
+  ASSERT_EQ(formats.size(), 2u);
+  EXPECT_EQ(formats[0].region, "KZ");
+  EXPECT_EQ(formats[0].calling_code, 7);
+  EXPECT_EQ(formats[0].national_lengths, std::vector<int>{10});
+  EXPECT_EQ(formats[0].example, "771 000 9998");
+  EXPECT_EQ(formats[0].trunk_prefix, "8");
+  EXPECT_EQ(formats[1].region, "UZ");
+  EXPECT_EQ(formats[1].calling_code, 998);
+  EXPECT_EQ(formats[1].national_lengths, std::vector<int>{9});
+  EXPECT_EQ(formats[1].example, "91 234 56 78");
+}
+
+TEST(MobileNumberFormats, EveryExampleIsANumberTheParserAccepts) {
+  for (const auto& format : mobile_number_formats({"KZ", "UZ", "RU", "DE", "GB", "US"})) {
+    const PhoneNumberParser parser(format.region, {format.region});
+    const auto phone = parser.parse("+" + std::to_string(format.calling_code) + " " + format.example);
+    ASSERT_TRUE(phone) << format.region << ": " << phone.error().detail;
+    EXPECT_EQ(phone->region, format.region);
+    const auto digits = static_cast<int>(phone->e164.size() - 1 - std::to_string(format.calling_code).size());
+    EXPECT_NE(std::find(format.national_lengths.begin(), format.national_lengths.end(), digits),
+              format.national_lengths.end())
+        << format.region;
+  }
+}
+
+TEST(MobileNumberFormats, UnknownRegionsAreLeftOut) {
+  EXPECT_TRUE(mobile_number_formats({"XX", "ZZ"}).empty());
+  EXPECT_EQ(mobile_number_formats({"XX", "UZ"}).size(), 1u);
 }
 
 }  // namespace

@@ -621,4 +621,110 @@ describe('the login page', () => {
       await waitForStep(page, 'signedIn');
     });
   });
+  test('with ALLOWED_COUNTRIES=KZ,UZ a person picks Uzbekistan and signs in with an Uzbek number', async (t) => {
+    await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE, ALLOWED_COUNTRIES: 'KZ,UZ' } },
+      async ({ page, server }) => {
+        await page.goto(`${server.url}/`);
+        await waitForStep(page, 'phone');
+        const select = page.locator('#phone-country');
+        const field = page.locator('#phone-input');
+        const prefix = page.locator('#phone-prefix');
+        assert.ok(await select.isVisible(), 'several countries: a picker before the field');
+        assert.equal(await page.locator('label[for="phone-country"]').textContent(), 'Страна');
+        const options = await select.locator('option').evaluateAll(
+          (all) => all.map((option) => [option.value, option.textContent]));
+        assert.deepEqual(options, [['KZ', 'Казахстан +7'], ['UZ', 'Узбекистан +998']]);
+        assert.equal(await select.inputValue(), 'KZ', 'DEFAULT_REGION (KZ) is chosen first');
+        assert.equal(await prefix.textContent(), '+7');
+        await screenshot(page, '30-two-countries');
+
+        // The prefix, the placeholder, the digit count and the grouping follow the chosen country.
+        await select.selectOption('UZ');
+        assert.equal(await prefix.textContent(), '+998');
+        assert.equal(await field.getAttribute('placeholder'), '91 234 56 78');
+        await field.pressSequentially('90 123');
+        await page.locator('#phone-submit').click();
+        assert.equal(await page.locator('#phone-message').textContent(), 'Введите 9 цифр номера после +998.');
+        assert.equal(server.smsCount(), 0);
+        await field.fill('');
+        await field.pressSequentially('901234567');
+        assert.equal(await field.inputValue(), '90 123 45 67');
+        await screenshot(page, '31-uzbek-number');
+        await page.locator('#phone-submit').click();
+        await waitForStep(page, 'code');
+        assert.match(await page.locator('#code-sent-to').textContent(), /\+998 90 123 45 67\./);
+        assert.equal(server.smsCount(), 1);
+        await page.keyboard.type(FIXED_CODE);
+        await waitForStep(page, 'signedIn');
+        assert.equal(await page.locator('#session-phone').textContent(), '+998 90 123 45 67');
+        assert.equal(jwtPayload((await storedSession(page)).accessToken).phone_number, '+998901234567');
+        await screenshot(page, '32-signed-in-uzbek');
+
+        // A whole international number, typed or pasted, picks its country.
+        await page.locator('#logout-button').click();
+        await waitForStep(page, 'phone');
+        for (const [written, region, shown] of [['+7 747 236 75 03', 'KZ', '(747) 236-75-03'],
+          ['+998 90 123 45 67', 'UZ', '90 123 45 67'], ['+77472367503', 'KZ', '(747) 236-75-03']]) {
+          await field.fill('');
+          await field.evaluate((input, text) => {
+            input.value = text;
+            input.dispatchEvent(new InputEvent('input', { inputType: 'insertFromPaste', bubbles: true }));
+          }, written);
+          assert.equal(await select.inputValue(), region, `pasted ${written}`);
+          assert.equal(await field.inputValue(), shown, `pasted ${written}`);
+        }
+        await field.fill('');
+        await field.pressSequentially('+998901234567');
+        assert.equal(await select.inputValue(), 'UZ');
+        assert.equal(await field.inputValue(), '90 123 45 67');
+
+        // The picker and the digit-count message in Kazakh, whose ending follows the code ("+998-ден"). The
+        // country's name is the browser's (Intl.DisplayNames): Debian's Chromium has no Kazakh names, so only its
+        // shape is checked.
+        await page.locator('[data-lang="kk"]').click();
+        assert.equal(await page.locator('label[for="phone-country"]').textContent(), 'Ел');
+        const uzbekistan = await select.locator('option[value="UZ"]').textContent();
+        assert.match(uzbekistan, /^\S.* \+998$/);
+        assert.notEqual(uzbekistan, 'UZ +998', 'a name, not the bare code');
+        await field.fill('');
+        await field.pressSequentially('90');
+        await page.locator('#phone-submit').click();
+        assert.equal(await page.locator('#phone-message').textContent(),
+          '+998-ден кейін нөмірдің 9 цифрын енгізіңіз.');
+      });
+  });
+
+  test('one allowed country shows no picker; with ALLOWED_COUNTRIES=* the field takes any international number',
+    async (t) => {
+      await withPage(t, {}, async ({ page, server }) => {
+        await page.goto(`${server.url}/`);
+        await waitForStep(page, 'phone');
+        assert.equal(await page.locator('#phone-country').isVisible(), false);
+        assert.equal(await page.locator('#country-field').isHidden(), true);
+        assert.equal(await page.locator('#phone-prefix').textContent(), '+7');
+        assert.equal(await page.locator('#phone-input').getAttribute('placeholder'), '(747) 123-45-67');
+      });
+      await withPage(t, { env: { SMS_TEST_FIXED_CODE: FIXED_CODE, ALLOWED_COUNTRIES: '*' } },
+        async ({ page, server }) => {
+          await page.goto(`${server.url}/`);
+          await waitForStep(page, 'phone');
+          assert.equal(await page.locator('#phone-country').isVisible(), false);
+          assert.equal(await page.locator('#phone-prefix').isVisible(), false, 'the code is typed in the field');
+          const field = page.locator('#phone-input');
+          await field.pressSequentially('998 90');
+          await page.locator('#phone-submit').click();
+          assert.equal(await page.locator('#phone-message').textContent(),
+            'Введите номер целиком: +, код страны и номер.');
+          await field.fill('');
+          await field.pressSequentially('+998 90 123 45 67');
+          assert.equal(await field.inputValue(), '+998901234567');
+          await screenshot(page, '33-any-country');
+          await page.locator('#phone-submit').click();
+          await waitForStep(page, 'code');
+          await page.keyboard.type(FIXED_CODE);
+          await waitForStep(page, 'signedIn');
+          assert.equal(jwtPayload((await storedSession(page)).accessToken).phone_number, '+998901234567');
+          assert.equal(await page.locator('#session-phone').textContent(), '+998901234567');
+        });
+    });
 });

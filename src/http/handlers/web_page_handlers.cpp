@@ -2,6 +2,7 @@
 #include "http/handlers/web_page_handlers.hpp"
 
 #include <array>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <utility>
 
@@ -59,6 +60,19 @@ std::string escape_html_attribute(std::string_view text) {
     }
   }
   return out;
+}
+
+// The page's country list: what it needs to offer each country and check and group its numbers.
+std::string countries_json(const std::vector<MobileNumberFormat>& countries) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& country : countries) {
+    list.push_back({{"region", country.region},
+                    {"calling_code", country.calling_code},
+                    {"lengths", country.national_lengths},
+                    {"example", country.example},
+                    {"trunk_prefix", country.trunk_prefix}});
+  }
+  return list.dump();
 }
 
 // `v` from a query such as `v=0123abcd`, or "".
@@ -148,6 +162,10 @@ WebPageHandlers::WebPageHandlers(std::span<const EmbeddedFile> files, const WebP
       html += settings.test_mode ? "true" : "false";
     } else if (placeholder == "fixed_code") {
       html += escape_html_attribute(settings.test_mode && settings.fixed_code ? *settings.fixed_code : "");
+    } else if (placeholder == "countries") {
+      html += escape_html_attribute(countries_json(settings.countries));
+    } else if (placeholder == "default_region") {
+      html += escape_html_attribute(settings.default_region);
     } else if (placeholder.rfind("asset:", 0) == 0) {
       const std::string_view name = placeholder.substr(6);
       const auto asset = assets_.find(name);

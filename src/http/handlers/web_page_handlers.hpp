@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/phone_number.hpp"
 #include "http/router.hpp"
 #include "http/web_assets.hpp"
 
@@ -16,12 +17,16 @@ namespace sms_auth {
 struct WebPageSettings {
   bool test_mode = false;                 // SMS_TEST_MODE: the page shows a banner
   std::optional<std::string> fixed_code;  // SMS_TEST_FIXED_CODE (test mode only): the banner shows it
+  // `{}` so that `WebPageSettings{test_mode, fixed_code}` still leaves them out without -Wmissing-field-initializers.
+  std::vector<MobileNumberFormat> countries{};  // ALLOWED_COUNTRIES with their number formats; empty: any country
+  std::string default_region{};                 // DEFAULT_REGION: the country the page offers first
 };
 
 // Serves the page and its assets from memory with strict security headers (a CSP without inline script or style,
 // nosniff, no framing, no referrer). index.html is a template: `{{asset:NAME}}` becomes the asset's versioned URL
-// (`/assets/NAME?v=HASH`, cached for a year because the URL changes with the content), `{{test_mode}}` and
-// `{{fixed_code}}` the settings. The page itself is revalidated on every load (ETag, 304).
+// (`/assets/NAME?v=HASH`, cached for a year because the URL changes with the content); `{{test_mode}}`,
+// `{{fixed_code}}`, `{{countries}}` (a JSON array) and `{{default_region}}` become the settings, escaped for an
+// attribute. The page itself is revalidated on every load (ETag, 304).
 class WebPageHandlers {
  public:
   // Throws std::invalid_argument when index.html is missing or uses an unknown placeholder or asset: a build

@@ -145,6 +145,44 @@ TEST(WebPage, SettingsAreEscapedForTheAttribute) {
   EXPECT_EQ(get(handlers, "/").body, R"(<body data-fixed-code="&quot;&gt;&lt;script&gt;&amp;&#39;">)");
 }
 
+TEST(WebPage, TheCountriesAndTheDefaultRegionAreRenderedAsEscapedJson) {
+  const EmbeddedFile files[] = {
+      {"index.html", R"(<body data-countries="{{countries}}" data-default-region="{{default_region}}">)"}};
+  WebPageSettings settings;
+  settings.countries = {{"KZ", 7, {10}, "771 000 9998", "8"}, {"UZ", 998, {9}, "91 234 56 78", "8"}};
+  settings.default_region = "UZ";
+  WebPageHandlers handlers(files, settings);
+  EXPECT_EQ(get(handlers, "/").body,
+            "<body data-countries=\"["
+            "{&quot;calling_code&quot;:7,&quot;example&quot;:&quot;771 000 9998&quot;,&quot;lengths&quot;:[10],"
+            "&quot;region&quot;:&quot;KZ&quot;,&quot;trunk_prefix&quot;:&quot;8&quot;},"
+            "{&quot;calling_code&quot;:998,&quot;example&quot;:&quot;91 234 56 78&quot;,&quot;lengths&quot;:[9],"
+            "&quot;region&quot;:&quot;UZ&quot;,&quot;trunk_prefix&quot;:&quot;8&quot;}"
+            "]\" data-default-region=\"UZ\">");
+
+  // Nothing in a value can close the attribute or open a tag.
+  settings.countries = {{R"("><script>&')", 1, {5}, "</body>", ""}};
+  settings.default_region = R"("><)";
+  WebPageHandlers hostile(files, settings);
+  const std::string html = get(hostile, "/").body;
+  EXPECT_EQ(html.find('<', 1), std::string::npos) << html;
+  EXPECT_EQ(html.find('\''), std::string::npos) << html;
+  EXPECT_NE(html.find(R"(data-default-region="&quot;&gt;&lt;")"), std::string::npos) << html;
+}
+
+TEST(WebPage, TheEmbeddedPageTellsTheCountriesOrAnEmptyListForAnyCountry) {
+  WebPageSettings settings;
+  settings.countries = {{"KZ", 7, {10}, "771 000 9998", "8"}};
+  settings.default_region = "KZ";
+  WebPageHandlers one(embedded_web_files(), settings);
+  const std::string html = get(one, "/").body;
+  EXPECT_NE(html.find(R"(data-countries="[{&quot;calling_code&quot;:7,)"), std::string::npos);
+  EXPECT_NE(html.find(R"(data-default-region="KZ")"), std::string::npos);
+
+  WebPageHandlers any(embedded_web_files(), WebPageSettings{});
+  EXPECT_NE(get(any, "/").body.find(R"(data-countries="[]")"), std::string::npos);
+}
+
 TEST(WebPage, ABrokenTemplateFailsAtStartUp) {
   const EmbeddedFile no_page[] = {{"app.js", "x"}};
   EXPECT_THROW(WebPageHandlers(no_page, WebPageSettings{}), std::invalid_argument);
