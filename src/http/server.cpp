@@ -267,10 +267,9 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
       const std::string_view received(static_cast<const char*>(buffer.data().data()), buffer.size());
       const auto end = header_block_end(received);
       if (end && has_obs_fold(received.substr(0, *end))) {
-        co_await write_refusal(connection, error_response(make_error(errc::invalid_request, "A header line is folded "
-                                                                                            "(obs-fold); send each "
-                                                                                            "field on one line")),
-                               options_.write_timeout);
+        HttpResponse folded = error_response(
+            make_error(errc::invalid_request, "A header line is folded (obs-fold); send each field on one line"));
+        co_await write_refusal(connection, std::move(folded), options_.write_timeout);  // named (core/async.hpp)
         co_await linger_and_drain(connection, options_.drain_time);
         break;
       }
@@ -284,8 +283,8 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
       }
       const auto hosts = header.count(http::field::host);
       if (auto problem = header_problem(header.version(), join_field_lines(codings), !codings.empty(), hosts)) {
-        co_await write_refusal(connection, error_response(make_error(errc::invalid_request, *problem)),
-                               options_.write_timeout);
+        HttpResponse refused = error_response(make_error(errc::invalid_request, *problem));
+        co_await write_refusal(connection, std::move(refused), options_.write_timeout);  // named (core/async.hpp)
         co_await linger_and_drain(connection, options_.drain_time);
         break;
       }
@@ -298,20 +297,16 @@ awaitable<void> HttpServer::run_session(std::shared_ptr<Connection> connection) 
       co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec == http::error::body_limit) {
-      co_await write_refusal(connection,
-                             error_response(HttpError{http_errc::payload_too_large,
-                                                      "The request body is larger "
-                                                      "than 16 KiB"}),
-                             options_.write_timeout);
+      HttpResponse too_large =
+          error_response(HttpError{http_errc::payload_too_large, "The request body is larger than 16 KiB"});
+      co_await write_refusal(connection, std::move(too_large), options_.write_timeout);  // named (core/async.hpp)
       co_await linger_and_drain(connection, options_.drain_time);
       break;
     }
     if (ec == http::error::header_limit) {
-      co_await write_refusal(connection,
-                             error_response(HttpError{http_errc::headers_too_large,
-                                                      "The request headers are "
-                                                      "larger than 8 KiB"}),
-                             options_.write_timeout);
+      HttpResponse too_large =
+          error_response(HttpError{http_errc::headers_too_large, "The request headers are larger than 8 KiB"});
+      co_await write_refusal(connection, std::move(too_large), options_.write_timeout);  // named (core/async.hpp)
       co_await linger_and_drain(connection, options_.drain_time);
       break;
     }
