@@ -21,10 +21,6 @@ constexpr PgStatement kLockBuckets{
     "lock_buckets",
     "SELECT pg_advisory_xact_lock(7302, k) FROM (SELECT DISTINCT hashtext(b) AS k FROM unnest($1::text[]) AS b "
     "ORDER BY k) AS sorted"};
-constexpr PgStatement kFillingSlot{
-    "filling_slot",
-    "SELECT slot FROM (SELECT slot, SUM(events) OVER (ORDER BY slot DESC) AS seen FROM rate_totals "
-    "WHERE bucket = $1 AND slot >= $2) AS t WHERE seen >= $3 ORDER BY slot DESC LIMIT 1"};
 // Every plain window of one call in one round trip (they are read under the buckets' locks, and the global caps' lock
 // serializes sends, so each round trip saved there is saved for every instance): per window ($1 bucket, $2 its start,
 // $3 its limit, $4 whether it is read from the per-minute totals), when full, the instant that reopens it: the
@@ -69,14 +65,6 @@ constexpr PgStatement kNthUnverified{
     "SELECT sent_at_ms FROM unverified_sms WHERE sent_at_ms > $1 ORDER BY sent_at_ms DESC LIMIT 1 OFFSET $2"};
 constexpr PgStatement kReturningUser{"returning_user",
                                      "SELECT 1 FROM users WHERE phone_number = $1 AND blocked_at IS NULL"};
-// Unverified SMS with their per-minute totals under the budget's bucket name ($5 / $2 / $3), kept in step, for a
-// budget too large to walk.
-constexpr PgStatement kRecordUnverified{
-    "record_unverified",
-    "WITH added AS (INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
-    "VALUES ($1, $2, $3, $4) ON CONFLICT (reservation) DO NOTHING RETURNING sent_at_ms) "
-    "INSERT INTO rate_totals (bucket, slot, events) SELECT $5::text, sent_at_ms / 60000, 1 FROM added "
-    "ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + 1"};
 constexpr PgStatement kForgetUnverified{
     "forget_unverified",
     "WITH gone AS (DELETE FROM unverified_sms WHERE reservation = $1 RETURNING sent_at_ms), "
@@ -98,13 +86,25 @@ constexpr PgStatement kLiveCode{
 constexpr PgStatement kMarkDeliveryUncertain{
     "mark_delivery_uncertain",
     "UPDATE otp_codes SET delivery_uncertain = $3 WHERE phone_number = $1 AND challenge_id = $2"};
-constexpr PgStatement kReplaceCode{
-    "replace_code",
-    "INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, expires_at, attempts, "
-    "max_attempts, consumed_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, NULL) ON CONFLICT (phone_number) DO UPDATE "
-    "SET challenge_id = EXCLUDED.challenge_id, seed = EXCLUDED.seed, code_hash = EXCLUDED.code_hash, "
-    "created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, attempts = 0, "
-    "max_attempts = EXCLUDED.max_attempts, consumed_at = NULL, delivery_uncertain = false"};
+// Everything a send writes, in one statement (one round trip under the send's locks instead of three): the new code
+// unless a live one is kept ($11), the send's rate events, its unverified_sms row, and the per-minute totals of both
+// in one upsert (one row per bucket and slot, in bucket order, so that no row is updated twice).
+// $1 phone, $2 challenge id, $3 seed, $4 code hash, $5 now, $6 expiry, $7 max attempts, $8 reservation,
+// $9 counted buckets, $10 the unverified-SMS bucket, $11 whether the code is new.
+constexpr PgStatement kIssueWrites{
+    "issue_writes",
+    "WITH code AS (INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, expires_at, "
+    "attempts, max_attempts, consumed_at) SELECT $1, $2, $3, $4, $5, $6, 0, $7, NULL WHERE $11::boolean "
+    "ON CONFLICT (phone_number) DO UPDATE SET challenge_id = EXCLUDED.challenge_id, seed = EXCLUDED.seed, "
+    "code_hash = EXCLUDED.code_hash, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, "
+    "attempts = 0, max_attempts = EXCLUDED.max_attempts, consumed_at = NULL, delivery_uncertain = false), "
+    "events AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $5, $8 FROM unnest($9::text[]) AS b), "
+    "unverified AS (INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
+    "VALUES ($8, $1, $2, $5) ON CONFLICT (reservation) DO NOTHING RETURNING sent_at_ms), "
+    "counted AS (SELECT b, $5::bigint / 60000 AS slot FROM unnest($9::text[]) AS b "
+    "UNION ALL SELECT $10::text, sent_at_ms / 60000 FROM unverified) "
+    "INSERT INTO rate_totals (bucket, slot, events) SELECT b, slot, COUNT(*) FROM counted GROUP BY b, slot "
+    "ORDER BY b, slot ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kRemoveCode{"remove_code",
                                   "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
@@ -162,12 +162,14 @@ void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
 // The unverified-SMS budget's reading (under the lock of its bucket, which every send takes while the budget is on,
 // so that concurrent sends on all instances see each other's rows): the limit-th most recent unverified SMS in the
 // window, then, only when spent, the exemption facts. A country is read from its per-minute totals.
-WindowReading read_unverified_budget(PgConnection& c, const WindowLimit& limit, TimePoint now) {
+// `from_totals`: the filling event already read from the per-minute totals with the plain windows (a budget too large
+// to walk), or nullopt to walk the rows here.
+WindowReading read_unverified_budget(PgConnection& c, const WindowLimit& limit, TimePoint now,
+                                     std::optional<std::optional<TimePoint>> from_totals) {
   WindowReading reading;
   const TimePoint start = window_start(limit, now);
-  if (read_from_totals(limit)) {  // a budget too large to walk: its per-minute totals
-    const auto slot = c.exec(kFillingSlot, {limit.bucket, totals_slot(start), limit.limit});
-    if (!slot.empty()) reading.filling_event = from_unix_ms((slot.integer(0, 0) + 1) * kTotalsSlot.count());
+  if (from_totals) {
+    reading.filling_event = *from_totals;
   } else {
     const auto nth = c.exec(kNthUnverified, {ms(start), limit.limit - 1});
     if (!nth.empty()) reading.filling_event = from_unix_ms(nth.integer(0, 0));
@@ -203,8 +205,15 @@ PgParam array_literal(const std::vector<T>& items) {
   return PgParam(out);
 }
 
-// The filling event of every plain window of `limits` (not the unverified budget, which has its own reading), in one
-// statement; nullopt inside for a window with room.
+// Whether a limit's filling event is read with the others in one statement: every plain window, and the unverified
+// budget when it is read from its per-minute totals (the same reading as a plain window's); a budget small enough to
+// walk reads its rows of unverified_sms on its own.
+bool read_in_batch(const WindowLimit& limit) {
+  return !limit.unverified || read_from_totals(limit);
+}
+
+// The filling event of every limit read in batch (read_in_batch), in one statement, in the order of `limits`' batched
+// entries; nullopt inside for a window with room.
 std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const std::vector<WindowLimit>& limits,
                                                           TimePoint now) {
   std::vector<std::string> buckets;
@@ -212,7 +221,7 @@ std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const
   std::vector<std::int64_t> sizes;
   std::vector<bool> from_totals;
   for (const auto& limit : limits) {
-    if (limit.unverified) continue;
+    if (!read_in_batch(limit)) continue;
     const TimePoint start = window_start(limit, now);
     buckets.push_back(limit.bucket);
     from_totals.push_back(read_from_totals(limit));
@@ -232,11 +241,17 @@ std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const
 
 std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
   const auto filling = read_filling_events(c, limits, now);
-  std::size_t next_plain = 0;
+  std::size_t next_batched = 0;
   return first_refusal(limits, now, [&](const WindowLimit& limit) {
-    if (limit.unverified) return read_unverified_budget(c, limit, now);
+    if (limit.unverified) {
+      // Spelled out: a bare std::optional(inner) would deduce the inner type, and an empty inner would then read as
+      // "read in batch, room left" instead of "walk the rows".
+      std::optional<std::optional<TimePoint>> batched;
+      if (read_in_batch(limit)) batched.emplace(filling[next_batched++]);
+      return read_unverified_budget(c, limit, now, batched);
+    }
     WindowReading reading;
-    reading.filling_event = filling[next_plain++];
+    reading.filling_event = filling[next_batched++];
     if (needs_conversion_counts(limit, reading)) {
       const TimePoint since = window_start(limit, now);
       reading.events = c.exec(kCountEvents, {limit.bucket, ms(since)}).integer(0, 0);
@@ -252,21 +267,20 @@ void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, Tim
   c.exec(kCountBuckets, {text_array(buckets), ms(now), reservation.empty() ? PgParam() : PgParam(reservation)});
 }
 
-// `tallies` are counted with the limits in the same statement: one round trip fewer under the send's locks.
 void count_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
-                  const std::string& reservation, const std::vector<std::string>& tallies = {}) {
-  std::vector<std::string> buckets;
-  for (const auto& limit : limits) {
-    if (limit.count) buckets.push_back(limit.bucket);
-  }
-  buckets.insert(buckets.end(), tallies.begin(), tallies.end());
-  count_buckets(c, buckets, now, reservation);
+                  const std::string& reservation) {
+  count_buckets(c, counted_buckets(limits), now, reservation);
 }
 
-// Every send is unverified SMS until a verification of its code deletes the row (see verify_code).
-void record_unverified(PgConnection& c, const IssueCodeRequest& request, const std::string& challenge_id) {
-  c.exec(kRecordUnverified, {request.reservation_id, request.phone_number, challenge_id, ms(request.now),
-                             kUnverifiedSmsBucket});
+// Every send is unverified SMS until a verification of its code deletes the row (see verify_code); `new_code` false
+// keeps the live code `challenge_id` names.
+void write_issue(PgConnection& c, const IssueCodeRequest& request, const std::string& challenge_id, bool new_code) {
+  std::vector<std::string> buckets = counted_buckets(request.limits);
+  buckets.insert(buckets.end(), request.tallies.begin(), request.tallies.end());
+  c.exec(kIssueWrites,
+         {request.phone_number, challenge_id, PgParam::bytes(request.new_seed), PgParam::bytes(request.new_code_hash),
+          ms(request.now), ms(request.new_expires_at), request.max_attempts, request.reservation_id,
+          text_array(buckets), kUnverifiedSmsBucket, new_code});
 }
 
 }  // namespace
@@ -331,19 +345,14 @@ result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCode
         // A code whose SMS may still arrive is kept (with less life left) so that the SMS carries the working code.
         if (has_left(request.reuse_if_remaining) || (uncertain && has_left(request.reuse_uncertain_if_remaining))) {
           IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(expires_at_ms), true, uncertain};
-          count_limits(c, request.limits, request.now, request.reservation_id, request.tallies);
-          record_unverified(c, request, kept.challenge_id);
+          write_issue(c, request, kept.challenge_id, false);
           return kept;
         }
       }
     }
 
     IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false, false};
-    c.exec(kReplaceCode, {request.phone_number, fresh.challenge_id, PgParam::bytes(request.new_seed),
-                          PgParam::bytes(request.new_code_hash), ms(request.now), ms(request.new_expires_at),
-                          request.max_attempts});
-    count_limits(c, request.limits, request.now, request.reservation_id, request.tallies);
-    record_unverified(c, request, fresh.challenge_id);
+    write_issue(c, request, fresh.challenge_id, true);
     return fresh;
   });
 }
