@@ -409,8 +409,13 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     if (c.exec(kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}).empty()) {
       throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
     }
-    // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person).
-    c.exec(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket});
+    // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person). That updates
+    // the budget's per-minute total, and a login counts the country's and range's tallies: rows every send and verify
+    // of every instance shares, whose locks are held until the commit. So they are written last, and held for two
+    // statements and the commit rather than for the whole login.
+    const auto mark_converted = [&] {
+      c.exec(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket});
+    };
 
     std::optional<UserRecord> existing;
     const auto user = c.exec(kLockUserByPhone, {request.phone_number});
@@ -425,7 +430,10 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     } else {
       out.user = *existing;
     }
-    if (!login.open_session) return out;  // blocked: the code stays consumed
+    if (!login.open_session) {  // blocked: the code stays consumed
+      mark_converted();
+      return out;
+    }
 
     c.exec(kRecordLogin, {out.user.id, ms(request.now)});
     out.user.last_login_at = request.now;
@@ -436,6 +444,7 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     for (const WindowLimit& failures : verify_failure_limits(request)) {
       c.exec(kForgetBucket, {failures.bucket, request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
     }
+    mark_converted();
     count_buckets(c, request.success_tallies, request.now, {});
     return out;
   });
