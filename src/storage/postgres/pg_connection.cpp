@@ -4,9 +4,11 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "storage/repository.hpp"
 
@@ -29,7 +31,7 @@ bool server_gone(const std::string& sqlstate) {
   return sqlstate.rfind("08", 0) == 0 || sqlstate.rfind("57P", 0) == 0 || sqlstate == "25006";
 }
 
-// Thrown by begin() when the connection turned out dead before this transaction did anything: safe to retry.
+// Thrown when the connection turned out dead at the transaction's BEGIN, before it did anything: safe to retry.
 struct StaleConnection {
   std::string reason;
 };
@@ -88,8 +90,9 @@ Bytes PgRows::bytes(int row, int column) const {
 }
 
 PgConnection::PgConnection(PgSettings settings) : settings_(std::move(settings)) {
-  begin_sql_ = "BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = " +
-               std::to_string(settings_.statement_timeout.count());
+  // Two commands, not one string: a pipeline carries one command per message.
+  begin_sql_ = "BEGIN ISOLATION LEVEL READ COMMITTED";
+  timeout_sql_ = "SET LOCAL statement_timeout = " + std::to_string(settings_.statement_timeout.count());
 }
 
 PgConnection::~PgConnection() { drop(); }
@@ -136,35 +139,137 @@ void PgConnection::fail(pg_result* result, const char* what) {
 
 PgRows PgConnection::exec(const PgStatement& statement, const std::vector<PgParam>& params) {
   connect();
-  std::vector<const char*> values;
-  std::vector<int> lengths;
-  std::vector<int> formats;
-  values.reserve(params.size());
-  for (const auto& param : params) {
-    values.push_back(param.value ? param.value->data() : nullptr);
-    lengths.push_back(param.value ? static_cast<int>(param.value->size()) : 0);
-    formats.push_back(param.binary ? 1 : 0);
-  }
-  const int count = static_cast<int>(params.size());
-  pg_result* result = nullptr;
-  if (settings_.prepared_statements) {
-    if (!prepared_.contains(statement.name)) {
-      pg_result* prepared = PQprepare(conn_, statement.name, statement.sql, 0, nullptr);
-      if (!prepared || PQresultStatus(prepared) != PGRES_COMMAND_OK) fail(prepared, statement.name);
-      PQclear(prepared);
-      prepared_.insert(statement.name);
+  return std::move(*run_pipeline(&statement, &params));
+}
+
+void PgConnection::exec_deferred(const PgStatement& statement, std::vector<PgParam> params) {
+  deferred_.push_back(Deferred{statement, std::move(params)});
+}
+
+std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const std::vector<PgParam>* last_params,
+                                                 bool prepare_last) {
+  // What one command of the pipeline is called in errors and, for a PQsendPrepare, which name it prepares.
+  struct Sent {
+    const char* what;
+    const char* prepares = nullptr;
+  };
+  const bool begins = std::exchange(begin_pending_, false);
+  const std::vector<Deferred> deferred = std::exchange(deferred_, {});
+  std::vector<Sent> sent;
+  sent.reserve(deferred.size() + 4);
+  std::size_t answered = 0;  // commands that succeeded
+  // The connection cannot be trusted any more (a send failed, the answers do not line up): start afresh next time.
+  // A reused connection found dead before any command of a beginning transaction answered is worth one retry: the
+  // transaction did nothing (a pipeline that begins never carries the COMMIT, see commit()).
+  const auto abandon = [&](std::string reason) {
+    drop();
+    if (begins && answered == 0 && !fresh_connection_) throw StaleConnection{reason};
+    throw StorageUnavailable("PostgreSQL connection lost: " + reason);
+  };
+  const auto libpq_reason = [&] { return first_line(conn_ ? PQerrorMessage(conn_) : nullptr); };
+
+  if (PQenterPipelineMode(conn_) != 1) abandon(libpq_reason());
+  const auto send_text = [&](const char* what, const std::string& sql) {
+    if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) abandon(libpq_reason());
+    sent.push_back({what});
+  };
+  const auto send_statement = [&](const PgStatement& statement, const std::vector<PgParam>& params, bool prepare) {
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    std::vector<int> formats;
+    values.reserve(params.size());
+    lengths.reserve(params.size());
+    formats.reserve(params.size());
+    for (const auto& param : params) {
+      values.push_back(param.value ? param.value->data() : nullptr);
+      lengths.push_back(param.value ? static_cast<int>(param.value->size()) : 0);
+      formats.push_back(param.binary ? 1 : 0);
     }
-    result = PQexecPrepared(conn_, statement.name, count, values.data(), lengths.data(), formats.data(), 0);
-  } else {
-    result = PQexecParams(conn_, statement.sql, count, nullptr, values.data(), lengths.data(), formats.data(), 0);
+    const int count = static_cast<int>(params.size());
+    int queued = 0;
+    if (prepare && settings_.prepared_statements) {
+      // Prepared once: a statement deferred twice in one pipeline is prepared by the first of them.
+      const auto prepared_here = [&] {
+        return std::any_of(sent.begin(), sent.end(),
+                           [&](const Sent& s) { return s.prepares && std::string_view(s.prepares) == statement.name; });
+      };
+      if (!prepared_.contains(statement.name) && !prepared_here()) {
+        if (PQsendPrepare(conn_, statement.name, statement.sql, 0, nullptr) != 1) abandon(libpq_reason());
+        sent.push_back({statement.name, statement.name});
+      }
+      queued = PQsendQueryPrepared(conn_, statement.name, count, values.data(), lengths.data(), formats.data(), 0);
+    } else {
+      queued =
+          PQsendQueryParams(conn_, statement.sql, count, nullptr, values.data(), lengths.data(), formats.data(), 0);
+    }
+    if (queued != 1) abandon(libpq_reason());
+    sent.push_back({statement.name});
+  };
+
+  if (begins) {
+    send_text("begin", begin_sql_);
+    send_text("begin", timeout_sql_);
   }
-  const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(result, statement.name);
-  return PgRows(result);
+  for (const auto& statement : deferred) send_statement(statement.statement, statement.params, true);
+  if (last) send_statement(*last, *last_params, prepare_last);
+  if (PQpipelineSync(conn_) != 1) abandon(libpq_reason());
+
+  // Each command answers with one result and then a null; after a failure the rest answer PIPELINE_ABORTED; the sync
+  // answers last. Everything is read before anything is thrown, so the connection leaves pipeline mode clean.
+  pg_result* failure = nullptr;
+  std::size_t failed_at = 0;
+  pg_result* answer = nullptr;
+  bool lined_up = true;
+  for (std::size_t i = 0; i < sent.size() && lined_up; ++i) {
+    pg_result* result = PQgetResult(conn_);
+    if (!result) {
+      lined_up = false;
+      break;
+    }
+    const auto status = PQresultStatus(result);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      ++answered;
+      if (sent[i].prepares) prepared_.insert(sent[i].prepares);
+      if (last && i + 1 == sent.size()) {
+        answer = result;
+      } else {
+        PQclear(result);
+      }
+    } else if (status == PGRES_PIPELINE_ABORTED || failure) {
+      PQclear(result);
+    } else {
+      failure = result;
+      failed_at = i;
+    }
+    pg_result* end_of_command = PQgetResult(conn_);
+    if (end_of_command) {
+      PQclear(end_of_command);
+      lined_up = false;
+    }
+  }
+  if (lined_up) {
+    pg_result* sync = PQgetResult(conn_);
+    lined_up = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    if (sync) PQclear(sync);
+  }
+  if (!lined_up || PQexitPipelineMode(conn_) != 1 || connection_lost()) {
+    if (answer) PQclear(answer);
+    // The server's own words, when it sent any, are the better reason.
+    std::string reason = failure ? first_line(PQresultErrorMessage(failure)) : libpq_reason();
+    if (failure) PQclear(failure);
+    abandon(std::move(reason));
+  }
+  if (failure) {
+    if (answer) PQclear(answer);
+    fail(failure, sent[failed_at].what);
+  }
+  if (!answer) return std::nullopt;
+  return PgRows(answer);
 }
 
 void PgConnection::exec_simple(const std::string& sql) {
   connect();
+  if (begin_pending_ || !deferred_.empty()) run_pipeline(nullptr, nullptr);  // keep the order of statements
   pg_result* result = PQexec(conn_, sql.c_str());
   const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(result, "statement");
@@ -172,32 +277,34 @@ void PgConnection::exec_simple(const std::string& sql) {
 }
 
 void PgConnection::begin() {
-  const bool had_connection = conn_ != nullptr;
+  fresh_connection_ = connection_lost();
   connect();
-  pg_result* result = PQexec(conn_, begin_sql_.c_str());
-  const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK) {
-    PQclear(result);
-    return;
-  }
-  if (had_connection && connection_lost()) {
-    // An idle connection the server closed (restart, failover, idle timeout): nothing was done, try a new one.
-    const std::string reason = first_line(PQerrorMessage(conn_));
-    PQclear(result);
-    drop();
-    throw StaleConnection{reason};
-  }
-  fail(result, "begin");
+  deferred_.clear();
+  begin_pending_ = true;
 }
 
 void PgConnection::commit() {
-  pg_result* result = PQexec(conn_, discard_ ? "ROLLBACK" : "COMMIT");
-  const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status != PGRES_COMMAND_OK) fail(result, "commit");
-  PQclear(result);
+  if (discard_) {
+    deferred_.clear();
+    rollback();
+    return;
+  }
+  // A transaction that sent nothing has nothing to commit.
+  if (begin_pending_ && deferred_.empty()) {
+    begin_pending_ = false;
+    return;
+  }
+  // A transaction of deferred statements only sends them (and its BEGIN) first, and its COMMIT on its own: a pipeline
+  // that found the connection dead may then run again on a new one, which it could not if it might have committed.
+  if (begin_pending_) run_pipeline(nullptr, nullptr);
+  static const PgStatement kCommit{"commit", "COMMIT"};
+  static const std::vector<PgParam> kNoParams;
+  run_pipeline(&kCommit, &kNoParams, /*prepare_last=*/false);
 }
 
 void PgConnection::rollback() noexcept {
+  deferred_.clear();
+  if (std::exchange(begin_pending_, false)) return;  // nothing of the transaction was sent
   if (connection_lost()) return;
   pg_result* result = PQexec(conn_, "ROLLBACK");
   if (result) PQclear(result);
@@ -214,18 +321,18 @@ void PgConnection::run_transaction(const std::function<void(PgConnection&)>& wor
   bool replaced_stale = false;
   for (int attempt = 0;; ++attempt) {
     discard_ = false;
-    try {
-      begin();
-    } catch (const StaleConnection& stale) {
-      if (replaced_stale) throw StorageUnavailable("PostgreSQL connection lost: " + stale.reason);
-      replaced_stale = true;
-      --attempt;
-      continue;
-    }
+    begin();
     try {
       work(*this);
       commit();
       return;
+    } catch (const StaleConnection& stale) {
+      // The connection was found dead by this transaction's BEGIN: nothing of it ran, so it runs again on a new one.
+      rollback();
+      if (replaced_stale) throw StorageUnavailable("PostgreSQL connection lost: " + stale.reason);
+      replaced_stale = true;
+      --attempt;
+      continue;
     } catch (const PgError& e) {
       rollback();
       if (!e.retryable() || attempt + 1 >= kMaxAttempts) throw StorageUnavailable(e.what());

@@ -1,5 +1,5 @@
-// One libpq connection to PostgreSQL: lazy (re)connection, prepared statements, transactions retried on
-// serialization failures and deadlocks. Internal to storage/postgres.
+// One libpq connection to PostgreSQL: lazy (re)connection, prepared statements, statements sent together in one round
+// trip (pipeline mode), transactions retried on serialization failures and deadlocks. Internal to storage/postgres.
 #pragma once
 
 #include <chrono>
@@ -132,12 +132,27 @@ class PgConnection {
   // Inside transaction(): roll back instead of committing (nothing this call wrote may stay).
   void discard() { discard_ = true; }
 
+  // Runs `statement` and returns its rows. What the transaction still holds back (its BEGIN, the deferred statements)
+  // goes out first, in the same round trip.
   PgRows exec(const PgStatement& statement, const std::vector<PgParam>& params = {});
+  // A statement whose answer nothing reads (a write, a lock): held back and sent with the next exec() or with the
+  // commit, in one round trip (libpq pipeline mode). The server still runs it in order, before what follows it, and
+  // its failure fails the transaction there just the same; only the error surfaces one call later.
+  void exec_deferred(const PgStatement& statement, std::vector<PgParam> params = {});
   // A statement built at run time (DDL of migrations, simple queries): never prepared.
   void exec_simple(const std::string& sql);
 
  private:
+  struct Deferred {
+    PgStatement statement;
+    std::vector<PgParam> params;
+  };
+
   void run_transaction(const std::function<void(PgConnection&)>& work);
+  // Sends the pending BEGIN, the deferred statements and `last` (if any) in one pipeline and returns `last`'s rows.
+  // `prepare_last` false sends `last` unnamed (transaction control).
+  std::optional<PgRows> run_pipeline(const PgStatement* last, const std::vector<PgParam>* last_params,
+                                     bool prepare_last = true);
   void begin();
   void commit();
   void rollback() noexcept;
@@ -148,7 +163,12 @@ class PgConnection {
 
   PgSettings settings_;
   std::string begin_sql_;
+  std::string timeout_sql_;
   pg_conn* conn_ = nullptr;
+  // BEGIN is not sent on its own: it goes out with the transaction's first statement.
+  bool begin_pending_ = false;
+  bool fresh_connection_ = false;  // made by this transaction's begin(): a failure of its BEGIN is no stale connection
+  std::vector<Deferred> deferred_;
   std::unordered_set<std::string> prepared_;
   bool discard_ = false;
 };

@@ -156,7 +156,7 @@ constexpr PgStatement kPing{"ping", "SELECT 1"};
 void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
   std::vector<std::string> buckets;
   for (const auto& limit : limits) buckets.push_back(limit.bucket);
-  if (!buckets.empty()) c.exec(kLockBuckets, {text_array(buckets)});
+  if (!buckets.empty()) c.exec_deferred(kLockBuckets, {text_array(buckets)});  // goes out with the first read
 }
 
 // The unverified-SMS budget's reading (under the lock of its bucket, which every send takes while the budget is on,
@@ -264,7 +264,8 @@ std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<Win
 void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, TimePoint now,
                    const std::string& reservation) {
   if (buckets.empty()) return;
-  c.exec(kCountBuckets, {text_array(buckets), ms(now), reservation.empty() ? PgParam() : PgParam(reservation)});
+  c.exec_deferred(kCountBuckets,
+                  {text_array(buckets), ms(now), reservation.empty() ? PgParam() : PgParam(reservation)});
 }
 
 void count_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
@@ -277,10 +278,10 @@ void count_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimeP
 void write_issue(PgConnection& c, const IssueCodeRequest& request, const std::string& challenge_id, bool new_code) {
   std::vector<std::string> buckets = counted_buckets(request.limits);
   buckets.insert(buckets.end(), request.tallies.begin(), request.tallies.end());
-  c.exec(kIssueWrites,
-         {request.phone_number, challenge_id, PgParam::bytes(request.new_seed), PgParam::bytes(request.new_code_hash),
-          ms(request.now), ms(request.new_expires_at), request.max_attempts, request.reservation_id,
-          text_array(buckets), kUnverifiedSmsBucket, new_code});
+  c.exec_deferred(kIssueWrites,
+                  {request.phone_number, challenge_id, PgParam::bytes(request.new_seed),
+                   PgParam::bytes(request.new_code_hash), ms(request.now), ms(request.new_expires_at),
+                   request.max_attempts, request.reservation_id, text_array(buckets), kUnverifiedSmsBucket, new_code});
 }
 
 }  // namespace
@@ -361,16 +362,18 @@ void PostgresRepository::cancel_issue(const std::string& phone_number, const std
                                       const std::string& reservation_id, bool remove_code,
                                       const std::vector<std::string>& keep_buckets) {
   in_transaction([&](PgConnection& c) {
-    c.exec(kForgetReservation, {reservation_id, text_array(keep_buckets)});
+    c.exec_deferred(kForgetReservation, {reservation_id, text_array(keep_buckets)});
     // Surely not sent: not unverified SMS spent, whatever limit buckets a gateway refusal keeps.
-    c.exec(kForgetUnverified, {reservation_id, kUnverifiedSmsBucket});
-    if (remove_code) c.exec(kRemoveCode, {phone_number, challenge_id});
+    c.exec_deferred(kForgetUnverified, {reservation_id, kUnverifiedSmsBucket});
+    if (remove_code) c.exec_deferred(kRemoveCode, {phone_number, challenge_id});
   });
 }
 
 void PostgresRepository::mark_delivery_uncertain(const std::string& phone_number, const std::string& challenge_id,
                                                  bool uncertain) {
-  in_transaction([&](PgConnection& c) { c.exec(kMarkDeliveryUncertain, {phone_number, challenge_id, uncertain}); });
+  in_transaction([&](PgConnection& c) {
+    c.exec_deferred(kMarkDeliveryUncertain, {phone_number, challenge_id, uncertain});
+  });
 }
 
 VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& request) {
@@ -414,7 +417,7 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     // of every instance shares, whose locks are held until the commit. So they are written last, and held for two
     // statements and the commit rather than for the whole login.
     const auto mark_converted = [&] {
-      c.exec(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket});
+      c.exec_deferred(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket});
     };
 
     std::optional<UserRecord> existing;
@@ -426,7 +429,7 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     if (login.create_user) {
       out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
       out.user_created = true;
-      c.exec(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now)});
+      c.exec_deferred(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now)});
     } else {
       out.user = *existing;
     }
@@ -435,14 +438,15 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
       return out;
     }
 
-    c.exec(kRecordLogin, {out.user.id, ms(request.now)});
+    c.exec_deferred(kRecordLogin, {out.user.id, ms(request.now)});
     out.user.last_login_at = request.now;
-    c.exec(kInsertSession, {request.session.session_id, out.user.id, ms(request.now),
-                            ms(request.session.session_expires_at)});
-    c.exec(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
-                          ms(request.now), ms(request.session.refresh_expires_at)});
+    c.exec_deferred(kInsertSession,
+                    {request.session.session_id, out.user.id, ms(request.now), ms(request.session.session_expires_at)});
+    c.exec_deferred(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
+                                   ms(request.now), ms(request.session.refresh_expires_at)});
     for (const WindowLimit& failures : verify_failure_limits(request)) {
-      c.exec(kForgetBucket, {failures.bucket, request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
+      c.exec_deferred(kForgetBucket,
+                      {failures.bucket, request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
     }
     mark_converted();
     count_buckets(c, request.success_tallies, request.now, {});

@@ -73,8 +73,8 @@ SessionRecord read_session(const PgRows& rows, int row) {
 
 void store_refresh_token(PgConnection& c, const Bytes& token_hash, const std::string& session_id, TimePoint now,
                          TimePoint expires_at) {
-  c.exec(kInsertToken, {PgParam::bytes(token_hash), session_id, ms(now), ms(expires_at)});
-  c.exec(kTouchSession, {session_id, ms(now)});
+  c.exec_deferred(kInsertToken, {PgParam::bytes(token_hash), session_id, ms(now), ms(expires_at)});
+  c.exec_deferred(kTouchSession, {session_id, ms(now)});
 }
 
 }  // namespace
@@ -102,12 +102,12 @@ RotateRefreshTokenResult PostgresRepository::rotate_refresh_token(const RotateRe
       case RotationAction::none:
         break;  // nothing written
       case RotationAction::revoke_family:
-        c.exec(kEndSession, {token->session_id, ms(request.now), decision.revoke_reason});
+        c.exec_deferred(kEndSession, {token->session_id, ms(request.now), decision.revoke_reason});
         break;
       case RotationAction::add_sibling:
         // The grace is measured from the first rotation and is not renewed by a sibling; the token (locked) counts
         // it, so the next replay ends the family instead of opening one more chain.
-        c.exec(kCountGraceSibling, {PgParam::bytes(request.presented_hash)});
+        c.exec_deferred(kCountGraceSibling, {PgParam::bytes(request.presented_hash)});
         store_refresh_token(c, request.new_token_hash, token->session_id, request.now, request.new_token_expires_at);
         break;
       case RotationAction::rotate:
@@ -173,7 +173,7 @@ std::optional<BlockUserResult> PostgresRepository::set_user_blocked(const std::s
     const bool was_blocked = !found.is_null(0, 0);
     BlockUserResult out;
     out.changed = was_blocked != blocked;
-    if (out.changed) c.exec(kSetBlocked, {user_id, blocked ? PgParam(to_unix_ms(now)) : PgParam()});
+    if (out.changed) c.exec_deferred(kSetBlocked, {user_id, blocked ? PgParam(to_unix_ms(now)) : PgParam()});
     // Also on a repeated block: whatever session a race let through is ended now.
     if (blocked) out.sessions_revoked = c.exec(kEndUserSessions, {user_id, ms(now), "user_blocked"}).affected();
     return out;

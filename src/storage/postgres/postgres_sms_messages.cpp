@@ -46,9 +46,9 @@ SmsStatusApplied apply_status(PgConnection& c, const SmsDeliveryStatus& update, 
   if (status == update.status && (update.segments == 0 || update.segments == segments)) {
     return SmsStatusApplied::unchanged;
   }
-  c.exec(kChangeStatus, {update.message_id, update.status, update.final, update.segments,
-                         update.gateway_updated_at.empty() ? PgParam() : PgParam(update.gateway_updated_at),
-                         ms(now)});
+  c.exec_deferred(kChangeStatus,
+                  {update.message_id, update.status, update.final, update.segments,
+                   update.gateway_updated_at.empty() ? PgParam() : PgParam(update.gateway_updated_at), ms(now)});
   if (status == update.status) return SmsStatusApplied::unchanged;  // only the segment count was new
   return update.final ? SmsStatusApplied::became_final : SmsStatusApplied::changed;
 }
@@ -57,8 +57,8 @@ SmsStatusApplied apply_status(PgConnection& c, const SmsDeliveryStatus& update, 
 
 void PostgresRepository::record_sent_sms(const SmsMessageRecord& record) {
   in_transaction([&](PgConnection& c) {
-    c.exec(kRecordSent, {record.message_id, record.phone_number, record.status, record.held_for_moderation,
-                         ms(record.sent_at), record.gateway});
+    c.exec_deferred(kRecordSent, {record.message_id, record.phone_number, record.status, record.held_for_moderation,
+                                  ms(record.sent_at), record.gateway});
   });
 }
 
@@ -68,7 +68,7 @@ std::vector<std::string> PostgresRepository::claim_sms_to_check(TimePoint now, T
     std::vector<std::string> ids;
     const auto rows = c.exec(kPickToCheck, {ms(sent_after), static_cast<std::int64_t>(limit), gateway});
     for (int row = 0; row < rows.size(); ++row) ids.push_back(rows.text(row, 0));
-    if (!ids.empty()) c.exec(kMarkChecked, {ms(now), text_array(ids)});
+    if (!ids.empty()) c.exec_deferred(kMarkChecked, {ms(now), text_array(ids)});
     return ids;
   });
 }

@@ -1,0 +1,121 @@
+// PgConnection's pipelines: deferred statements run in order with the statement or the commit they go out with, a
+// failure among them undoes the whole transaction and leaves the connection usable, a statement deferred twice is
+// prepared once, and a transaction of deferred statements only still survives a connection the server ended. Runs
+// when SMS_AUTH_TEST_POSTGRES_URL names a throwaway database (ctest's postgres_* entries start one).
+#include "storage/postgres/pg_connection.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "storage/repository.hpp"
+
+namespace sms_auth {
+namespace {
+
+constexpr PgStatement kInsert{"pipeline_test_insert", "INSERT INTO pipeline_test (id, note) VALUES ($1, $2)"};
+constexpr PgStatement kCount{"pipeline_test_count", "SELECT COUNT(*) FROM pipeline_test"};
+constexpr PgStatement kNotes{"pipeline_test_notes", "SELECT string_agg(note, ',' ORDER BY id) FROM pipeline_test"};
+
+std::string test_url() {
+  const char* url = std::getenv("SMS_AUTH_TEST_POSTGRES_URL");
+  return url ? url : "";
+}
+
+class PgConnectionPipelineTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    if (test_url().empty()) GTEST_SKIP() << "SMS_AUTH_TEST_POSTGRES_URL is not set (ctest's postgres entry sets it)";
+    PgConnection admin(PgSettings{test_url()});
+    admin.transaction([](PgConnection& c) {
+      c.exec_simple("DROP TABLE IF EXISTS pipeline_test");
+      c.exec_simple("CREATE TABLE pipeline_test (id integer PRIMARY KEY, note text NOT NULL)");
+    });
+  }
+
+  PgSettings settings() const {
+    PgSettings out{test_url()};
+    out.prepared_statements = GetParam();
+    return out;
+  }
+
+  static std::int64_t rows_seen_by_another_connection() {
+    PgConnection other(PgSettings{test_url()});
+    return other.transaction([](PgConnection& c) { return c.exec(kCount).integer(0, 0); });
+  }
+};
+
+TEST_P(PgConnectionPipelineTest, DeferredStatementsRunInOrderBeforeTheNextStatementAndCommitWithTheTransaction) {
+  PgConnection connection(settings());
+  const std::string notes = connection.transaction([](PgConnection& c) {
+    c.exec_deferred(kInsert, {1, "first"});
+    c.exec_deferred(kInsert, {2, "second"});  // the same statement twice in one pipeline: prepared once
+    const std::string seen = c.exec(kNotes).text(0, 0);
+    c.exec_deferred(kInsert, {3, "third"});  // goes out with the COMMIT
+    return seen;
+  });
+  EXPECT_EQ(notes, "first,second");
+  EXPECT_EQ(rows_seen_by_another_connection(), 3);
+}
+
+TEST_P(PgConnectionPipelineTest, AFailingDeferredStatementUndoesItsWholeTransactionAndTheConnectionStaysUsable) {
+  PgConnection connection(settings());
+  EXPECT_THROW(connection.transaction([](PgConnection& c) {
+    c.exec_deferred(kInsert, {1, "kept?"});
+    c.exec_deferred(kInsert, {1, "duplicate key"});  // fails at the commit it goes out with
+    c.exec_deferred(kInsert, {2, "after the failure"});
+  }),
+               StorageUnavailable);
+  EXPECT_EQ(rows_seen_by_another_connection(), 0);
+
+  connection.transaction([](PgConnection& c) { c.exec_deferred(kInsert, {4, "next"}); });
+  EXPECT_EQ(rows_seen_by_another_connection(), 1);
+}
+
+TEST_P(PgConnectionPipelineTest, AFailureSurfacesAtTheNextStatementAndNothingAfterItRuns) {
+  PgConnection connection(settings());
+  bool reached_after = false;
+  EXPECT_THROW(connection.transaction([&](PgConnection& c) {
+    c.exec_deferred(kInsert, {1, "one"});
+    c.exec_deferred(kInsert, {1, "duplicate key"});
+    c.exec(kCount);
+    reached_after = true;
+  }),
+               StorageUnavailable);
+  EXPECT_FALSE(reached_after);
+  EXPECT_EQ(rows_seen_by_another_connection(), 0);
+}
+
+TEST_P(PgConnectionPipelineTest, DiscardKeepsNothingOfTheDeferredStatements) {
+  PgConnection connection(settings());
+  connection.transaction([](PgConnection& c) {
+    c.exec_deferred(kInsert, {1, "one"});
+    c.exec(kCount);
+    c.exec_deferred(kInsert, {2, "two"});
+    c.discard();
+  });
+  EXPECT_EQ(rows_seen_by_another_connection(), 0);
+}
+
+TEST_P(PgConnectionPipelineTest, ATransactionOfDeferredStatementsRunsOnceOnANewConnectionWhenTheServerEndedTheOld) {
+  PgSettings mine = settings();
+  mine.url += (mine.url.find('?') == std::string::npos ? "?" : "&") + std::string("application_name=pipeline-test");
+  PgConnection connection(mine);
+  connection.transaction([](PgConnection& c) { c.exec(kCount); });  // connected, idle
+  PgConnection admin(PgSettings{test_url()});
+  admin.transaction([](PgConnection& c) {
+    c.exec_simple("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pipeline-test'");
+  });
+
+  EXPECT_NO_THROW(connection.transaction([](PgConnection& c) { c.exec_deferred(kInsert, {1, "once"}); }));
+  EXPECT_EQ(rows_seen_by_another_connection(), 1);
+}
+
+std::string statement_kind(const ::testing::TestParamInfo<bool>& param_info) {
+  return param_info.param ? "prepared" : "unnamed";
+}
+
+INSTANTIATE_TEST_SUITE_P(Postgres, PgConnectionPipelineTest, ::testing::Bool(), statement_kind);
+
+}  // namespace
+}  // namespace sms_auth
