@@ -75,8 +75,12 @@ class ConnectionPool {
         open_connection_(open_connection),
         max_queued_(max_queued),
         max_group_(std::max<std::size_t>(max_group, 1)) {
+    // Opened side by side: a PostgreSQL connection is a handshake, an authentication and a new backend (tens of
+    // milliseconds on a busy machine), which one after the other were most of the start-up time.
+    std::vector<std::future<std::unique_ptr<Repository>>> opening;
+    for (int i = 0; i < threads; ++i) opening.push_back(std::async(std::launch::async, open_connection_));
     std::vector<std::unique_ptr<Repository>> connections;
-    for (int i = 0; i < threads; ++i) connections.push_back(open_connection_());  // throws: start-up fails
+    for (auto& connection : opening) connections.push_back(connection.get());  // throws: start-up fails
     for (auto& connection : connections) {
       threads_.emplace_back([this, c = std::move(connection)]() mutable { serve(std::move(c)); });
     }
