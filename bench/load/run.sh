@@ -14,6 +14,7 @@ servers=${LOAD_SERVERS:-"null sms-auth seed"}
 template_db=${LOAD_SQLITE_TEMPLATE:-}  # a prefilled database (bench/fill_database.py) copied before each run
 perf_scenario=${LOAD_PERF:-}           # "send" or "login": perf record -g sms-auth during that scenario
 port=${LOAD_PORT:-18700}
+binary=${LOAD_BINARY:-./build/release/sms-auth}  # another build of sms-auth, to compare two side by side
 # sms-auth-pg: sms-auth on this PostgreSQL database (`make load-postgres` starts a throwaway cluster and sets it).
 pg_url=${LOAD_POSTGRES_URL:-${SMS_AUTH_TEST_POSTGRES_URL:-}}
 if [[ " $servers " == *" sms-auth-pg "* ]] && [ -z "$pg_url" ]; then
@@ -76,7 +77,7 @@ start_server() {  # name run → sets server_pid and startup_ms
       env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" SMS_TEST_MODE=true \
         SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS="$threads" \
         TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
-        ./build/release/sms-auth serve >"$work/$name.log" 2>&1 &
+        "$binary" serve >"$work/$name.log" 2>&1 &
       ;;
     seed)
       BASELINE_DB="$work/seed-$run.db" SMS_TEST_FIXED_CODE=123456 /usr/bin/python3 -m uvicorn --app-dir bench/baseline \
