@@ -1,6 +1,7 @@
 // The engine's queues, threads and the hand-over of results to the awaiting coroutine's executor.
 #include "storage/storage_engine.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -9,7 +10,6 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -75,15 +75,13 @@ class ConnectionPool {
         open_connection_(open_connection),
         max_queued_(max_queued),
         max_group_(std::max<std::size_t>(max_group, 1)) {
-    // Opened side by side: a PostgreSQL connection is a handshake, an authentication and a new backend (tens of
-    // milliseconds on a busy machine), which one after the other were most of the start-up time.
-    std::vector<std::future<std::unique_ptr<Repository>>> opening;
-    for (int i = 0; i < threads; ++i) opening.push_back(std::async(std::launch::async, open_connection_));
-    std::vector<std::unique_ptr<Repository>> connections;
-    for (auto& connection : opening) connections.push_back(connection.get());  // throws: start-up fails
-    for (auto& connection : connections) {
-      threads_.emplace_back([this, c = std::move(connection)]() mutable { serve(std::move(c)); });
-    }
+    // The first connection is opened here, so that a database that cannot be reached stops start-up (throws). The
+    // others open on their own threads meanwhile: a PostgreSQL connection is a handshake, an authentication and a new
+    // backend, tens of milliseconds each on a busy machine, which waited for one after the other were most of the
+    // start-up time. One that fails there is opened again for its thread's first call, like any lost connection.
+    auto first = open_connection_();
+    threads_.emplace_back([this, c = std::move(first)]() mutable { serve(std::move(c)); });
+    for (int i = 1; i < threads; ++i) threads_.emplace_back([this] { serve(open_on_this_thread()); });
   }
 
   ~ConnectionPool() { stop(); }
@@ -125,6 +123,15 @@ class ConnectionPool {
   }
 
  private:
+  std::unique_ptr<Repository> open_on_this_thread() {
+    try {
+      return open_connection_();
+    } catch (const std::exception& e) {
+      spdlog::warn("storage.connect_failed engine={}: {} (opened again for the next call)", name_, e.what());
+      return nullptr;
+    }
+  }
+
   void serve(std::unique_ptr<Repository> connection) {
     for (;;) {
       std::vector<std::unique_ptr<Job>> batch;
@@ -312,8 +319,7 @@ awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine
     pending->timer.async_wait([pending, what, timeout, name = engine->options().name](boost::system::error_code ec) {
       if (ec || pending->answered.load()) return;  // answered in time
       spdlog::warn("storage.timeout engine={} call={}: no answer within {} ms", name, what, timeout.count());
-      pending->answer(std::make_exception_ptr(StorageUnavailable("the database did not answer in time")),
-                      std::nullopt);
+      pending->answer(std::make_exception_ptr(StorageUnavailable("the database did not answer in time")), std::nullopt);
     });
     engine->submit(access, std::make_unique<AwaitedJob<T, Work, Handler>>(std::move(task), pending, groupable), what);
   };
@@ -366,9 +372,13 @@ StorageEngine::StorageEngine(StorageBackend backend) : engine_(std::make_unique<
   expected_schema_version_ = run_blocking([](Repository& connection) { return connection.expected_schema_version(); });
 }
 
-StorageEngine::~StorageEngine() { engine_->stop(); }
+StorageEngine::~StorageEngine() {
+  engine_->stop();
+}
 
-const StorageEngineOptions& StorageEngine::options() const { return engine_->options(); }
+const StorageEngineOptions& StorageEngine::options() const {
+  return engine_->options();
+}
 
 GroupCommitStats StorageEngine::group_commit_stats() const {
   return engine_->group_commit_stats();
@@ -381,7 +391,9 @@ void StorageEngine::run_blocking_job(const std::function<void(Repository&)>& wor
   done.get();
 }
 
-int StorageEngine::expected_schema_version() const { return expected_schema_version_; }
+int StorageEngine::expected_schema_version() const {
+  return expected_schema_version_;
+}
 
 awaitable<void> StorageEngine::migrate() {
   return call_void(
@@ -426,17 +438,15 @@ awaitable<VerifyCodeResult> StorageEngine::verify_code(VerifyCodeRequest request
 }
 
 awaitable<std::optional<UserRecord>> StorageEngine::find_user_by_id(std::string user_id) {
-  return call<std::optional<UserRecord>>(engine_.get(), "find_user_by_id", Access::read,
-                                         [user_id = std::move(user_id)](Repository& db) {
-                                           return db.find_user_by_id(user_id);
-                                         });
+  return call<std::optional<UserRecord>>(
+      engine_.get(), "find_user_by_id", Access::read,
+      [user_id = std::move(user_id)](Repository& db) { return db.find_user_by_id(user_id); });
 }
 
 awaitable<std::optional<UserRecord>> StorageEngine::find_user_by_phone(std::string phone_number) {
-  return call<std::optional<UserRecord>>(engine_.get(), "find_user_by_phone", Access::read,
-                                         [phone_number = std::move(phone_number)](Repository& db) {
-                                           return db.find_user_by_phone(phone_number);
-                                         });
+  return call<std::optional<UserRecord>>(
+      engine_.get(), "find_user_by_phone", Access::read,
+      [phone_number = std::move(phone_number)](Repository& db) { return db.find_user_by_phone(phone_number); });
 }
 
 awaitable<std::size_t> StorageEngine::prune(TimePoint now, std::chrono::seconds longest_window) {
@@ -451,26 +461,22 @@ awaitable<RotateRefreshTokenResult> StorageEngine::rotate_refresh_token(RotateRe
 }
 
 awaitable<std::optional<SessionRecord>> StorageEngine::find_session(std::string session_id) {
-  return call<std::optional<SessionRecord>>(engine_.get(), "find_session", Access::read,
-                                            [session_id = std::move(session_id)](Repository& db) {
-                                              return db.find_session(session_id);
-                                            });
+  return call<std::optional<SessionRecord>>(
+      engine_.get(), "find_session", Access::read,
+      [session_id = std::move(session_id)](Repository& db) { return db.find_session(session_id); });
 }
 
 awaitable<std::vector<SessionRecord>> StorageEngine::list_sessions(SessionListQuery query) {
-  return call<std::vector<SessionRecord>>(engine_.get(), "list_sessions", Access::read,
-                                          [query = std::move(query)](Repository& db) {
-                                            return db.list_sessions(query);
-                                          });
+  return call<std::vector<SessionRecord>>(
+      engine_.get(), "list_sessions", Access::read,
+      [query = std::move(query)](Repository& db) { return db.list_sessions(query); });
 }
 
 awaitable<bool> StorageEngine::revoke_session(std::string user_id, std::string session_id, TimePoint now,
                                               std::string reason) {
   return call<bool>(engine_.get(), "revoke_session", Access::write,
-                    [user_id = std::move(user_id), session_id = std::move(session_id), now,
-                     reason = std::move(reason)](Repository& db) {
-                      return db.revoke_session(user_id, session_id, now, reason);
-                    });
+                    [user_id = std::move(user_id), session_id = std::move(session_id), now, reason = std::move(reason)](
+                        Repository& db) { return db.revoke_session(user_id, session_id, now, reason); });
 }
 
 awaitable<int> StorageEngine::revoke_user_sessions(std::string user_id, TimePoint now, std::string reason) {
@@ -522,10 +528,9 @@ awaitable<std::vector<std::string>> StorageEngine::claim_sms_to_check(TimePoint 
 
 awaitable<std::vector<SmsStatusApplied>> StorageEngine::apply_sms_statuses(std::vector<SmsDeliveryStatus> updates,
                                                                            TimePoint now) {
-  return call<std::vector<SmsStatusApplied>>(engine_.get(), "apply_sms_statuses", Access::write,
-                                             [updates = std::move(updates), now](Repository& db) {
-                                               return db.apply_sms_statuses(updates, now);
-                                             });
+  return call<std::vector<SmsStatusApplied>>(
+      engine_.get(), "apply_sms_statuses", Access::write,
+      [updates = std::move(updates), now](Repository& db) { return db.apply_sms_statuses(updates, now); });
 }
 
 awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id, SmsDeliveryStatus update,
@@ -537,17 +542,15 @@ awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id
 }
 
 awaitable<std::vector<SmsMessageRecord>> StorageEngine::recent_sms(std::string phone_number, std::size_t limit) {
-  return call<std::vector<SmsMessageRecord>>(engine_.get(), "recent_sms", Access::read,
-                                             [phone_number = std::move(phone_number), limit](Repository& db) {
-                                               return db.recent_sms(phone_number, limit);
-                                             });
+  return call<std::vector<SmsMessageRecord>>(
+      engine_.get(), "recent_sms", Access::read,
+      [phone_number = std::move(phone_number), limit](Repository& db) { return db.recent_sms(phone_number, limit); });
 }
 
 awaitable<std::size_t> StorageEngine::prune_sms(TimePoint messages_before, TimePoint events_before) {
-  return call<std::size_t>(engine_.get(), "prune_sms", Access::write,
-                           [messages_before, events_before](Repository& db) {
-                             return db.prune_sms(messages_before, events_before);
-                           });
+  return call<std::size_t>(engine_.get(), "prune_sms", Access::write, [messages_before, events_before](Repository& db) {
+    return db.prune_sms(messages_before, events_before);
+  });
 }
 
 }  // namespace sms_auth

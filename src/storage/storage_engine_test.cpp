@@ -1,6 +1,7 @@
 // The storage engine over a scripted connection: calls run on the engine's threads and resume the awaiting coroutine
 // on its own thread, exceptions cross the await, a broken connection is reopened, a stalled database or a full queue
-// fails the call with StorageUnavailable instead of hanging it, reads go to the read connections.
+// fails the call with StorageUnavailable instead of hanging it, reads go to the read connections, start-up waits for
+// one connection of a pool only.
 #include "storage/storage_engine.hpp"
 
 #include <gtest/gtest.h>
@@ -26,14 +27,16 @@ namespace {
 struct Script {
   std::mutex mutex;
   std::condition_variable changed;
-  int opened = 0;                 // connections opened so far
-  bool refuse_to_open = false;    // the factory throws StorageUnavailable
-  int ping_failures = 0;          // the next pings that throw StorageUnavailable
-  bool stall_pings = false;       // pings wait until released
-  int stalled = 0;                // pings waiting now
-  std::thread::id last_thread;    // where the last call ran
-  int last_connection = -1;       // which connection (in opening order) served the last call
-  int versions_served = 0;        // schema_version calls run (again after an undone group)
+  int opened = 0;               // connections opened so far
+  bool refuse_to_open = false;  // the factory throws StorageUnavailable
+  int opens_allowed = -1;       // ≥ 0: the factory refuses once `opened` reaches it
+  int refused = 0;              // opens the factory refused
+  int ping_failures = 0;        // the next pings that throw StorageUnavailable
+  bool stall_pings = false;     // pings wait until released
+  int stalled = 0;              // pings waiting now
+  std::thread::id last_thread;  // where the last call ran
+  int last_connection = -1;     // which connection (in opening order) served the last call
+  int versions_served = 0;      // schema_version calls run (again after an undone group)
   int groups_begun = 0;
   int groups_committed = 0;
   int groups_rolled_back = 0;
@@ -59,7 +62,9 @@ struct Script {
   }
 };
 
-[[noreturn]] void unused() { throw std::logic_error("not scripted"); }
+[[noreturn]] void unused() {
+  throw std::logic_error("not scripted");
+}
 
 class ScriptedConnection final : public Repository, public GroupCommit {
  public:
@@ -145,7 +150,11 @@ StorageBackend scripted(Script& script, StorageEngineOptions options = {}) {
   StorageBackend backend;
   backend.open_connection = [&script]() -> std::unique_ptr<Repository> {
     std::lock_guard lock(script.mutex);
-    if (script.refuse_to_open) throw StorageUnavailable("scripted: database unreachable");
+    script.changed.notify_all();
+    if (script.refuse_to_open || script.opened == script.opens_allowed) {
+      ++script.refused;
+      throw StorageUnavailable("scripted: database unreachable");
+    }
     return std::make_unique<ScriptedConnection>(script, script.opened++);
   };
   options.name = "scripted";
@@ -212,6 +221,28 @@ TEST_F(StorageEngineTest, WhileTheDatabaseCannotBeReachedCallsFailAndTheEngineRe
 TEST_F(StorageEngineTest, AnUnreachableDatabaseStopsStartUp) {
   script_.refuse_to_open = true;
   EXPECT_THROW(StorageEngine{scripted(script_)}, StorageUnavailable);
+}
+
+TEST_F(StorageEngineTest, StartUpWaitsForOneConnectionAndTheOthersOpenOnTheirOwnThreads) {
+  StorageEngineOptions options;
+  options.connections = 3;
+  StorageEngine storage(scripted(script_, options));
+  std::unique_lock lock(script_.mutex);
+  EXPECT_TRUE(script_.changed.wait_for(lock, std::chrono::seconds(30), [&] { return script_.opened == 3; }))
+      << "opened " << script_.opened << " of 3 without a call";
+}
+
+TEST_F(StorageEngineTest, AConnectionThatCannotOpenAtStartUpDoesNotStopItAndOpensForALaterCall) {
+  StorageEngineOptions options;
+  options.connections = 3;
+  script_.opens_allowed = 1;
+  StorageEngine storage(scripted(script_, options));  // the first opened; the other two are refused on their threads
+  {
+    std::unique_lock lock(script_.mutex);
+    ASSERT_TRUE(script_.changed.wait_for(lock, std::chrono::seconds(30), [&] { return script_.refused == 2; }));
+    script_.opens_allowed = -1;
+  }
+  for (int call = 0; call < 12; ++call) EXPECT_NO_THROW(run_to_completion(storage.ping()));
 }
 
 TEST_F(StorageEngineTest, AStalledDatabaseFailsTheCallAfterTheTimeoutInsteadOfHangingIt) {
