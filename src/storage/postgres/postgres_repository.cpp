@@ -33,8 +33,7 @@ constexpr PgStatement kFillingEvents{
     "ELSE (SELECT at_ms FROM rate_events WHERE bucket = t.b AND at_ms > t.s ORDER BY at_ms DESC LIMIT 1 "
     "OFFSET t.n - 1) END "
     "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[]) WITH ORDINALITY AS t(b, s, n, totals, i)"};
-constexpr PgStatement kCountEvents{"count_events",
-                                   "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
+constexpr PgStatement kCountEvents{"count_events", "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
 // Events and their per-minute totals in one statement (the totals by upsert, in bucket order).
 constexpr PgStatement kCountBuckets{
     "count_buckets",
@@ -105,8 +104,7 @@ constexpr PgStatement kIssueWrites{
     "UNION ALL SELECT $10::text, sent_at_ms / 60000 FROM unverified) "
     "INSERT INTO rate_totals (bucket, slot, events) SELECT b, slot, COUNT(*) FROM counted GROUP BY b, slot "
     "ORDER BY b, slot ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
-constexpr PgStatement kRemoveCode{"remove_code",
-                                  "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
+constexpr PgStatement kRemoveCode{"remove_code", "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
 // Creates the user or, if the number has one, records the login unless blocked; either way returns the row. The
 // returned id is $1 only when this statement created the user.
@@ -147,10 +145,10 @@ constexpr PgStatement kPruneCodes{"prune_codes", "DELETE FROM otp_codes WHERE ex
 constexpr PgStatement kEventsByPrefix{
     "events_by_prefix",
     "SELECT bucket, COUNT(*) FROM rate_events WHERE bucket >= $1 AND bucket < $2 AND at_ms > $3 GROUP BY bucket"};
-constexpr PgStatement kSchemaVersion{
-    "schema_version",
-    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0 ELSE "
-    "(SELECT COALESCE(MAX(version), 0) FROM schema_migrations) END"};
+// Two statements, not one CASE: the server resolves every table a statement names before running any of it, so a
+// statement that reads schema_migrations fails on a database that has none yet, whatever branch it would take.
+constexpr PgStatement kHasSchema{"has_schema", "SELECT to_regclass('schema_migrations') IS NOT NULL"};
+constexpr PgStatement kSchemaVersion{"schema_version", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
 constexpr PgStatement kPing{"ping", "SELECT 1"};
 
 void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
@@ -296,14 +294,18 @@ void PostgresRepository::connect() {
 }
 
 void PostgresRepository::migrate() {
+  // An up-to-date schema (every start but the first of a version) is one read: no DDL, no lock, no waiting on other
+  // instances starting together.
+  if (schema_version() == expected_schema_version()) return;
   in_transaction([](PgConnection& c) {
     // DDL is transactional: all pending steps commit together, and instances starting together wait on the lock
     // instead of racing (the second finds everything applied). A transaction-level lock also works through a
     // transaction-mode pooler.
     c.exec_simple("SET LOCAL statement_timeout = 0");
     c.exec_simple(kMigrationLockSql);
-    c.exec_simple("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT "
-                  "NULL)");
+    c.exec_simple(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT "
+        "NULL)");
     const auto applied = c.exec({"applied_migrations", "SELECT version FROM schema_migrations"});
     std::vector<int> versions;
     for (int row = 0; row < applied.size(); ++row) versions.push_back(static_cast<int>(applied.integer(row, 0)));
@@ -317,7 +319,10 @@ void PostgresRepository::migrate() {
 }
 
 int PostgresRepository::schema_version() {
-  return in_transaction([](PgConnection& c) { return static_cast<int>(c.exec(kSchemaVersion).integer(0, 0)); });
+  return in_transaction([](PgConnection& c) {
+    if (!c.exec(kHasSchema).boolean(0, 0)) return 0;
+    return static_cast<int>(c.exec(kSchemaVersion).integer(0, 0));
+  });
 }
 
 int PostgresRepository::expected_schema_version() const {
@@ -391,8 +396,12 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     std::optional<StoredCode> code;
     const auto row = c.exec(kLockCode, {request.phone_number});
     if (!row.empty()) {
-      code = StoredCode{row.text(0, 0), row.bytes(0, 1), from_unix_ms(row.integer(0, 2)),
-                        static_cast<int>(row.integer(0, 3)), static_cast<int>(row.integer(0, 4)), row.boolean(0, 5)};
+      code = StoredCode{row.text(0, 0),
+                        row.bytes(0, 1),
+                        from_unix_ms(row.integer(0, 2)),
+                        static_cast<int>(row.integer(0, 3)),
+                        static_cast<int>(row.integer(0, 4)),
+                        row.boolean(0, 5)};
     }
     const VerifyAttemptDecision attempt = decide_verify_attempt(refusal, code, request.now);
     if (!attempt.count_attempt_limits) return attempt.answer;  // refused by a limit: nothing written

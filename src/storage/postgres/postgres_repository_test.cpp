@@ -1,7 +1,7 @@
 // PostgreSQL-specific promises of PostgresRepository, each across several connections (several instances): one code
 // verified once under parallel attempts, a cap filled from two connections, concurrent rotation of one token,
-// migrations racing, reconnection after the server ends a connection, and a URL's password never shown. Runs when
-// SMS_AUTH_TEST_POSTGRES_URL names a throwaway database (ctest's postgres_* entries start one).
+// migrations racing (on an empty database too), reconnection after the server ends a connection, and a URL's password
+// never shown. Runs when SMS_AUTH_TEST_POSTGRES_URL names a throwaway database (ctest's postgres_* entries start one).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -31,8 +31,9 @@ class PostgresRepositoryTest : public ::testing::Test {
     repository_->migrate();
     PgConnection admin(PgSettings{test_url()});
     admin.transaction([](PgConnection& c) {
-      c.exec_simple("TRUNCATE users, otp_codes, sessions, refresh_tokens, rate_events, rate_totals, sms_messages, "
-                    "sms_webhook_events");
+      c.exec_simple(
+          "TRUNCATE users, otp_codes, sessions, refresh_tokens, rate_events, rate_totals, sms_messages, "
+          "sms_webhook_events");
     });
   }
 
@@ -82,6 +83,37 @@ TEST_F(PostgresRepositoryTest, MigrationsRacingFromFourConnectionsApplyOnce) {
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
+}
+
+TEST_F(PostgresRepositoryTest, AnEmptyDatabaseHasSchemaVersionZeroAndMigrationsRacingOnItApplyOnce) {
+  // An empty database: a schema of its own, first on the search path of the connections below.
+  PgConnection admin(PgSettings{test_url()});
+  admin.transaction([](PgConnection& c) {
+    c.exec_simple("DROP SCHEMA IF EXISTS empty_database CASCADE");
+    c.exec_simple("CREATE SCHEMA empty_database");
+  });
+  const std::string url =
+      test_url() + (test_url().find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3Dempty_database";
+  const auto open_empty = [&url] { return std::make_unique<PostgresRepository>(PgSettings{url}); };
+  EXPECT_EQ(open_empty()->schema_version(), 0);
+
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&failures, &open_empty] {
+      try {
+        open_empty()->migrate();
+      } catch (const std::exception&) {
+        ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto migrated = open_empty();
+  EXPECT_EQ(migrated->schema_version(), migrated->expected_schema_version());
+  EXPECT_NO_THROW(migrated->migrate());  // up to date: nothing to do
+  admin.transaction([](PgConnection& c) { c.exec_simple("DROP SCHEMA empty_database CASCADE"); });
 }
 
 TEST_F(PostgresRepositoryTest, AWrongCodeCountsAndTheRightOneLogsInOnce) {
@@ -178,8 +210,9 @@ TEST_F(PostgresRepositoryTest, AConnectionTheServerEndedIsReplacedByTheNextCall)
   repository_->ping();
   PgConnection admin(PgSettings{test_url()});
   admin.transaction([](PgConnection& c) {
-    c.exec_simple("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sms-auth' AND "
-                  "pid <> pg_backend_pid()");
+    c.exec_simple(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'sms-auth' AND "
+        "pid <> pg_backend_pid()");
   });
   EXPECT_NO_THROW(repository_->ping());
   EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
