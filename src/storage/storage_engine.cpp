@@ -1,7 +1,6 @@
 // The engine's queues, threads and the hand-over of results to the awaiting coroutine's executor.
 #include "storage/storage_engine.hpp"
 
-#include <spdlog/spdlog.h>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -10,6 +9,7 @@
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -319,7 +319,8 @@ awaitable<T> call(StorageEngine::Engine* engine, const char* what, StorageEngine
     pending->timer.async_wait([pending, what, timeout, name = engine->options().name](boost::system::error_code ec) {
       if (ec || pending->answered.load()) return;  // answered in time
       spdlog::warn("storage.timeout engine={} call={}: no answer within {} ms", name, what, timeout.count());
-      pending->answer(std::make_exception_ptr(StorageUnavailable("the database did not answer in time")), std::nullopt);
+      pending->answer(std::make_exception_ptr(StorageUnavailable("the database did not answer in time")),
+                      std::nullopt);
     });
     engine->submit(access, std::make_unique<AwaitedJob<T, Work, Handler>>(std::move(task), pending, groupable), what);
   };
@@ -372,13 +373,9 @@ StorageEngine::StorageEngine(StorageBackend backend) : engine_(std::make_unique<
   expected_schema_version_ = run_blocking([](Repository& connection) { return connection.expected_schema_version(); });
 }
 
-StorageEngine::~StorageEngine() {
-  engine_->stop();
-}
+StorageEngine::~StorageEngine() { engine_->stop(); }
 
-const StorageEngineOptions& StorageEngine::options() const {
-  return engine_->options();
-}
+const StorageEngineOptions& StorageEngine::options() const { return engine_->options(); }
 
 GroupCommitStats StorageEngine::group_commit_stats() const {
   return engine_->group_commit_stats();
@@ -391,9 +388,7 @@ void StorageEngine::run_blocking_job(const std::function<void(Repository&)>& wor
   done.get();
 }
 
-int StorageEngine::expected_schema_version() const {
-  return expected_schema_version_;
-}
+int StorageEngine::expected_schema_version() const { return expected_schema_version_; }
 
 awaitable<void> StorageEngine::migrate() {
   return call_void(
@@ -438,15 +433,17 @@ awaitable<VerifyCodeResult> StorageEngine::verify_code(VerifyCodeRequest request
 }
 
 awaitable<std::optional<UserRecord>> StorageEngine::find_user_by_id(std::string user_id) {
-  return call<std::optional<UserRecord>>(
-      engine_.get(), "find_user_by_id", Access::read,
-      [user_id = std::move(user_id)](Repository& db) { return db.find_user_by_id(user_id); });
+  return call<std::optional<UserRecord>>(engine_.get(), "find_user_by_id", Access::read,
+                                         [user_id = std::move(user_id)](Repository& db) {
+                                           return db.find_user_by_id(user_id);
+                                         });
 }
 
 awaitable<std::optional<UserRecord>> StorageEngine::find_user_by_phone(std::string phone_number) {
-  return call<std::optional<UserRecord>>(
-      engine_.get(), "find_user_by_phone", Access::read,
-      [phone_number = std::move(phone_number)](Repository& db) { return db.find_user_by_phone(phone_number); });
+  return call<std::optional<UserRecord>>(engine_.get(), "find_user_by_phone", Access::read,
+                                         [phone_number = std::move(phone_number)](Repository& db) {
+                                           return db.find_user_by_phone(phone_number);
+                                         });
 }
 
 awaitable<std::size_t> StorageEngine::prune(TimePoint now, std::chrono::seconds longest_window) {
@@ -461,22 +458,26 @@ awaitable<RotateRefreshTokenResult> StorageEngine::rotate_refresh_token(RotateRe
 }
 
 awaitable<std::optional<SessionRecord>> StorageEngine::find_session(std::string session_id) {
-  return call<std::optional<SessionRecord>>(
-      engine_.get(), "find_session", Access::read,
-      [session_id = std::move(session_id)](Repository& db) { return db.find_session(session_id); });
+  return call<std::optional<SessionRecord>>(engine_.get(), "find_session", Access::read,
+                                            [session_id = std::move(session_id)](Repository& db) {
+                                              return db.find_session(session_id);
+                                            });
 }
 
 awaitable<std::vector<SessionRecord>> StorageEngine::list_sessions(SessionListQuery query) {
-  return call<std::vector<SessionRecord>>(
-      engine_.get(), "list_sessions", Access::read,
-      [query = std::move(query)](Repository& db) { return db.list_sessions(query); });
+  return call<std::vector<SessionRecord>>(engine_.get(), "list_sessions", Access::read,
+                                          [query = std::move(query)](Repository& db) {
+                                            return db.list_sessions(query);
+                                          });
 }
 
 awaitable<bool> StorageEngine::revoke_session(std::string user_id, std::string session_id, TimePoint now,
                                               std::string reason) {
   return call<bool>(engine_.get(), "revoke_session", Access::write,
-                    [user_id = std::move(user_id), session_id = std::move(session_id), now, reason = std::move(reason)](
-                        Repository& db) { return db.revoke_session(user_id, session_id, now, reason); });
+                    [user_id = std::move(user_id), session_id = std::move(session_id), now,
+                     reason = std::move(reason)](Repository& db) {
+                      return db.revoke_session(user_id, session_id, now, reason);
+                    });
 }
 
 awaitable<int> StorageEngine::revoke_user_sessions(std::string user_id, TimePoint now, std::string reason) {
@@ -528,9 +529,10 @@ awaitable<std::vector<std::string>> StorageEngine::claim_sms_to_check(TimePoint 
 
 awaitable<std::vector<SmsStatusApplied>> StorageEngine::apply_sms_statuses(std::vector<SmsDeliveryStatus> updates,
                                                                            TimePoint now) {
-  return call<std::vector<SmsStatusApplied>>(
-      engine_.get(), "apply_sms_statuses", Access::write,
-      [updates = std::move(updates), now](Repository& db) { return db.apply_sms_statuses(updates, now); });
+  return call<std::vector<SmsStatusApplied>>(engine_.get(), "apply_sms_statuses", Access::write,
+                                             [updates = std::move(updates), now](Repository& db) {
+                                               return db.apply_sms_statuses(updates, now);
+                                             });
 }
 
 awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id, SmsDeliveryStatus update,
@@ -542,15 +544,17 @@ awaitable<SmsStatusApplied> StorageEngine::apply_sms_report(std::string event_id
 }
 
 awaitable<std::vector<SmsMessageRecord>> StorageEngine::recent_sms(std::string phone_number, std::size_t limit) {
-  return call<std::vector<SmsMessageRecord>>(
-      engine_.get(), "recent_sms", Access::read,
-      [phone_number = std::move(phone_number), limit](Repository& db) { return db.recent_sms(phone_number, limit); });
+  return call<std::vector<SmsMessageRecord>>(engine_.get(), "recent_sms", Access::read,
+                                             [phone_number = std::move(phone_number), limit](Repository& db) {
+                                               return db.recent_sms(phone_number, limit);
+                                             });
 }
 
 awaitable<std::size_t> StorageEngine::prune_sms(TimePoint messages_before, TimePoint events_before) {
-  return call<std::size_t>(engine_.get(), "prune_sms", Access::write, [messages_before, events_before](Repository& db) {
-    return db.prune_sms(messages_before, events_before);
-  });
+  return call<std::size_t>(engine_.get(), "prune_sms", Access::write,
+                           [messages_before, events_before](Repository& db) {
+                             return db.prune_sms(messages_before, events_before);
+                           });
 }
 
 }  // namespace sms_auth

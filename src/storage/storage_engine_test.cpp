@@ -62,9 +62,7 @@ struct Script {
   }
 };
 
-[[noreturn]] void unused() {
-  throw std::logic_error("not scripted");
-}
+[[noreturn]] void unused() { throw std::logic_error("not scripted"); }
 
 class ScriptedConnection final : public Repository, public GroupCommit {
  public:

@@ -33,7 +33,8 @@ constexpr PgStatement kFillingEvents{
     "ELSE (SELECT at_ms FROM rate_events WHERE bucket = t.b AND at_ms > t.s ORDER BY at_ms DESC LIMIT 1 "
     "OFFSET t.n - 1) END "
     "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[]) WITH ORDINALITY AS t(b, s, n, totals, i)"};
-constexpr PgStatement kCountEvents{"count_events", "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
+constexpr PgStatement kCountEvents{"count_events",
+                                   "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
 // Events and their per-minute totals in one statement (the totals by upsert, in bucket order).
 constexpr PgStatement kCountBuckets{
     "count_buckets",
@@ -104,7 +105,8 @@ constexpr PgStatement kIssueWrites{
     "UNION ALL SELECT $10::text, sent_at_ms / 60000 FROM unverified) "
     "INSERT INTO rate_totals (bucket, slot, events) SELECT b, slot, COUNT(*) FROM counted GROUP BY b, slot "
     "ORDER BY b, slot ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
-constexpr PgStatement kRemoveCode{"remove_code", "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
+constexpr PgStatement kRemoveCode{"remove_code",
+                                  "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
 // Creates the user or, if the number has one, records the login unless blocked; either way returns the row. The
 // returned id is $1 only when this statement created the user.
@@ -303,9 +305,8 @@ void PostgresRepository::migrate() {
     // transaction-mode pooler.
     c.exec_simple("SET LOCAL statement_timeout = 0");
     c.exec_simple(kMigrationLockSql);
-    c.exec_simple(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT "
-        "NULL)");
+    c.exec_simple("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT "
+                  "NULL)");
     const auto applied = c.exec({"applied_migrations", "SELECT version FROM schema_migrations"});
     std::vector<int> versions;
     for (int row = 0; row < applied.size(); ++row) versions.push_back(static_cast<int>(applied.integer(row, 0)));
@@ -396,12 +397,8 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     std::optional<StoredCode> code;
     const auto row = c.exec(kLockCode, {request.phone_number});
     if (!row.empty()) {
-      code = StoredCode{row.text(0, 0),
-                        row.bytes(0, 1),
-                        from_unix_ms(row.integer(0, 2)),
-                        static_cast<int>(row.integer(0, 3)),
-                        static_cast<int>(row.integer(0, 4)),
-                        row.boolean(0, 5)};
+      code = StoredCode{row.text(0, 0), row.bytes(0, 1), from_unix_ms(row.integer(0, 2)),
+                        static_cast<int>(row.integer(0, 3)), static_cast<int>(row.integer(0, 4)), row.boolean(0, 5)};
     }
     const VerifyAttemptDecision attempt = decide_verify_attempt(refusal, code, request.now);
     if (!attempt.count_attempt_limits) return attempt.answer;  // refused by a limit: nothing written
