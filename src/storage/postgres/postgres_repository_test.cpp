@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "storage/postgres/postgres_repository.hpp"
@@ -65,23 +66,28 @@ class PostgresRepositoryTest : public ::testing::Test {
     return request;
   }
 
+  // Four connections (as four instances starting together) migrate at once; returns how many of them failed.
+  static int failed_migrations_of_four_racing(const std::function<std::unique_ptr<PostgresRepository>()>& open_one) {
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int i = 0; i < 4; ++i) {
+      threads.emplace_back([&failures, &open_one] {
+        try {
+          open_one()->migrate();
+        } catch (const std::exception&) {
+          ++failures;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    return failures.load();
+  }
+
   std::unique_ptr<PostgresRepository> repository_;
 };
 
 TEST_F(PostgresRepositoryTest, MigrationsRacingFromFourConnectionsApplyOnce) {
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&failures] {
-      try {
-        open()->migrate();
-      } catch (const std::exception&) {
-        ++failures;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(failed_migrations_of_four_racing([] { return open(); }), 0);
   EXPECT_EQ(repository_->schema_version(), repository_->expected_schema_version());
 }
 
@@ -97,19 +103,7 @@ TEST_F(PostgresRepositoryTest, AnEmptyDatabaseHasSchemaVersionZeroAndMigrationsR
   const auto open_empty = [&url] { return std::make_unique<PostgresRepository>(PgSettings{url}); };
   EXPECT_EQ(open_empty()->schema_version(), 0);
 
-  std::vector<std::thread> threads;
-  std::atomic<int> failures{0};
-  for (int i = 0; i < 4; ++i) {
-    threads.emplace_back([&failures, &open_empty] {
-      try {
-        open_empty()->migrate();
-      } catch (const std::exception&) {
-        ++failures;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(failed_migrations_of_four_racing(open_empty), 0);
   const auto migrated = open_empty();
   EXPECT_EQ(migrated->schema_version(), migrated->expected_schema_version());
   EXPECT_NO_THROW(migrated->migrate());  // up to date: nothing to do
