@@ -285,8 +285,7 @@ void PgConnection::begin() {
 
 void PgConnection::commit() {
   if (discard_) {
-    deferred_.clear();
-    rollback();
+    rollback();  // drops what is still held back too
     return;
   }
   // A transaction that sent nothing has nothing to commit.
