@@ -1,6 +1,7 @@
 // PostgreSQL implementation of the repository: each public call is one READ COMMITTED transaction. Limits are held
-// across instances by an advisory lock per checked bucket (taken in one fixed order), codes by the row lock of one
-// conditional UPDATE … RETURNING that counts the attempt before the code is compared.
+// across instances by an advisory lock per checked bucket (taken in one fixed order; shared far from a large limit,
+// exclusive near it), codes by the row lock of one conditional UPDATE … RETURNING that counts the attempt before the
+// code is compared.
 #include "storage/postgres/postgres_repository.hpp"
 
 #include <algorithm>
@@ -17,46 +18,60 @@ namespace {
 // Both keys of the two-key advisory lock space (which never meets the one-key space): migrations, limit buckets.
 constexpr const char* kMigrationLockSql = "SELECT pg_advisory_xact_lock(7301, 0)";
 
+// Each bucket's lock in the order of its key, in shared mode when every limit read on that key may be read so
+// (kFillingEvents applies the same test, so a window read with its full limit is always read under an exclusive
+// lock): $1 the limits' buckets, $2 whether each may share its lock (may_share_lock), $3 each one's limit.
 constexpr PgStatement kLockBuckets{
     "lock_buckets",
-    "SELECT pg_advisory_xact_lock(7302, k) FROM (SELECT DISTINCT hashtext(b) AS k FROM unnest($1::text[]) AS b "
-    "ORDER BY k) AS sorted"};
-// Every plain window of one call in one round trip (they are read under the buckets' locks, and the global caps' lock
-// serializes sends, so each round trip saved there is saved for every instance): per window ($1 bucket, $2 its start,
-// $3 its limit, $4 whether it is read from the per-minute totals), when full, the instant that reopens it: the
-// limit-th most recent event, or the end of the minute slot in which the totals reach the limit.
+    "SELECT CASE WHEN shared THEN pg_advisory_xact_lock_shared(7302, k)::text "
+    "ELSE pg_advisory_xact_lock(7302, k)::text END "
+    "FROM (SELECT hashtext(b) AS k, bool_and(s AND n >= 2 * current_setting('max_connections')::int) AS shared "
+    "FROM unnest($1::text[], $2::boolean[], $3::bigint[]) AS t(b, s, n) GROUP BY 1 ORDER BY 1) AS sorted"};
+// Every plain window of one call in one round trip (they are read under the buckets' locks, so each round trip saved
+// there is saved for every send that waits on them): per window ($1 bucket, $2 its start,
+// $3 its limit, $4 whether it is read from the per-minute totals, $5 whether it may share its lock), when full, the
+// instant that reopens it: the m-th most recent event, or the end of the minute slot in which the totals reach m,
+// and whether m is short of the limit. m is the limit, except for a window whose lock kLockBuckets may take in shared
+// mode: there m = limit - max_connections, so that a window found short of m has room for every transaction that can
+// be counting it at once (see issue_code).
 constexpr PgStatement kFillingEvents{
     "filling_events",
     "SELECT t.i, CASE WHEN t.totals THEN "
-    "(SELECT (x.slot + 1) * 60000 FROM (SELECT slot, SUM(events) OVER (ORDER BY slot DESC) AS seen FROM rate_totals "
-    "WHERE bucket = t.b AND slot >= t.s) AS x WHERE x.seen >= t.n ORDER BY x.slot DESC LIMIT 1) "
+    "(SELECT (x.slot + 1) * 60000 FROM (SELECT slot, SUM(SUM(events)) OVER (ORDER BY slot DESC) AS seen "
+    "FROM rate_totals WHERE bucket = t.b AND slot >= t.s GROUP BY slot) AS x WHERE x.seen >= t.m "
+    "ORDER BY x.slot DESC LIMIT 1) "
     "ELSE (SELECT at_ms FROM rate_events WHERE bucket = t.b AND at_ms > t.s ORDER BY at_ms DESC LIMIT 1 "
-    "OFFSET t.n - 1) END "
-    "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[]) WITH ORDINALITY AS t(b, s, n, totals, i)"};
+    "OFFSET t.m - 1) END, t.m < t.n "
+    "FROM (SELECT u.*, CASE WHEN u.sh AND u.n >= 2 * current_setting('max_connections')::int "
+    "THEN u.n - current_setting('max_connections')::int ELSE u.n END AS m "
+    "FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::boolean[], $5::boolean[]) WITH ORDINALITY "
+    "AS u(b, s, n, totals, sh, i)) AS t"};
 constexpr PgStatement kCountEvents{"count_events",
                                    "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
 // Events and their per-minute totals in one statement (the totals by upsert, in bucket order).
 constexpr PgStatement kCountBuckets{
     "count_buckets",
     "WITH added AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $2, $3 FROM unnest($1::text[]) "
-    "AS b) INSERT INTO rate_totals (bucket, slot, events) SELECT b, $2 / 60000, COUNT(*) FROM unnest($1::text[]) "
-    "AS b GROUP BY b ORDER BY b ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + "
+    "AS b) INSERT INTO rate_totals (bucket, slot, shard, events) SELECT b, $2 / 60000, rate_totals_shard(), COUNT(*) "
+    "FROM unnest($1::text[]) "
+    "AS b GROUP BY b ORDER BY b ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
     "EXCLUDED.events"};
 constexpr PgStatement kForgetReservation{
     "forget_reservation",
     "WITH gone AS (DELETE FROM rate_events WHERE reservation = $1 AND NOT (bucket = ANY($2::text[])) "
     "RETURNING bucket, at_ms), "
     "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
-    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot "
-    "WHERE t.bucket = per_slot.bucket AND t.slot = per_slot.slot"};
-// $2 NULL: every event of the bucket.
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, rate_totals_shard(), -n FROM per_slot "
+    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+// A decrement is a negative part in this connection's own shard (an upsert), not an update of the shard that counted
+// the events: the other shards' rows stay unlocked. $2 NULL: every event of the bucket.
 constexpr PgStatement kForgetBucket{
     "forget_bucket",
     "WITH gone AS (DELETE FROM rate_events WHERE bucket = $1 AND ($2::text IS NULL OR reservation = $2) "
     "RETURNING bucket, at_ms), "
     "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
-    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot "
-    "WHERE t.bucket = per_slot.bucket AND t.slot = per_slot.slot"};
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, rate_totals_shard(), -n FROM per_slot "
+    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 
 constexpr PgStatement kTotalEvents{
     "total_events", "SELECT COALESCE(SUM(events), 0)::bigint FROM rate_totals WHERE bucket = $1 AND slot >= $2"};
@@ -69,14 +84,14 @@ constexpr PgStatement kForgetUnverified{
     "forget_unverified",
     "WITH gone AS (DELETE FROM unverified_sms WHERE reservation = $1 RETURNING sent_at_ms), "
     "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) "
-    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot WHERE t.bucket = $2 AND t.slot = "
-    "per_slot.slot"};
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT $2, slot, rate_totals_shard(), -n FROM per_slot "
+    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kCodeConverted{
     "code_converted",
     "WITH gone AS (DELETE FROM unverified_sms WHERE phone_number = $1 AND challenge_id = $2 RETURNING sent_at_ms), "
     "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) "
-    "UPDATE rate_totals t SET events = t.events - per_slot.n FROM per_slot WHERE t.bucket = $3 AND t.slot = "
-    "per_slot.slot"};
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT $3, slot, rate_totals_shard(), -n FROM per_slot "
+    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kPruneUnverified{"prune_unverified", "DELETE FROM unverified_sms WHERE sent_at_ms <= $1"};
 
 constexpr PgStatement kLiveCode{
@@ -103,8 +118,9 @@ constexpr PgStatement kIssueWrites{
     "VALUES ($8, $1, $2, $5) ON CONFLICT (reservation) DO NOTHING RETURNING sent_at_ms), "
     "counted AS (SELECT b, $5::bigint / 60000 AS slot FROM unnest($9::text[]) AS b "
     "UNION ALL SELECT $10::text, sent_at_ms / 60000 FROM unverified) "
-    "INSERT INTO rate_totals (bucket, slot, events) SELECT b, slot, COUNT(*) FROM counted GROUP BY b, slot "
-    "ORDER BY b, slot ON CONFLICT (bucket, slot) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT b, slot, rate_totals_shard(), COUNT(*) FROM counted "
+    "GROUP BY b, slot ORDER BY b, slot ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
+    "EXCLUDED.events"};
 constexpr PgStatement kRemoveCode{"remove_code",
                                   "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
@@ -143,6 +159,14 @@ constexpr PgStatement kUserByPhone{"user_by_phone",
                                    "WHERE phone_number = $1"};
 constexpr PgStatement kPruneEvents{"prune_events", "DELETE FROM rate_events WHERE at_ms <= $1"};
 constexpr PgStatement kPruneTotals{"prune_totals", "DELETE FROM rate_totals WHERE (slot + 1) * 60000 <= $1"};
+// The shards of minutes before $1 summed into shard 0, in one statement (a reader sees the minute before or after,
+// never half of it): a window reads one row per past minute again, whatever number of connections counted it.
+constexpr PgStatement kFoldTotals{
+    "fold_totals",
+    "WITH moved AS (DELETE FROM rate_totals WHERE shard <> 0 AND slot < $1 RETURNING bucket, slot, events) "
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, 0, SUM(events) FROM moved "
+    "GROUP BY 1, 2 ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
+    "EXCLUDED.events"};
 constexpr PgStatement kPruneCodes{"prune_codes", "DELETE FROM otp_codes WHERE expires_at <= $1"};
 constexpr PgStatement kEventsByPrefix{
     "events_by_prefix",
@@ -153,10 +177,32 @@ constexpr PgStatement kHasSchema{"has_schema", "SELECT to_regclass('schema_migra
 constexpr PgStatement kSchemaVersion{"schema_version", "SELECT COALESCE(MAX(version), 0) FROM schema_migrations"};
 constexpr PgStatement kPing{"ping", "SELECT 1"};
 
-void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits) {
+template <class T>
+PgParam array_literal(const std::vector<T>& items);
+
+// Whether a window's bucket lock may be taken in shared mode: a window read with the others in one statement and
+// decided on its count alone (no conversion rule; the unverified-SMS budget only when read from its totals, whose
+// exemption facts are read only when it is spent, which is near its limit and so under an exclusive lock).
+bool may_share_lock(const WindowLimit& limit) {
+  return !limit.conversion && (!limit.unverified || read_from_totals(limit));
+}
+
+// LockModes: shared_where_far_from_limits locks a bucket in shared mode when its every window may_share_lock with a
+// limit of at least twice the server's max_connections, so that sends far from a global cap do not queue on its lock;
+// exclusive locks every bucket exclusively, as the call that found a window near its limit runs again.
+
+void lock_buckets(PgConnection& c, const std::vector<WindowLimit>& limits, LockModes modes) {
+  if (limits.empty()) return;
   std::vector<std::string> buckets;
-  for (const auto& limit : limits) buckets.push_back(limit.bucket);
-  if (!buckets.empty()) c.exec_deferred(kLockBuckets, {text_array(buckets)});  // goes out with the first read
+  std::vector<bool> shareable;
+  std::vector<std::int64_t> sizes;
+  for (const auto& limit : limits) {
+    buckets.push_back(limit.bucket);
+    shareable.push_back(modes == LockModes::shared_where_far_from_limits && may_share_lock(limit));
+    sizes.push_back(limit.limit);
+  }
+  // Goes out with the first read.
+  c.exec_deferred(kLockBuckets, {text_array(buckets), array_literal(shareable), array_literal(sizes)});
 }
 
 // The unverified-SMS budget's reading (under the lock of its bucket, which every send takes while the budget is on,
@@ -212,14 +258,22 @@ bool read_in_batch(const WindowLimit& limit) {
   return !limit.unverified || read_from_totals(limit);
 }
 
+// What kFillingEvents read of one window: its filling event (nullopt: room), and whether it was read against a
+// threshold short of the limit, as a window whose lock may be shared is.
+struct FillingRead {
+  std::optional<TimePoint> filling_event;
+  bool short_of_limit = false;
+};
+
 // The filling event of every limit read in batch (read_in_batch), in one statement, in the order of `limits`' batched
-// entries; nullopt inside for a window with room.
-std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const std::vector<WindowLimit>& limits,
-                                                          TimePoint now) {
+// entries.
+std::vector<FillingRead> read_filling_events(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
+                                             LockModes modes) {
   std::vector<std::string> buckets;
   std::vector<std::int64_t> starts;
   std::vector<std::int64_t> sizes;
   std::vector<bool> from_totals;
+  std::vector<bool> shareable;
   for (const auto& limit : limits) {
     if (!read_in_batch(limit)) continue;
     const TimePoint start = window_start(limit, now);
@@ -227,31 +281,43 @@ std::vector<std::optional<TimePoint>> read_filling_events(PgConnection& c, const
     from_totals.push_back(read_from_totals(limit));
     starts.push_back(from_totals.back() ? totals_slot(start) : to_unix_ms(start));
     sizes.push_back(limit.limit);
+    shareable.push_back(modes == LockModes::shared_where_far_from_limits && may_share_lock(limit));
   }
-  std::vector<std::optional<TimePoint>> out(buckets.size());
+  std::vector<FillingRead> out(buckets.size());
   if (buckets.empty()) return out;
-  const auto rows = c.exec(
-      kFillingEvents, {text_array(buckets), array_literal(starts), array_literal(sizes), array_literal(from_totals)});
+  const auto rows = c.exec(kFillingEvents, {text_array(buckets), array_literal(starts), array_literal(sizes),
+                                            array_literal(from_totals), array_literal(shareable)});
   for (int row = 0; row < rows.size(); ++row) {
     const auto index = static_cast<std::size_t>(rows.integer(row, 0) - 1);
-    if (index < out.size() && !rows.is_null(row, 1)) out[index] = from_unix_ms(rows.integer(row, 1));
+    if (index >= out.size()) continue;
+    if (!rows.is_null(row, 1)) out[index].filling_event = from_unix_ms(rows.integer(row, 1));
+    out[index].short_of_limit = rows.boolean(row, 2);
   }
   return out;
 }
 
-std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
-  const auto filling = read_filling_events(c, limits, now);
+// The first refusal of `limits`, read under the locks lock_buckets took with the same `modes`. Sets `near_limit` (and
+// stops reading) when a window read short of its limit is full at that threshold: its lock may be shared, so the
+// verdict is left to a run of the call with exclusive locks.
+std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
+                                          LockModes modes, bool& near_limit) {
+  const auto filling = read_filling_events(c, limits, now, modes);
   std::size_t next_batched = 0;
   return first_refusal(limits, now, [&](const WindowLimit& limit) {
+    if (near_limit) return WindowReading{};
+    if (read_in_batch(limit) && filling[next_batched].short_of_limit && filling[next_batched].filling_event) {
+      near_limit = true;
+      return WindowReading{};
+    }
     if (limit.unverified) {
       // Spelled out: a bare std::optional(inner) would deduce the inner type, and an empty inner would then read as
       // "read in batch, room left" instead of "walk the rows".
       std::optional<std::optional<TimePoint>> batched;
-      if (read_in_batch(limit)) batched.emplace(filling[next_batched++]);
+      if (read_in_batch(limit)) batched.emplace(filling[next_batched++].filling_event);
       return read_unverified_budget(c, limit, now, batched);
     }
     WindowReading reading;
-    reading.filling_event = filling[next_batched++];
+    reading.filling_event = filling[next_batched++].filling_event;
     if (needs_conversion_counts(limit, reading)) {
       const TimePoint since = window_start(limit, now);
       reading.events = c.exec(kCountEvents, {limit.bucket, ms(since)}).integer(0, 0);
@@ -259,6 +325,12 @@ std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<Win
     }
     return reading;
   });
+}
+
+// Under exclusive locks: a verdict is always reached.
+std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
+  bool near_limit = false;
+  return check_limits(c, limits, now, LockModes::exclusive, near_limit);
 }
 
 void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, TimePoint now,
@@ -336,10 +408,31 @@ void PostgresRepository::ping() {
   in_transaction([](PgConnection& c) { c.exec(kPing); });
 }
 
+// A send far from its global limits shares their locks with the other sends: it is counted exactly all the same,
+// because a window read in shared mode passes only while it holds fewer than limit - max_connections events, and the
+// events it cannot see are those of transactions still running, one at most per server connection. So whoever reads
+// last among the sends one window counts has seen all but at most max_connections - 1 of them, and the total stays
+// under the limit. Near the limit, the send runs again with every lock exclusive, which waits for the shared holders
+// and keeps new ones out: there the count read is the count.
 result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCodeRequest& request) {
-  return in_transaction([&](PgConnection& c) -> result<IssuedCode, LimitExceeded> {
-    lock_buckets(c, request.limits);
-    if (auto refused = check_limits(c, request.limits, request.now)) return *refused;
+  auto out = issue_code_under(request, LockModes::shared_where_far_from_limits);
+  if (!out) out = issue_code_under(request, LockModes::exclusive);
+  if (!out) throw StorageUnavailable("PostgreSQL: a send under exclusive locks found no verdict");
+  return std::move(*out);
+}
+
+// nullopt: a window whose lock was shared is near its limit; nothing was written, and the locks are released.
+std::optional<result<IssuedCode, LimitExceeded>> PostgresRepository::issue_code_under(const IssueCodeRequest& request,
+                                                                                      LockModes modes) {
+  return in_transaction([&](PgConnection& c) -> std::optional<result<IssuedCode, LimitExceeded>> {
+    lock_buckets(c, request.limits, modes);
+    bool near_limit = false;
+    auto refused = check_limits(c, request.limits, request.now, modes, near_limit);
+    if (near_limit) {
+      c.discard();
+      return std::nullopt;
+    }
+    if (refused) return result<IssuedCode, LimitExceeded>(*refused);
 
     if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
       const auto live = c.exec(kLiveCode, {request.phone_number, ms(request.now)});
@@ -353,14 +446,14 @@ result<IssuedCode, LimitExceeded> PostgresRepository::issue_code(const IssueCode
         if (has_left(request.reuse_if_remaining) || (uncertain && has_left(request.reuse_uncertain_if_remaining))) {
           IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(expires_at_ms), true, uncertain};
           write_issue(c, request, kept.challenge_id, false);
-          return kept;
+          return result<IssuedCode, LimitExceeded>(std::move(kept));
         }
       }
     }
 
     IssuedCode fresh{request.reservation_id, request.new_seed, request.new_expires_at, false, false};
     write_issue(c, request, fresh.challenge_id, true);
-    return fresh;
+    return result<IssuedCode, LimitExceeded>(std::move(fresh));
   });
 }
 
@@ -385,7 +478,9 @@ void PostgresRepository::mark_delivery_uncertain(const std::string& phone_number
 VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& request) {
   return in_transaction([&](PgConnection& c) {
     const VerifyLimitChecks checks = verify_checked_limits(request);
-    lock_buckets(c, checks.all());  // every bucket in one sorted call: two verifications never wait in a cycle
+    // Every bucket in one sorted call: two verifications never wait in a cycle. Exclusive: a verification's windows
+    // are the number's and the client's, which are small and seldom shared.
+    lock_buckets(c, checks.all(), LockModes::exclusive);
     VerifyLimitReadings readings;
     readings.in_order = check_limits(c, checks.in_order, request.now);
     if (checks.number_lock) readings.number_lock = check_limits(c, {*checks.number_lock}, request.now);
@@ -481,6 +576,7 @@ std::size_t PostgresRepository::prune(TimePoint now, std::chrono::seconds longes
     const std::int64_t before = to_unix_ms(now) - std::chrono::duration_cast<Milliseconds>(longest_window).count();
     auto removed = static_cast<std::size_t>(c.exec(kPruneEvents, {before}).affected());
     c.exec(kPruneTotals, {before});
+    c.exec(kFoldTotals, {totals_slot(now)});
     removed += static_cast<std::size_t>(c.exec(kPruneUnverified, {before}).affected());
     // Expired codes are kept a day so that a late verify still reads "expired" rather than "no code".
     removed += static_cast<std::size_t>(c.exec(kPruneCodes, {to_unix_ms(now) - std::int64_t{86400} * 1000}).affected());

@@ -3,12 +3,16 @@
 #pragma once
 
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "storage/postgres/pg_connection.hpp"
 #include "storage/repository.hpp"
 
 namespace sms_auth {
+
+// How a call takes its limit buckets' locks (postgres_repository.cpp).
+enum class LockModes { shared_where_far_from_limits, exclusive };
 
 class PostgresRepository final : public Repository {
  public:
@@ -64,6 +68,8 @@ class PostgresRepository final : public Repository {
   std::size_t prune_sms(TimePoint messages_before, TimePoint events_before) override;
 
  private:
+  std::optional<result<IssuedCode, LimitExceeded>> issue_code_under(const IssueCodeRequest& request, LockModes modes);
+
   // Runs `work` as one transaction on the connection, with this object's lock held.
   template <class Work>
   auto in_transaction(Work&& work) {

@@ -7,8 +7,10 @@
 #include <atomic>
 #include <cstdlib>
 #include <functional>
+#include <future>
 #include <thread>
 
+#include "ratelimit/limit_verdict.hpp"
 #include "storage/postgres/postgres_repository.hpp"
 
 namespace sms_auth {
@@ -81,6 +83,53 @@ class PostgresRepositoryTest : public ::testing::Test {
     }
     for (auto& thread : threads) thread.join();
     return failures.load();
+  }
+
+  // The server's max_connections: the margin below a limit under which sends may share its bucket's lock.
+  static int server_max_connections() {
+    PgConnection admin(PgSettings{test_url()});
+    return admin.transaction([](PgConnection& c) {
+      return static_cast<int>(
+          c.exec({"max_connections", "SELECT current_setting('max_connections')::int"}).integer(0, 0));
+    });
+  }
+
+  // `count` events of `bucket` a minute before kStart, as rows and as a per-minute total in shard 7 (as another
+  // connection would have counted them), so that both readings of a window see them.
+  static void add_events(const std::string& bucket, int count) {
+    const std::int64_t at = to_unix_ms(kStart - minutes(1));
+    PgConnection admin(PgSettings{test_url()});
+    admin.transaction([&](PgConnection& c) {
+      c.exec_simple("INSERT INTO rate_events (bucket, at_ms) SELECT '" + bucket + "', " + std::to_string(at) +
+                    " FROM generate_series(1, " + std::to_string(count) + ")");
+      c.exec_simple("INSERT INTO rate_totals (bucket, slot, shard, events) VALUES ('" + bucket + "', " +
+                    std::to_string(at / 60000) + ", 7, " + std::to_string(count) + ")");
+    });
+  }
+
+  // Runs `while_held` while another connection holds `bucket`'s limit lock in shared mode.
+  static void while_another_send_shares_the_lock_of(const std::string& bucket,
+                                                    const std::function<void()>& while_held) {
+    std::promise<void> held;
+    std::promise<void> release;
+    std::thread holder([&] {
+      PgConnection other(PgSettings{test_url()});
+      other.transaction([&](PgConnection& c) {
+        c.exec_simple("SELECT pg_advisory_xact_lock_shared(7302, hashtext('" + bucket + "'))");
+        held.set_value();
+        release.get_future().wait();
+      });
+    });
+    held.get_future().wait();
+    try {
+      while_held();
+    } catch (...) {
+      release.set_value();
+      holder.join();
+      throw;
+    }
+    release.set_value();
+    holder.join();
   }
 
   std::unique_ptr<PostgresRepository> repository_;
@@ -172,6 +221,94 @@ TEST_F(PostgresRepositoryTest, ACapFilledFromSeveralConnectionsAtOnceHoldsExactl
   ASSERT_FALSE(refusal);
   EXPECT_EQ(refusal.error().name, "per_number_hour");
   EXPECT_GT(refusal.error().retry_after, minutes(58));
+}
+
+TEST_F(PostgresRepositoryTest, ASendFarFromAGlobalCapSharesItsLockAndOneNearItWaitsForTheOtherHolders) {
+  const int margin = server_max_connections();
+  PgSettings impatient{test_url()};
+  impatient.statement_timeout = Milliseconds(300);  // a send waiting for the lock fails fast instead of hanging
+  PostgresRepository sender(impatient);
+  const auto cap = [](const std::string& bucket, int limit) {
+    return WindowLimit{"global_hour", bucket, limit, hours(1)};
+  };
+  int number = 0;
+  const auto send = [&](const WindowLimit& limit) {
+    return sender.issue_code(send_request("+7701100" + std::to_string(1000 + number++), kStart, {limit}));
+  };
+
+  // Walked exactly (up to kLargestExactLimit events) and read from per-minute totals: the two readings of a window.
+  for (const int limit : {2 * margin + 40, kLargestExactLimit * 4}) {
+    const std::string bucket = "sms:test-global:" + std::to_string(limit);
+    add_events(bucket, limit - margin - 1);  // one send short of the shared threshold
+    while_another_send_shares_the_lock_of(bucket, [&] {
+      EXPECT_TRUE(send(cap(bucket, limit))) << "far from the cap: the shared lock is shared";
+      EXPECT_THROW(send(cap(bucket, limit)), StorageUnavailable) << "at the threshold: waits for an exclusive lock";
+      EXPECT_THROW(send(cap(bucket, 2 * margin - 1)), StorageUnavailable) << "a cap this small is never shared";
+    });
+    // The holder gone, the exclusive lock is free: the count read is the count, and the send passes.
+    EXPECT_TRUE(send(cap(bucket, limit)));
+  }
+}
+
+// Many sends at once far from a cap, then across the threshold where they switch to exclusive locks, then into it:
+// exactly the cap's room passes, whether the window is walked or read from per-minute totals in several shards.
+TEST_F(PostgresRepositoryTest, AGlobalCapSharedBySendsFromEightConnectionsAtOnceHoldsExactly) {
+  const int margin = server_max_connections();
+  for (const int limit : {2 * margin + 40, kLargestExactLimit * 4}) {
+    const std::string bucket = "sms:test-global:" + std::to_string(limit);
+    const int already = limit - margin - 30;  // 30 sends still share the lock, then the rest queue for it
+    add_events(bucket, already);
+    const int room = limit - already;
+    const WindowLimit cap{"global_hour", bucket, limit, hours(1)};
+    std::atomic<int> issued{0};
+    std::atomic<int> refused{0};
+    std::atomic<int> next_number{0};
+    std::vector<std::thread> threads;
+    const int per_thread = room / 8 + 10;
+    for (int i = 0; i < 8; ++i) {
+      threads.emplace_back([&, i] {
+        auto connection = open(i % 2 == 0);
+        for (int n = 0; n < per_thread; ++n) {
+          const std::string phone = "+7702" + std::to_string(1000000 + limit * 10 + next_number++);
+          if (connection->issue_code(send_request(phone, kStart + Milliseconds(n), {cap}))) {
+            ++issued;
+          } else {
+            ++refused;
+          }
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(issued.load(), room) << "limit " << limit;
+    EXPECT_EQ(refused.load(), 8 * per_thread - room) << "limit " << limit;
+  }
+}
+
+TEST_F(PostgresRepositoryTest, PruneFoldsThePastMinutesShardsIntoOneRowWithTheSameTotal) {
+  PgConnection admin(PgSettings{test_url()});
+  const std::int64_t past = totals_slot(kStart) - 5;
+  const std::int64_t current = totals_slot(kStart);
+  admin.transaction([&](PgConnection& c) {
+    // A past minute counted by three connections, one of which took an event back, and the current minute in two.
+    c.exec_simple("INSERT INTO rate_totals (bucket, slot, shard, events) VALUES ('sms:fold', " + std::to_string(past) +
+                  ", 1, 4), ('sms:fold', " + std::to_string(past) + ", 2, 3), ('sms:fold', " + std::to_string(past) +
+                  ", 5, -1), ('sms:fold', " + std::to_string(current) + ", 1, 2), ('sms:fold', " +
+                  std::to_string(current) + ", 3, 1)");
+  });
+  repository_->prune(kStart, hours(24));
+  const auto rows = admin.transaction([](PgConnection& c) {
+    const auto r = c.exec({"fold_check",
+                           "SELECT slot, COUNT(*), SUM(events), MIN(shard) FROM rate_totals WHERE bucket = 'sms:fold' "
+                           "GROUP BY slot ORDER BY slot"});
+    std::vector<std::vector<std::int64_t>> out;
+    for (int i = 0; i < r.size(); ++i) {
+      out.push_back({r.integer(i, 0), r.integer(i, 1), r.integer(i, 2), r.integer(i, 3)});
+    }
+    return out;
+  });
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::int64_t>{past, 1, 6, 0})) << "folded into shard 0, the total kept";
+  EXPECT_EQ(rows[1], (std::vector<std::int64_t>{current, 2, 3, 1})) << "the current minute is left to its writers";
 }
 
 TEST_F(PostgresRepositoryTest, ConcurrentRotationsOfOneTokenNeverForkTheFamily) {
