@@ -23,8 +23,9 @@ test_packages=(
   prometheus
 )
 
-# The load test's tools and its baseline (the original backend's FastAPI stack); perf for its profiles.
-bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt linux-perf procps)
+# The load test's tools and its baselines (the original backend's FastAPI stack; Node for better-auth); perf for its
+# profiles.
+bench_packages=(wrk bc curl libbenchmark-dev python3-fastapi python3-uvicorn python3-jwt linux-perf procps nodejs npm)
 
 wanted=("${build_packages[@]}")
 case "$profile" in
@@ -58,6 +59,12 @@ if [ "$profile" = test ] && [ -f tests/browser/package.json ]; then
     echo "install-deps: installing the browser-test npm packages"
     (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
   fi
+fi
+
+if [ "$profile" = bench ] && [ ! -d bench/baseline/better_auth/node_modules/better-auth ]; then
+  # The better-auth baseline of the load test (bench/baseline/better_auth), at the versions of its lock file.
+  echo "install-deps: installing the better-auth baseline's npm packages"
+  (cd bench/baseline/better_auth && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ "$profile" = test ] && [ -f tests/openapi/package.json ]; then

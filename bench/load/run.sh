@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Load test, side by side on this machine: a do-nothing HTTP server (the ceiling), sms-auth (release) and a re-creation
-# of the original FastAPI backend, driven by the same wrk script. Prints the median of LOAD_RUNS runs of req/s,
-# logins/s, p50/p99, resident memory after the run and start-up time, each also as a ratio of the do-nothing server's.
+# Load test, side by side on this machine: a do-nothing HTTP server (the ceiling), sms-auth (release), a re-creation
+# of the original FastAPI backend and (on PostgreSQL) better-auth's phone-number plugin, driven by the same wrk script.
+# Prints the median of LOAD_RUNS runs of req/s, logins/s, p50/p99, resident memory after the run and start-up time,
+# each also as a ratio of the do-nothing server's.
 # Usage: bench/load/run.sh [seconds per scenario]   (see bench/README.md for the LOAD_* variables)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,9 +18,17 @@ port=${LOAD_PORT:-18700}
 binary=${LOAD_BINARY:-./build/release/sms-auth}  # another build of sms-auth, to compare two side by side
 # sms-auth-pg: sms-auth on this PostgreSQL database (`make load-postgres` starts a throwaway cluster and sets it).
 pg_url=${LOAD_POSTGRES_URL:-${SMS_AUTH_TEST_POSTGRES_URL:-}}
-if [[ " $servers " == *" sms-auth-pg "* ]] && [ -z "$pg_url" ]; then
-  echo "load: sms-auth-pg needs LOAD_POSTGRES_URL (or run it as: make load-postgres)" >&2
-  exit 2
+for pg_server in sms-auth-pg better-auth; do
+  if [[ " $servers " == *" $pg_server "* ]] && [ -z "$pg_url" ]; then
+    echo "load: $pg_server needs LOAD_POSTGRES_URL (or run it as: make load-postgres)" >&2
+    exit 2
+  fi
+done
+# better-auth: bench/baseline/better_auth (Node), its npm packages installed from the committed lock file.
+better_auth_dir=bench/baseline/better_auth
+if [[ " $servers " == *" better-auth "* ]] && [ ! -d "$better_auth_dir/node_modules/better-auth" ]; then
+  echo "load: installing the better-auth baseline's npm packages"
+  (cd "$better_auth_dir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [ "${LOAD_BUILD:-1}" = 1 ]; then  # LOAD_BUILD=0: use the binaries already built
@@ -33,8 +42,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/sms-auth-load.XXXXXX")
 mkdir -p build/load
 server_pid=
 perf_pid=
+better_auth_schema=  # this run's PostgreSQL schema of the better-auth baseline, while it exists
 cleanup() {
-  for pid in $perf_pid $server_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for pid in $perf_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  if [ -n "$server_pid" ]; then stop_server; fi
+  if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -61,9 +73,23 @@ answers_healthz() {
   [[ $status == "HTTP/1.1 200"* ]]
 }
 
+# The better-auth baseline's schema set-up (bench/baseline/better_auth/setup.mjs create|drop), outside the timing.
+better_auth_schema_do() {
+  env -i PATH="$PATH" BETTER_AUTH_DATABASE_URL="$pg_url" BETTER_AUTH_SCHEMA="$better_auth_schema" \
+    node "$better_auth_dir/setup.mjs" "$1" >>"$work/better-auth-setup.log" 2>&1 || {
+    echo "load: better-auth: setup.mjs $1 failed; its log:" >&2
+    tail -20 "$work/better-auth-setup.log" >&2
+    return 1
+  }
+}
+
 start_server() {  # name run → sets server_pid and startup_ms
   local name=$1 run=$2 started
   if [ "$name" = sms-auth ] && [ -n "$template_db" ]; then cp "$template_db" "$work/ours-$run.db"; fi
+  if [ "$name" = better-auth ]; then  # a fresh schema per run, created by better-auth's migrations before the timing
+    better_auth_schema=bench_better_auth_$$_$run
+    better_auth_schema_do create || exit 1
+  fi
   started=$(now_ms)
   case "$name" in
     null)
@@ -84,6 +110,12 @@ start_server() {  # name run → sets server_pid and startup_ms
         seed_fastapi:app --host 127.0.0.1 --port "$port" --workers "$threads" --log-level warning \
         >"$work/$name.log" 2>&1 &
       ;;
+    better-auth)
+      # NODE_ENV=production: better-auth as deployed (its rate limiter on; bench/baseline/better_auth/auth.mjs).
+      env -i PATH="$PATH" NODE_ENV=production PORT="$port" WORKERS="$threads" BETTER_AUTH_DATABASE_URL="$pg_url" \
+        BETTER_AUTH_SCHEMA="$better_auth_schema" BETTER_AUTH_RATE_LIMIT="${LOAD_BETTER_AUTH_RATE_LIMIT:-on}" \
+        node "$better_auth_dir/server.mjs" >"$work/$name.log" 2>&1 &
+      ;;
   esac
   server_pid=$!
   local deadline=$((started + 20000))
@@ -98,17 +130,33 @@ start_server() {  # name run → sets server_pid and startup_ms
   startup_ms=$(($(now_ms) - started))
 }
 
+# Stops the server by its PID, then any of its children (uvicorn's or node:cluster's workers) that outlived it, each by
+# its own PID (SIGTERM, then SIGKILL after 5 s); then drops the better-auth baseline's schema of the run.
 stop_server() {
+  local children pid
+  children=$(pgrep -P "$server_pid" || true)
   kill "$server_pid" 2>/dev/null || true
   wait "$server_pid" 2>/dev/null || true
+  for pid in $children; do
+    kill "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "load: child $pid of the server ignored SIGTERM for 5 s; killing it" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  done
   server_pid=
+  if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; better_auth_schema=; fi
 }
 
-drive() {  # scenario wrk-threads → "requests duration_us status_errors socket_errors p50_us p99_us"
+# scenario wrk-threads [api] → "requests duration_us status_errors socket_errors p50_us p99_us"; wrk's whole output
+# stays in $work/wrk.out (api better-auth: the script's endpoints for it, and its CHECK line of response counts).
+drive() {
   local scenario=$1 wrk_threads=$2
   timeout $((seconds + 60)) wrk -d "${seconds}s" -c "$connections" -t "$wrk_threads" --timeout 10s \
-    -s bench/load/auth_flow.lua "http://127.0.0.1:$port/" -- "$scenario" "$wrk_threads" "$((RANDOM * 32768 + RANDOM))" |
-    awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}'
+    -s bench/load/auth_flow.lua "http://127.0.0.1:$port/" -- "$scenario" "$wrk_threads" "$((RANDOM * 32768 + RANDOM))" \
+    ${3:+"$3"} >"$work/wrk.out" || true
+  awk '/^RESULT/ {print $2, $3, $4, $5, $6, $7}' "$work/wrk.out"
 }
 
 echo "load: $(nproc) cores ($(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)), load average" \
@@ -126,9 +174,27 @@ for run in $(seq "$runs"); do
         perf record -g -o "build/load/sms-auth-$scenario.perf.data" -p "$server_pid" >/dev/null 2>&1 &
         perf_pid=$!
       fi
-      outcome=$(drive "$scenario" "$wrk_threads")
+      api=
+      [ "$name" = better-auth ] && api=better-auth
+      outcome=$(drive "$scenario" "$wrk_threads" $api)
       if [ -z "$outcome" ]; then echo "load: wrk failed against $name ($scenario)" >&2; exit 1; fi
       read -r requests duration status_errors socket_errors p50 p99 <<<"$outcome"
+      if [ -n "$api" ]; then
+        # The script read every better-auth response: count every non-2xx (wrk counts only >= 400) and every 200
+        # verify that issued no session token as failed, and refuse a login run in which nobody got a session.
+        read -r non_2xx without_token with_token < <(awk '/^CHECK/ {print $2, $3, $4}' "$work/wrk.out") || {
+          echo "load: no CHECK line from wrk against $name ($scenario)" >&2
+          exit 1
+        }
+        echo "load: $name $scenario: $requests requests, $non_2xx non-2xx, $with_token verifies answered 200 with" \
+          "a session token, $without_token without one"
+        status_errors=$((non_2xx + without_token))
+        if [ "$scenario" = login ] && [ "$with_token" -eq 0 ]; then
+          echo "load: $name logged nobody in; its log:" >&2
+          tail -20 "$work/$name.log" >&2
+          exit 1
+        fi
+      fi
       if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; perf_pid=; fi
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "$name" "$scenario" "$requests" "$duration" \
         "$status_errors" "$socket_errors" "$p50" "$p99" >>"$results"

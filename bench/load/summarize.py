@@ -4,7 +4,7 @@ import sys
 from collections import defaultdict
 
 SERVER_NAMES = {"null": "do-nothing server", "sms-auth": "sms-auth", "sms-auth-pg": "sms-auth (PostgreSQL)",
-                "seed": "seed (FastAPI)"}
+                "seed": "seed (FastAPI)", "better-auth": "better-auth (Node, PostgreSQL)"}
 CEILING = "null"
 
 
