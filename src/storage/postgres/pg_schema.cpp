@@ -120,15 +120,14 @@ CREATE INDEX unverified_sms_by_code ON unverified_sms(phone_number, challenge_id
 ALTER TABLE refresh_tokens ADD COLUMN grace_siblings integer NOT NULL DEFAULT 0;
 )sql"},
       {13, R"sql(
--- Per-minute totals in shards: each server connection adds to (and takes from) its own row of a bucket's minute, so
+-- Per-minute totals in shards: each server connection adds to (and takes from) its own row of a bucket's minute
+-- (shard = its backend's pid % 8), so
 -- that transactions counting the same hot bucket at once (the global caps, the unverified-SMS budget, the country's
 -- tallies) do not wait on one row's lock until each other's commit. A minute's total is the sum of its shards (a
 -- shard may hold a negative part); prune folds the shards of past minutes back into shard 0.
 ALTER TABLE rate_totals ADD COLUMN shard smallint NOT NULL DEFAULT 0;
 ALTER TABLE rate_totals DROP CONSTRAINT rate_totals_pkey;
 ALTER TABLE rate_totals ADD PRIMARY KEY (bucket, slot, shard);
-CREATE FUNCTION rate_totals_shard() RETURNS smallint LANGUAGE sql STABLE
-  AS 'SELECT (pg_backend_pid() % 8)::smallint';
 )sql"},
   };
   return migrations;

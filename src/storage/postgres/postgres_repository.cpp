@@ -48,30 +48,32 @@ constexpr PgStatement kFillingEvents{
     "AS u(b, s, n, totals, sh, i)) AS t"};
 constexpr PgStatement kCountEvents{"count_events",
                                    "SELECT COUNT(*) FROM rate_events WHERE bucket = $1 AND at_ms > $2"};
+// Per-minute totals are written to the writing connection's shard, `(pg_backend_pid() % 8)::smallint` in every
+// statement below that adds to or takes from them (migration 13): transactions on other connections counting the same
+// bucket's minute then upsert other rows and do not wait on each other's row lock until commit.
 // Events and their per-minute totals in one statement (the totals by upsert, in bucket order).
 constexpr PgStatement kCountBuckets{
     "count_buckets",
-    "WITH added AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $2, $3 FROM unnest($1::text[]) "
-    "AS b) INSERT INTO rate_totals (bucket, slot, shard, events) SELECT b, $2 / 60000, rate_totals_shard(), COUNT(*) "
-    "FROM unnest($1::text[]) "
-    "AS b GROUP BY b ORDER BY b ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
-    "EXCLUDED.events"};
+    "WITH added AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $2, $3 FROM unnest($1::text[]) AS "
+    "b) INSERT INTO rate_totals (bucket, slot, shard, events) SELECT b, $2 / 60000, (pg_backend_pid() % "
+    "8)::smallint, COUNT(*) FROM unnest($1::text[]) AS b GROUP BY b ORDER BY b ON CONFLICT (bucket, slot, shard) DO "
+    "UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kForgetReservation{
     "forget_reservation",
-    "WITH gone AS (DELETE FROM rate_events WHERE reservation = $1 AND NOT (bucket = ANY($2::text[])) "
-    "RETURNING bucket, at_ms), "
-    "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
-    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, rate_totals_shard(), -n FROM per_slot "
-    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+    "WITH gone AS (DELETE FROM rate_events WHERE reservation = $1 AND NOT (bucket = ANY($2::text[])) RETURNING "
+    "bucket, at_ms), per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, (pg_backend_pid() % 8)::smallint, -n "
+    "FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
+    "EXCLUDED.events"};
 // A decrement is a negative part in this connection's own shard (an upsert), not an update of the shard that counted
 // the events: the other shards' rows stay unlocked. $2 NULL: every event of the bucket.
 constexpr PgStatement kForgetBucket{
     "forget_bucket",
-    "WITH gone AS (DELETE FROM rate_events WHERE bucket = $1 AND ($2::text IS NULL OR reservation = $2) "
-    "RETURNING bucket, at_ms), "
-    "per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
-    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, rate_totals_shard(), -n FROM per_slot "
-    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+    "WITH gone AS (DELETE FROM rate_events WHERE bucket = $1 AND ($2::text IS NULL OR reservation = $2) RETURNING "
+    "bucket, at_ms), per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
+    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, (pg_backend_pid() % 8)::smallint, -n "
+    "FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
+    "EXCLUDED.events"};
 
 constexpr PgStatement kTotalEvents{
     "total_events", "SELECT COALESCE(SUM(events), 0)::bigint FROM rate_totals WHERE bucket = $1 AND slot >= $2"};
@@ -82,16 +84,16 @@ constexpr PgStatement kReturningUser{"returning_user",
                                      "SELECT 1 FROM users WHERE phone_number = $1 AND blocked_at IS NULL"};
 constexpr PgStatement kForgetUnverified{
     "forget_unverified",
-    "WITH gone AS (DELETE FROM unverified_sms WHERE reservation = $1 RETURNING sent_at_ms), "
-    "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) "
-    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT $2, slot, rate_totals_shard(), -n FROM per_slot "
-    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+    "WITH gone AS (DELETE FROM unverified_sms WHERE reservation = $1 RETURNING sent_at_ms), per_slot AS (SELECT "
+    "sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) INSERT INTO rate_totals (bucket, slot, shard, "
+    "events) SELECT $2, slot, (pg_backend_pid() % 8)::smallint, -n FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, "
+    "slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kCodeConverted{
     "code_converted",
     "WITH gone AS (DELETE FROM unverified_sms WHERE phone_number = $1 AND challenge_id = $2 RETURNING sent_at_ms), "
-    "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) "
-    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT $3, slot, rate_totals_shard(), -n FROM per_slot "
-    "ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+    "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) INSERT INTO rate_totals "
+    "(bucket, slot, shard, events) SELECT $3, slot, (pg_backend_pid() % 8)::smallint, -n FROM per_slot ORDER BY 1, 2 "
+    "ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kPruneUnverified{"prune_unverified", "DELETE FROM unverified_sms WHERE sent_at_ms <= $1"};
 
 constexpr PgStatement kLiveCode{
@@ -109,17 +111,16 @@ constexpr PgStatement kMarkDeliveryUncertain{
 constexpr PgStatement kIssueWrites{
     "issue_writes",
     "WITH code AS (INSERT INTO otp_codes (phone_number, challenge_id, seed, code_hash, created_at, expires_at, "
-    "attempts, max_attempts, consumed_at) SELECT $1, $2, $3, $4, $5, $6, 0, $7, NULL WHERE $11::boolean "
-    "ON CONFLICT (phone_number) DO UPDATE SET challenge_id = EXCLUDED.challenge_id, seed = EXCLUDED.seed, "
-    "code_hash = EXCLUDED.code_hash, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, "
-    "attempts = 0, max_attempts = EXCLUDED.max_attempts, consumed_at = NULL, delivery_uncertain = false), "
-    "events AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $5, $8 FROM unnest($9::text[]) AS b), "
-    "unverified AS (INSERT INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) "
-    "VALUES ($8, $1, $2, $5) ON CONFLICT (reservation) DO NOTHING RETURNING sent_at_ms), "
-    "counted AS (SELECT b, $5::bigint / 60000 AS slot FROM unnest($9::text[]) AS b "
-    "UNION ALL SELECT $10::text, sent_at_ms / 60000 FROM unverified) "
-    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT b, slot, rate_totals_shard(), COUNT(*) FROM counted "
-    "GROUP BY b, slot ORDER BY b, slot ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
+    "attempts, max_attempts, consumed_at) SELECT $1, $2, $3, $4, $5, $6, 0, $7, NULL WHERE $11::boolean ON CONFLICT "
+    "(phone_number) DO UPDATE SET challenge_id = EXCLUDED.challenge_id, seed = EXCLUDED.seed, code_hash = "
+    "EXCLUDED.code_hash, created_at = EXCLUDED.created_at, expires_at = EXCLUDED.expires_at, attempts = 0, "
+    "max_attempts = EXCLUDED.max_attempts, consumed_at = NULL, delivery_uncertain = false), events AS (INSERT INTO "
+    "rate_events (bucket, at_ms, reservation) SELECT b, $5, $8 FROM unnest($9::text[]) AS b), unverified AS (INSERT "
+    "INTO unverified_sms (reservation, phone_number, challenge_id, sent_at_ms) VALUES ($8, $1, $2, $5) ON CONFLICT "
+    "(reservation) DO NOTHING RETURNING sent_at_ms), counted AS (SELECT b, $5::bigint / 60000 AS slot FROM "
+    "unnest($9::text[]) AS b UNION ALL SELECT $10::text, sent_at_ms / 60000 FROM unverified) INSERT INTO rate_totals "
+    "(bucket, slot, shard, events) SELECT b, slot, (pg_backend_pid() % 8)::smallint, COUNT(*) FROM counted GROUP BY "
+    "b, slot ORDER BY b, slot ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
     "EXCLUDED.events"};
 constexpr PgStatement kRemoveCode{"remove_code",
                                   "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
