@@ -85,7 +85,7 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   request.max_attempts = otp_.max_attempts;
   request.limits = limits_.for_send(*phone, command.client_address);
   request.tallies = limits_.send_tallies(*phone);
-  request.reservation_id = random_uuid();
+  request.reservation_id = time_ordered_uuid(to_unix_ms(now));  // the code's id too: no secret, time-ordered rows
 
   auto issuing = storage_.issue_code(request);  // named (core/async.hpp)
   auto issued = co_await std::move(issuing);
@@ -258,7 +258,9 @@ awaitable<result<LoginSucceeded>> OtpService::verify_code(VerifyCodeCommand comm
   request.failure_tag = LimitPolicy::failure_tag(command.client_address);
   request.success_tallies = limits_.success_tallies(*phone);
   request.submitted_code_hash = codec_.hash(phone->e164, command.code);
-  const std::string session_id = random_uuid();
+  // A session's id is time-ordered (its creation time is in its tokens anyway); a user's stays random, so that the
+  // `sub` of every token does not tell when the account was made.
+  const std::string session_id = time_ordered_uuid(to_unix_ms(now));
   request.session.session_id = session_id;
   request.session.new_user_id = random_uuid();
   request.session.refresh_token_hash = refresh_token_hash(refresh_token);

@@ -212,13 +212,27 @@ std::string to_hex(const Bytes& data) {
   return out;
 }
 
-std::string random_uuid() {
-  Bytes b = random_bytes(16);
-  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x40);
+namespace {
+
+// The canonical text form of 16 bytes with their version nibble and RFC 9562 variant set.
+std::string uuid_text(Bytes b, std::uint8_t version) {
+  b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | (version << 4));
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);
   const std::string hex = to_hex(b);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
          hex.substr(20);
+}
+
+}  // namespace
+
+std::string random_uuid() { return uuid_text(random_bytes(16), 4); }
+
+// Written here: neither Boost.Uuid (1.81) nor libuuid (util-linux 2.38) on Debian 12 makes version 7 yet.
+std::string time_ordered_uuid(std::int64_t unix_ms) {
+  Bytes b = random_bytes(16);
+  const auto ms = static_cast<std::uint64_t>(unix_ms);
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<std::uint8_t>(ms >> (40 - 8 * i));
+  return uuid_text(std::move(b), 7);
 }
 
 }  // namespace sms_auth

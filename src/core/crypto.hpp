@@ -46,6 +46,11 @@ std::string to_hex(const Bytes& data);
 // A random (version 4) UUID in its canonical text form.
 std::string random_uuid();
 
+// A time-ordered (version 7, RFC 9562) UUID: `unix_ms` in its first 48 bits, then 74 random bits. Ids made later sort
+// after earlier ones, so rows keyed by them are appended to their B-tree instead of landing on a random page each
+// (one page written per insert less, on either engine). Only for ids whose creation time is no secret.
+std::string time_ordered_uuid(std::int64_t unix_ms);
+
 inline std::string_view as_string_view(const Bytes& b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};
 }

@@ -73,6 +73,18 @@ TEST(RandomUuid, IsVersion4AndDistinct) {
   EXPECT_NE(a, random_uuid());
 }
 
+TEST(TimeOrderedUuid, IsVersion7WithItsMillisecondsFirstAndSortsByTime) {
+  const std::int64_t ms = 1'764'000'000'123;  // 0x019ab697e87b
+  const std::string a = time_ordered_uuid(ms);
+  EXPECT_EQ(a.size(), 36u);
+  EXPECT_EQ(a.substr(0, 13), "019ab697-e87b");
+  EXPECT_EQ(a[14], '7');
+  EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos) << a;  // the RFC 9562 variant
+  EXPECT_NE(a, time_ordered_uuid(ms)) << "the same millisecond must still give distinct ids";
+  EXPECT_LT(a, time_ordered_uuid(ms + 1));
+  EXPECT_LT(time_ordered_uuid(ms - 1), a);
+}
+
 TEST(RandomBelow, StaysInRange) {
   for (int i = 0; i < 1000; ++i) EXPECT_LT(random_below(7), 7u);
 }
