@@ -126,6 +126,19 @@ TEST_F(OtpServiceTest, TheCodeSentLogsInOnceAndCreatesTheUser) {
   EXPECT_EQ(again.error().code, errc::invalid_code);
 }
 
+// The session's id is time-ordered (its rows append to the storage's B-trees); the user's is random, so the `sub` of
+// every token does not tell when the account was made.
+TEST_F(OtpServiceTest, ALoginsSessionIdIsTimeOrderedAndItsUserIdStaysRandom) {
+  ASSERT_TRUE(send(kPhone));
+  const auto login = verify(kPhone, sender_.last_code());
+  ASSERT_TRUE(login) << login.error().detail;
+  const auto& claims = login->access_token.claims;
+  EXPECT_EQ(claims.session_id.substr(0, 13), "018bcfe5-6800") << "not the clock's millisecond first";  // ManualClock
+  EXPECT_EQ(claims.session_id[14], '7') << claims.session_id;
+  EXPECT_EQ(claims.subject[14], '4') << "the user id must be a random UUID: " << claims.subject;
+  EXPECT_EQ(login->user.id, claims.subject);
+}
+
 TEST_F(OtpServiceTest, AReturningUserLogsInToTheSameAccount) {
   ASSERT_TRUE(send(kPhone));
   const auto first = verify(kPhone, sender_.last_code());
