@@ -114,7 +114,8 @@ TEST_F(SqliteGroupCommitTest, AloneACallIsItsOwnTransaction) {
 
 // Each call of a group journals, in its savepoint, every page it changes that existed before it: tens of pages per
 // send. Spilled to a temporary file (SQLite's default past 64 KiB), that journal was 3x the WAL's writes, on
-// whatever disk holds /var/tmp; kept in memory, it costs a copy and at most a group's pages.
+// whatever disk holds /var/tmp; kept in memory, it costs a copy and holds one call's pages at most (SQLite empties it
+// when the call's savepoint is released).
 TEST_F(SqliteGroupCommitTest, ACallsSavepointJournalInsideAGroupStaysInMemoryNotInATemporaryFile) {
   SqliteRepository repository(path_);
   repository.migrate();

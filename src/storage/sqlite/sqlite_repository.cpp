@@ -214,8 +214,9 @@ SqliteRepository::SqliteRepository(const std::string& path) {
     db_->exec("PRAGMA foreign_keys = ON");
     // A call inside a group is a savepoint, which journals every page it changes that existed before it (tens per
     // send). Past 64 KiB SQLite spills that journal to a temporary file in /var/tmp, and its writes were 3x the WAL's;
-    // in memory it is one call's pages at most (emptied when the call's savepoint is released). No statement here
-    // sorts more than a LIMIT's rows, so temporary tables stay small in memory too.
+    // in memory it is one call's pages at most (emptied when the call's savepoint is released). Temporary tables stay
+    // small in memory too: the serving statements sort at most a LIMIT's rows (only migration 5's GROUP BY, once, on
+    // a database from before it, sorts more).
     db_->exec("PRAGMA temp_store = MEMORY");
     statements_ = std::make_unique<StatementCache>();
   } catch (const std::exception& e) {
