@@ -92,7 +92,14 @@ Bytes PgRows::bytes(int row, int column) const {
 PgConnection::PgConnection(PgSettings settings) : settings_(std::move(settings)) {
   // Two commands, not one string: a pipeline carries one command per message.
   begin_sql_ = "BEGIN ISOLATION LEVEL READ COMMITTED";
-  timeout_sql_ = "SET LOCAL statement_timeout = " + std::to_string(settings_.statement_timeout.count());
+  // Both for this transaction only (set_config's `true` is SET LOCAL), so that they hold through a transaction-mode
+  // pooler too. Generic plans: left to itself, PostgreSQL plans a prepared statement again on every call whenever its
+  // generic plan's estimate is dearer than the custom plans', which is always so for our statements over unnest()
+  // arrays. The limit windows' read was planned anew on each of its calls, 0.2 ms each, more than it took to run, and
+  // a third of the server's time during logins; its generic plan runs as fast (docs/performance.md, G).
+  transaction_settings_sql_ = "SELECT set_config('statement_timeout', '" +
+                              std::to_string(settings_.statement_timeout.count()) +
+                              "', true), set_config('plan_cache_mode', 'force_generic_plan', true)";
 }
 
 PgConnection::~PgConnection() { drop(); }
@@ -208,7 +215,7 @@ std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const 
 
   if (begins) {
     send_text("begin", begin_sql_);
-    send_text("begin", timeout_sql_);
+    send_text("begin", transaction_settings_sql_);
   }
   for (const auto& statement : deferred) send_statement(statement.statement, statement.params, true);
   if (last) send_statement(*last, *last_params, prepare_last);

@@ -27,7 +27,7 @@ struct PgSettings {
   // Named prepared statements (PQprepare once per connection). False: every statement goes out with PQexecParams
   // (unnamed, parsed each time), for poolers that cannot keep named statements (PgBouncer < 1.21 in transaction mode).
   bool prepared_statements = true;
-  // Server-side bound of each statement (lock waits included), set per transaction with SET LOCAL so that it also
+  // Server-side bound of each statement (lock waits included), set per transaction (like SET LOCAL) so that it also
   // holds through a transaction-mode pooler.
   std::chrono::milliseconds statement_timeout{5000};
   int connect_timeout_seconds = 5;  // per host of the URL
@@ -163,7 +163,7 @@ class PgConnection {
 
   PgSettings settings_;
   std::string begin_sql_;
-  std::string timeout_sql_;
+  std::string transaction_settings_sql_;  // statement_timeout and plan_cache_mode, for the transaction
   pg_conn* conn_ = nullptr;
   // BEGIN is not sent on its own: it goes out with the transaction's first statement.
   bool begin_pending_ = false;

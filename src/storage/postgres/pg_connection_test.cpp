@@ -1,12 +1,15 @@
 // PgConnection's pipelines: deferred statements run in order with the statement or the commit they go out with, a
 // failure among them undoes the whole transaction and leaves the connection usable, a statement deferred twice is
-// prepared once, and a transaction of deferred statements only still survives a connection the server ended. Runs
+// prepared once, a transaction of deferred statements only still survives a connection the server ended, and every
+// transaction runs with the statement timeout and on generic plans (a prepared statement is not planned anew). Runs
 // when SMS_AUTH_TEST_POSTGRES_URL names a throwaway database (ctest's postgres_* entries start one).
 #include "storage/postgres/pg_connection.hpp"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <utility>
 
 #include "storage/repository.hpp"
 
@@ -16,6 +19,12 @@ namespace {
 constexpr PgStatement kInsert{"pipeline_test_insert", "INSERT INTO pipeline_test (id, note) VALUES ($1, $2)"};
 constexpr PgStatement kCount{"pipeline_test_count", "SELECT COUNT(*) FROM pipeline_test"};
 constexpr PgStatement kNotes{"pipeline_test_notes", "SELECT string_agg(note, ',' ORDER BY id) FROM pipeline_test"};
+constexpr PgStatement kWindow{"pipeline_test_window",
+                              "SELECT COUNT(*) FROM pipeline_test, unnest($1::int[]) AS u(i) WHERE id = u.i"};
+constexpr PgStatement kPlans{"pipeline_test_plans",
+                             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1"};
+constexpr PgStatement kSettings{"pipeline_test_settings",
+                                "SELECT current_setting('statement_timeout'), current_setting('plan_cache_mode')"};
 
 std::string test_url() {
   const char* url = std::getenv("SMS_AUTH_TEST_POSTGRES_URL");
@@ -109,6 +118,33 @@ TEST_P(PgConnectionPipelineTest, ATransactionOfDeferredStatementsRunsOnceOnANewC
 
   EXPECT_NO_THROW(connection.transaction([](PgConnection& c) { c.exec_deferred(kInsert, {1, "once"}); }));
   EXPECT_EQ(rows_seen_by_another_connection(), 1);
+}
+
+// PostgreSQL would plan a prepared statement again on every call while its generic plan looks dearer (always for the
+// first five calls, and for good when the estimates favour custom plans, as for statements over unnest() arrays).
+TEST_P(PgConnectionPipelineTest, APreparedStatementRunsOnOneGenericPlanInsteadOfBeingPlannedOnEveryCall) {
+  if (!GetParam()) GTEST_SKIP() << "unnamed statements are planned on each call by design";
+  PgConnection connection(settings());
+  for (int call = 0; call < 8; ++call) {
+    connection.transaction([](PgConnection& c) { c.exec(kWindow, {"{1,2,3}"}); });
+  }
+  const auto plans = connection.transaction([](PgConnection& c) {
+    const auto row = c.exec(kPlans, {kWindow.name});
+    return std::pair{row.integer(0, 0), row.integer(0, 1)};
+  });
+  EXPECT_EQ(plans.second, 0) << "custom plans, each planned for its call";
+  EXPECT_EQ(plans.first, 8);
+}
+
+TEST_P(PgConnectionPipelineTest, EveryTransactionRunsWithTheConfiguredStatementTimeoutAndGenericPlans) {
+  PgSettings mine = settings();
+  mine.statement_timeout = std::chrono::milliseconds(1234);
+  PgConnection connection(mine);
+  const auto inside = connection.transaction([](PgConnection& c) {
+    const auto row = c.exec(kSettings);
+    return row.text(0, 0) + " " + row.text(0, 1);
+  });
+  EXPECT_EQ(inside, "1234ms force_generic_plan");
 }
 
 std::string statement_kind(const ::testing::TestParamInfo<bool>& param_info) {
