@@ -11,6 +11,7 @@
 #include <iostream>
 
 #include "app/cli.hpp"
+#include "storage/sqlite/sqlite_repository.hpp"
 
 namespace sms_auth {
 
@@ -27,6 +28,7 @@ std::optional<Config> load_config_or_report() {
 }  // namespace sms_auth
 
 int main(int argc, char** argv) {
+  sms_auth::configure_sqlite_for_this_process();  // before anything opens a database
   CLI::App app{"sms-auth: phone-number login over SMS (Mobizon). Configuration comes from the environment and .env."};
   app.require_subcommand(1);
   int exit_code = sms_auth::kExitOk;

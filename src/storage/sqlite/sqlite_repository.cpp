@@ -226,6 +226,11 @@ SqliteRepository::SqliteRepository(const std::string& path) {
 
 SqliteRepository::~SqliteRepository() = default;
 
+void configure_sqlite_for_this_process() {
+  // SQLITE_MISUSE when SQLite is already in use: the defaults then stay, which are correct, only slower.
+  (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 StorageBackend sqlite_storage_backend(std::string path, int read_connections) {
   StorageBackend backend;
   backend.open_connection = [path = std::move(path)] { return std::make_unique<SqliteRepository>(path); };
