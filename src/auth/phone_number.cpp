@@ -185,8 +185,12 @@ result<PhoneNumber> PhoneNumberParser::parse_uncached(std::string_view input) co
       number.has_extension()) {
     return invalid("phone_number is not a phone number");
   }
-  // Format(E164) happily formats invalid numbers, so validity comes first.
-  if (!util.IsValidNumber(number)) return invalid("phone_number is not a valid phone number");
+  // Format(E164) happily formats invalid numbers, so validity comes first. A number is valid exactly when its type
+  // is known (IsValidNumber is GetNumberType's matching done once more), and both find the region first by matching
+  // the number against each region of its country code: asking for the type once and the region once makes that
+  // three matchings of a number that passes instead of five.
+  const auto type = util.GetNumberType(number);
+  if (type == PhoneNumberUtil::UNKNOWN) return invalid("phone_number is not a valid phone number");
 
   std::string region;
   util.GetRegionCodeForNumber(number, &region);
@@ -195,7 +199,6 @@ result<PhoneNumber> PhoneNumberParser::parse_uncached(std::string_view input) co
       std::find(allowed_regions_.begin(), allowed_regions_.end(), region) == allowed_regions_.end()) {
     return invalid("numbers of this country (" + region + ") are not accepted");
   }
-  const auto type = util.GetNumberType(number);
   if (type != PhoneNumberUtil::MOBILE && type != PhoneNumberUtil::FIXED_LINE_OR_MOBILE) {
     return invalid(std::string(type_refusal(type)));
   }

@@ -2,9 +2,12 @@
 #include "auth/phone_number.hpp"
 
 #include <gtest/gtest.h>
+#include <phonenumbers/phonenumberutil.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -87,6 +90,46 @@ TEST(PhoneNumberParser, NonMobileKazakhNumbersAreRefusedWithTheReason) {
 TEST(PhoneNumberParser, InvalidNumbersAreRefused) {
   EXPECT_FALSE(kz_parser().parse("12345"));
   EXPECT_FALSE(kz_parser().parse("+7 000 000 0000"));
+}
+
+// The parser asks libphonenumber for a number's type instead of IsValidNumber (the same matching done once more):
+// over the metadata's example number of every type in every region, and each one a digit short or long, it refuses
+// as invalid exactly the numbers IsValidNumber calls invalid, and accepts exactly the valid mobile ones.
+TEST(PhoneNumberParser, RefusesAsInvalidExactlyTheNumbersLibphonenumberCallsInvalid) {
+  using i18n::phonenumbers::PhoneNumberUtil;
+  const PhoneNumberUtil& util = *PhoneNumberUtil::GetInstance();
+  const PhoneNumberParser any_country("KZ", {}, 0);
+  std::set<std::string> regions;
+  util.GetSupportedRegions(&regions);
+  int valid = 0;
+  int invalid = 0;
+  for (const auto& region : regions) {
+    for (const auto type :
+         {PhoneNumberUtil::FIXED_LINE, PhoneNumberUtil::MOBILE, PhoneNumberUtil::TOLL_FREE,
+          PhoneNumberUtil::PREMIUM_RATE, PhoneNumberUtil::SHARED_COST, PhoneNumberUtil::VOIP,
+          PhoneNumberUtil::PERSONAL_NUMBER, PhoneNumberUtil::PAGER, PhoneNumberUtil::UAN, PhoneNumberUtil::VOICEMAIL}) {
+      i18n::phonenumbers::PhoneNumber example;
+      if (!util.GetExampleNumberForType(region, type, &example)) continue;
+      std::string e164;
+      util.Format(example, PhoneNumberUtil::E164, &e164);
+      for (const auto& candidate : {e164, e164.substr(0, e164.size() - 1), e164 + "5"}) {
+        i18n::phonenumbers::PhoneNumber number;
+        if (util.Parse(candidate, "KZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) continue;
+        const bool libphonenumber_valid = util.IsValidNumber(number);
+        const auto kind = util.GetNumberType(number);
+        const auto parsed = any_country.parse(candidate);
+        const bool refused_as_invalid =
+            !parsed && parsed.error().detail.find("not a valid phone number") != std::string::npos;
+        EXPECT_EQ(refused_as_invalid, !libphonenumber_valid) << candidate;
+        EXPECT_EQ(static_cast<bool>(parsed), libphonenumber_valid && (kind == PhoneNumberUtil::MOBILE ||
+                                                                      kind == PhoneNumberUtil::FIXED_LINE_OR_MOBILE))
+            << candidate;
+        ++(libphonenumber_valid ? valid : invalid);
+      }
+    }
+  }
+  EXPECT_GT(valid, 1000);  // the metadata's examples: every region's, of most types
+  EXPECT_GT(invalid, 100);
 }
 
 std::string kazakh_mobile(int subscriber) {
