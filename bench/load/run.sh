@@ -16,6 +16,7 @@ template_db=${LOAD_SQLITE_TEMPLATE:-}  # a prefilled database (bench/fill_databa
 perf_scenario=${LOAD_PERF:-}           # "send" or "login": perf record -g sms-auth during that scenario
 port=${LOAD_PORT:-18700}
 binary=${LOAD_BINARY:-./build/release/sms-auth}  # another build of sms-auth, to compare two side by side
+pool_size=${LOAD_DATABASE_POOL_SIZE:-4}          # sms-auth-pg's DATABASE_POOL_SIZE (the service's default is 4)
 # sms-auth-pg: sms-auth on this PostgreSQL database (`make load-postgres` starts a throwaway cluster and sets it).
 pg_url=${LOAD_POSTGRES_URL:-${SMS_AUTH_TEST_POSTGRES_URL:-}}
 for pg_server in sms-auth-pg better-auth; do
@@ -100,7 +101,7 @@ start_server() {  # name run → sets server_pid and startup_ms
       # (sends nobody verifies are SMS pumping by definition); clients come through a trusted proxy (wrk).
       local database="sqlite:$work/ours-$run.db"
       [ "$name" = sms-auth-pg ] && database=$pg_url
-      env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" SMS_TEST_MODE=true \
+      env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" DATABASE_POOL_SIZE="$pool_size" SMS_TEST_MODE=true \
         SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS="$threads" \
         TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
         "$binary" serve >"$work/$name.log" 2>&1 &
