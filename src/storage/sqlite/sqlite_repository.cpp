@@ -451,7 +451,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
     });
 
     std::optional<UserRecord> existing;
-    Prepared find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
+    Prepared find(db, sql_of(kUserByPhone));
     find.bind(1, request.phone_number);
     if (find.executeStep()) existing = read_user(find);
     find.reset();
@@ -517,7 +517,7 @@ VerifyCodeResult SqliteRepository::verify_code(const VerifyCodeRequest& request)
 
 std::optional<UserRecord> SqliteRepository::find_user_by_id(const std::string& user_id) {
   return with_database([&](SqliteConnection& db) -> std::optional<UserRecord> {
-    Prepared find(db, std::string(kUserColumns) + "WHERE id = ?");
+    Prepared find(db, sql_of(kUserById));
     find.bind(1, user_id);
     if (!find.executeStep()) return std::nullopt;
     return read_user(find);
@@ -526,7 +526,7 @@ std::optional<UserRecord> SqliteRepository::find_user_by_id(const std::string& u
 
 std::optional<UserRecord> SqliteRepository::find_user_by_phone(const std::string& phone_number) {
   return with_database([&](SqliteConnection& db) -> std::optional<UserRecord> {
-    Prepared find(db, std::string(kUserColumns) + "WHERE phone_number = ?");
+    Prepared find(db, sql_of(kUserByPhone));
     find.bind(1, phone_number);
     if (!find.executeStep()) return std::nullopt;
     return read_user(find);

@@ -9,10 +9,17 @@
 namespace sms_auth {
 namespace {
 
-constexpr const char* kSessionColumns =
+constexpr char kSessionColumns[] =
     "SELECT s.id, s.user_id, s.created_at, s.expires_at, s.last_used_at, s.revoked_at, s.revoked_reason, "
     "(SELECT MAX(t.expires_at) FROM refresh_tokens t WHERE t.session_id = s.id AND t.rotated_at IS NULL) "
     "FROM sessions s ";
+constexpr auto kSessionById = join_sql(kSessionColumns, "WHERE s.id = ?");
+constexpr char kNewestFirst[] = "ORDER BY s.created_at DESC, s.id LIMIT ?";
+constexpr auto kSessionsOfUser = join_sql(kSessionColumns, "WHERE s.user_id = ? ", kNewestFirst);
+constexpr auto kOpenSessionsOfUser =
+    join_sql(kSessionColumns, "WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ? ", kNewestFirst);
+constexpr auto kUsers = join_sql(kUserColumns, "ORDER BY created_at, id LIMIT ?");
+constexpr auto kBlockedUsers = join_sql(kUserColumns, "WHERE blocked_at IS NOT NULL ORDER BY created_at, id LIMIT ?");
 
 SessionRecord read_session(SQLite::Statement& row) {
   SessionRecord session;
@@ -126,7 +133,7 @@ RotateRefreshTokenResult SqliteRepository::rotate_refresh_token(const RotateRefr
 
 std::optional<SessionRecord> SqliteRepository::find_session(const std::string& session_id) {
   return with_database([&](SqliteConnection& db) -> std::optional<SessionRecord> {
-    Prepared find(db, std::string(kSessionColumns) + "WHERE s.id = ?");
+    Prepared find(db, sql_of(kSessionById));
     find.bind(1, session_id);
     if (!find.executeStep()) return std::nullopt;
     return read_session(find);
@@ -136,9 +143,7 @@ std::optional<SessionRecord> SqliteRepository::find_session(const std::string& s
 std::vector<SessionRecord> SqliteRepository::list_sessions(const SessionListQuery& query) {
   return with_database([&](SqliteConnection& db) {
     std::vector<SessionRecord> out;
-    Prepared list(db, std::string(kSessionColumns) + "WHERE s.user_id = ? " +
-                          (query.open_at ? "AND s.revoked_at IS NULL AND s.expires_at > ? " : "") +
-                          "ORDER BY s.created_at DESC, s.id LIMIT ?");
+    Prepared list(db, query.open_at ? sql_of(kOpenSessionsOfUser) : sql_of(kSessionsOfUser));
     int index = 1;
     list.bind(index++, query.user_id);
     if (query.open_at) list.bind(index++, to_unix_ms(*query.open_at));
@@ -178,8 +183,7 @@ int SqliteRepository::revoke_user_sessions(const std::string& user_id, TimePoint
 std::vector<UserRecord> SqliteRepository::list_users(const UserListQuery& query) {
   return with_database([&](SqliteConnection& db) {
     std::vector<UserRecord> out;
-    Prepared list(db, std::string(kUserColumns) + (query.blocked_only ? "WHERE blocked_at IS NOT NULL " : "") +
-                          "ORDER BY created_at, id LIMIT ?");
+    Prepared list(db, query.blocked_only ? sql_of(kBlockedUsers) : sql_of(kUsers));
     list.bind(1, query.limit);
     while (list.executeStep()) out.push_back(read_user(list));
     return out;

@@ -5,6 +5,9 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 #include <sqlite3.h>
 
+#include <array>
+#include <cstddef>
+
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -156,8 +159,27 @@ inline UserRecord read_user(SQLite::Statement& row, int first = 0) {
   return user;
 }
 
-inline constexpr const char* kUserColumns =
-    "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users ";
+// SQL joined from shared fragments at compile time: a statement used on every request is neither built anew per call
+// (an allocation, and the lookup key of the statement cache) nor written out twice. Written by hand: the standard
+// library has no constexpr string concatenation before C++26.
+template <std::size_t... Sizes>
+constexpr auto join_sql(const char (&... parts)[Sizes]) {
+  std::array<char, (Sizes + ...) - sizeof...(Sizes) + 1> joined{};
+  std::size_t at = 0;
+  for (const std::string_view part : {std::string_view(parts, Sizes - 1)...}) {
+    for (const char c : part) joined[at++] = c;
+  }
+  return joined;
+}
+
+template <std::size_t Size>
+constexpr std::string_view sql_of(const std::array<char, Size>& joined) {
+  return std::string_view(joined.data(), Size - 1);
+}
+
+inline constexpr char kUserColumns[] = "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users ";
+inline constexpr auto kUserById = join_sql(kUserColumns, "WHERE id = ?");
+inline constexpr auto kUserByPhone = join_sql(kUserColumns, "WHERE phone_number = ?");
 
 template <class Work>
 auto SqliteRepository::with_database(Work&& work) {
