@@ -62,6 +62,13 @@ std::string redact_database_url(std::string_view url) {
 
 PgRows::PgRows(pg_result* result) : result_(result) {}
 PgRows::PgRows(PgRows&& other) noexcept : result_(other.result_) { other.result_ = nullptr; }
+PgRows& PgRows::operator=(PgRows&& other) noexcept {
+  if (this != &other) {
+    if (result_) PQclear(result_);
+    result_ = std::exchange(other.result_, nullptr);
+  }
+  return *this;
+}
 PgRows::~PgRows() {
   if (result_) PQclear(result_);
 }
@@ -92,15 +99,7 @@ Bytes PgRows::bytes(int row, int column) const {
 PgConnection::PgConnection(PgSettings settings) : settings_(std::move(settings)) {
   // Two commands, not one string: a pipeline carries one command per message.
   begin_sql_ = "BEGIN ISOLATION LEVEL READ COMMITTED";
-  // Both for this transaction only (set_config's `true` is SET LOCAL), so that they hold through a transaction-mode
-  // pooler too. Generic plans: left to itself, PostgreSQL plans a prepared statement again on every call whenever its
-  // generic plan's estimate is dearer than the custom plans', which is always so for our statements over unnest()
-  // arrays. The limit windows' read was planned anew on each of its calls, 0.25 ms each, three times what it took to
-  // run; planning was over a third of the server's time in statements during logins. Its generic plan runs as fast
-  // (docs/performance.md, G).
-  transaction_settings_sql_ = "SELECT set_config('statement_timeout', '" +
-                              std::to_string(settings_.statement_timeout.count()) +
-                              "', true), set_config('plan_cache_mode', 'force_generic_plan', true)";
+  statement_timeout_ms_ = std::to_string(settings_.statement_timeout.count());
 }
 
 PgConnection::~PgConnection() { drop(); }
@@ -147,31 +146,37 @@ void PgConnection::fail(pg_result* result, const char* what) {
 
 PgRows PgConnection::exec(const PgStatement& statement, const std::vector<PgParam>& params) {
   connect();
-  return std::move(*run_pipeline(&statement, &params));
+  return std::move(run_pipeline({PgQuery{statement, params}}).front());
+}
+
+std::vector<PgRows> PgConnection::exec_together(const std::vector<PgQuery>& queries) {
+  connect();
+  return run_pipeline(queries);
 }
 
 void PgConnection::exec_deferred(const PgStatement& statement, std::vector<PgParam> params) {
-  deferred_.push_back(Deferred{statement, std::move(params)});
+  deferred_.push_back(PgQuery{statement, std::move(params)});
 }
 
-std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const std::vector<PgParam>* last_params,
-                                                 bool prepare_last) {
-  // What one command of the pipeline is called in errors and, for a PQsendPrepare, which name it prepares.
+std::vector<PgRows> PgConnection::run_pipeline(const std::vector<PgQuery>& answered, bool prepare_answered) {
+  // What one command of the pipeline is called in errors, for a PQsendPrepare which name it prepares, and whether its
+  // rows are returned.
   struct Sent {
     const char* what;
     const char* prepares = nullptr;
+    bool returned = false;
   };
   const bool begins = std::exchange(begin_pending_, false);
-  const std::vector<Deferred> deferred = std::exchange(deferred_, {});
+  const std::vector<PgQuery> deferred = std::exchange(deferred_, {});
   std::vector<Sent> sent;
-  sent.reserve(deferred.size() + 4);
-  std::size_t answered = 0;  // commands that succeeded
+  sent.reserve(deferred.size() + answered.size() + 4);
+  std::size_t answered_commands = 0;  // commands that succeeded
   // The connection cannot be trusted any more (a send failed, the answers do not line up): start afresh next time.
   // A reused connection found dead before any command of a beginning transaction answered is worth one retry: the
   // transaction did nothing (a pipeline that begins never carries the COMMIT, see commit()).
   const auto abandon = [&](std::string reason) {
     drop();
-    if (begins && answered == 0 && !fresh_connection_) throw StaleConnection{reason};
+    if (begins && answered_commands == 0 && !fresh_connection_) throw StaleConnection{reason};
     throw StorageUnavailable("PostgreSQL connection lost: " + reason);
   };
   const auto libpq_reason = [&] { return first_line(conn_ ? PQerrorMessage(conn_) : nullptr); };
@@ -181,7 +186,8 @@ std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const 
     if (PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) abandon(libpq_reason());
     sent.push_back({what});
   };
-  const auto send_statement = [&](const PgStatement& statement, const std::vector<PgParam>& params, bool prepare) {
+  const auto send_statement = [&](const PgStatement& statement, const std::vector<PgParam>& params, bool prepare,
+                                  bool returned) {
     std::vector<const char*> values;
     std::vector<int> lengths;
     std::vector<int> formats;
@@ -196,7 +202,7 @@ std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const 
     const int count = static_cast<int>(params.size());
     int queued = 0;
     if (prepare && settings_.prepared_statements) {
-      // Prepared once: a statement deferred twice in one pipeline is prepared by the first of them.
+      // Prepared once: a statement sent twice in one pipeline is prepared by the first of them.
       const auto prepared_here = [&] {
         return std::any_of(sent.begin(), sent.end(),
                            [&](const Sent& s) { return s.prepares && std::string_view(s.prepares) == statement.name; });
@@ -211,22 +217,23 @@ std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const 
           PQsendQueryParams(conn_, statement.sql, count, nullptr, values.data(), lengths.data(), formats.data(), 0);
     }
     if (queued != 1) abandon(libpq_reason());
-    sent.push_back({statement.name});
+    sent.push_back({statement.name, nullptr, returned});
   };
 
   if (begins) {
     send_text("begin", begin_sql_);
-    send_text("begin", transaction_settings_sql_);
+    send_statement(transaction_settings_, {statement_timeout_ms_}, true, false);
   }
-  for (const auto& statement : deferred) send_statement(statement.statement, statement.params, true);
-  if (last) send_statement(*last, *last_params, prepare_last);
+  for (const auto& query : deferred) send_statement(query.statement, query.params, true, false);
+  for (const auto& query : answered) send_statement(query.statement, query.params, prepare_answered, true);
   if (PQpipelineSync(conn_) != 1) abandon(libpq_reason());
 
   // Each command answers with one result and then a null; after a failure the rest answer PIPELINE_ABORTED; the sync
   // answers last. Everything is read before anything is thrown, so the connection leaves pipeline mode clean.
   pg_result* failure = nullptr;
   std::size_t failed_at = 0;
-  pg_result* answer = nullptr;
+  std::vector<PgRows> rows;  // owns the results of `answered` as they come
+  rows.reserve(answered.size());
   bool lined_up = true;
   for (std::size_t i = 0; i < sent.size() && lined_up; ++i) {
     pg_result* result = PQgetResult(conn_);
@@ -236,10 +243,10 @@ std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const 
     }
     const auto status = PQresultStatus(result);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
-      ++answered;
+      ++answered_commands;
       if (sent[i].prepares) prepared_.insert(sent[i].prepares);
-      if (last && i + 1 == sent.size()) {
-        answer = result;
+      if (sent[i].returned) {
+        rows.emplace_back(result);
       } else {
         PQclear(result);
       }
@@ -261,23 +268,19 @@ std::optional<PgRows> PgConnection::run_pipeline(const PgStatement* last, const 
     if (sync) PQclear(sync);
   }
   if (!lined_up || PQexitPipelineMode(conn_) != 1 || connection_lost()) {
-    if (answer) PQclear(answer);
     // The server's own words, when it sent any, are the better reason.
     std::string reason = failure ? first_line(PQresultErrorMessage(failure)) : libpq_reason();
     if (failure) PQclear(failure);
     abandon(std::move(reason));
   }
-  if (failure) {
-    if (answer) PQclear(answer);
-    fail(failure, sent[failed_at].what);
-  }
-  if (!answer) return std::nullopt;
-  return PgRows(answer);
+  if (failure) fail(failure, sent[failed_at].what);
+  if (rows.size() != answered.size()) abandon("a statement of the pipeline returned no result");
+  return rows;
 }
 
 void PgConnection::exec_simple(const std::string& sql) {
   connect();
-  if (begin_pending_ || !deferred_.empty()) run_pipeline(nullptr, nullptr);  // keep the order of statements
+  if (begin_pending_ || !deferred_.empty()) run_pipeline({});  // keep the order of statements
   pg_result* result = PQexec(conn_, sql.c_str());
   const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) fail(result, "statement");
@@ -303,10 +306,9 @@ void PgConnection::commit() {
   }
   // A transaction of deferred statements only sends them (and its BEGIN) first, and its COMMIT on its own: a pipeline
   // that found the connection dead may then run again on a new one, which it could not if it might have committed.
-  if (begin_pending_) run_pipeline(nullptr, nullptr);
-  static const PgStatement kCommit{"commit", "COMMIT"};
-  static const std::vector<PgParam> kNoParams;
-  run_pipeline(&kCommit, &kNoParams, /*prepare_last=*/false);
+  if (begin_pending_) run_pipeline({});
+  static const std::vector<PgQuery> kCommit{PgQuery{{"commit", "COMMIT"}, {}}};
+  run_pipeline(kCommit, /*prepare_answered=*/false);
 }
 
 void PgConnection::rollback() noexcept {

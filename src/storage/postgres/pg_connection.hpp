@@ -67,12 +67,18 @@ struct PgParam {
   }
 };
 
+// A statement with its parameters, for exec_together().
+struct PgQuery {
+  PgStatement statement;
+  std::vector<PgParam> params;
+};
+
 // The rows of one statement (text format).
 class PgRows {
  public:
   explicit PgRows(pg_result* result);
   PgRows(PgRows&& other) noexcept;
-  PgRows& operator=(PgRows&&) = delete;
+  PgRows& operator=(PgRows&& other) noexcept;
   PgRows(const PgRows&) = delete;
   PgRows& operator=(const PgRows&) = delete;
   ~PgRows();
@@ -139,20 +145,18 @@ class PgConnection {
   // commit, in one round trip (libpq pipeline mode). The server still runs it in order, before what follows it, and
   // its failure fails the transaction there just the same; only the error surfaces one call later.
   void exec_deferred(const PgStatement& statement, std::vector<PgParam> params = {});
+  // Runs `queries` in order in one round trip, with what the transaction still holds back, and returns the rows of
+  // each: for reads that do not depend on each other's answers (a read after a lock, a row lock with the reads
+  // beside it). A failure of any of them fails the transaction as exec() does.
+  std::vector<PgRows> exec_together(const std::vector<PgQuery>& queries);
   // A statement built at run time (DDL of migrations, simple queries): never prepared.
   void exec_simple(const std::string& sql);
 
  private:
-  struct Deferred {
-    PgStatement statement;
-    std::vector<PgParam> params;
-  };
-
   void run_transaction(const std::function<void(PgConnection&)>& work);
-  // Sends the pending BEGIN, the deferred statements and `last` (if any) in one pipeline and returns `last`'s rows.
-  // `prepare_last` false sends `last` unnamed (transaction control).
-  std::optional<PgRows> run_pipeline(const PgStatement* last, const std::vector<PgParam>* last_params,
-                                     bool prepare_last = true);
+  // Sends the pending BEGIN, the deferred statements and `answered` in one pipeline and returns the rows of each of
+  // `answered`. `prepare_answered` false sends them unnamed (transaction control).
+  std::vector<PgRows> run_pipeline(const std::vector<PgQuery>& answered, bool prepare_answered = true);
   void begin();
   void commit();
   void rollback() noexcept;
@@ -163,12 +167,22 @@ class PgConnection {
 
   PgSettings settings_;
   std::string begin_sql_;
-  std::string transaction_settings_sql_;  // statement_timeout and plan_cache_mode, for the transaction
+  std::string statement_timeout_ms_;
+  // statement_timeout ($1, in ms) and plan_cache_mode, both for this transaction only (set_config's `true` is SET
+  // LOCAL), so that they hold through a transaction-mode pooler too. Generic plans: left to itself, PostgreSQL plans a
+  // prepared statement again on every call whenever its generic plan's estimate is dearer than the custom plans',
+  // which is always so for our statements over unnest() arrays. The limit windows' read was planned anew on each of
+  // its calls, 0.25 ms each, three times what it took to run; planning was over a third of the server's time in
+  // statements during logins. Its generic plan runs as fast (docs/performance.md, G). Prepared like the others: as a
+  // simple query it was parsed and planned again in every transaction.
+  static constexpr PgStatement transaction_settings_{
+      "transaction_settings",
+      "SELECT set_config('statement_timeout', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)"};
   pg_conn* conn_ = nullptr;
   // BEGIN is not sent on its own: it goes out with the transaction's first statement.
   bool begin_pending_ = false;
   bool fresh_connection_ = false;  // made by this transaction's begin(): a failure of its BEGIN is no stale connection
-  std::vector<Deferred> deferred_;
+  std::vector<PgQuery> deferred_;
   std::unordered_set<std::string> prepared_;
   bool discard_ = false;
 };

@@ -1,5 +1,6 @@
 // PgConnection's pipelines: deferred statements run in order with the statement or the commit they go out with, a
-// failure among them undoes the whole transaction and leaves the connection usable, a statement deferred twice is
+// failure among them undoes the whole transaction and leaves the connection usable, statements sent together answer
+// each with its own rows (and fail their transaction as one statement would), a statement deferred twice is
 // prepared once, a transaction of deferred statements only still survives a connection the server ended, and every
 // transaction runs with the statement timeout and on generic plans (a prepared statement is not planned anew). Runs
 // when SMS_AUTH_TEST_POSTGRES_URL names a throwaway database (ctest's postgres_* entries start one).
@@ -9,7 +10,9 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "storage/repository.hpp"
 
@@ -93,6 +96,38 @@ TEST_P(PgConnectionPipelineTest, AFailureSurfacesAtTheNextStatementAndNothingAft
                StorageUnavailable);
   EXPECT_FALSE(reached_after);
   EXPECT_EQ(rows_seen_by_another_connection(), 0);
+}
+
+TEST_P(PgConnectionPipelineTest, StatementsSentTogetherAnswerEachWithItsOwnRowsInOrderAfterTheDeferredOnes) {
+  PgConnection connection(settings());
+  constexpr PgStatement kInsertReturning{"pipeline_test_insert_returning",
+                                         "INSERT INTO pipeline_test (id, note) VALUES ($1, $2) RETURNING id * 10"};
+  const auto answers = connection.transaction([&](PgConnection& c) {
+    c.exec_deferred(kInsert, {1, "first"});
+    auto rows = c.exec_together({{kNotes, {}}, {kInsertReturning, {2, "second"}}, {kNotes, {}}, {kCount, {}}});
+    std::vector<std::string> out;
+    for (const auto& r : rows) out.push_back(r.text(0, 0));
+    return out;
+  });
+  EXPECT_EQ(answers, (std::vector<std::string>{"first", "20", "first,second", "2"}));
+  EXPECT_EQ(rows_seen_by_another_connection(), 2);
+}
+
+TEST_P(PgConnectionPipelineTest, AFailureAmongStatementsSentTogetherUndoesTheTransactionAndTheConnectionStaysUsable) {
+  PgConnection connection(settings());
+  bool reached_after = false;
+  EXPECT_THROW(connection.transaction([&](PgConnection& c) {
+    c.exec_together({{kInsert, {1, "one"}}, {kInsert, {1, "duplicate key"}}, {kCount, {}}});
+    reached_after = true;
+  }),
+               StorageUnavailable);
+  EXPECT_FALSE(reached_after);
+  EXPECT_EQ(rows_seen_by_another_connection(), 0);
+
+  const auto count = connection.transaction([](PgConnection& c) {
+    return c.exec_together({{kInsert, {4, "next"}}, {kCount, {}}}).back().integer(0, 0);
+  });
+  EXPECT_EQ(count, 1);
 }
 
 TEST_P(PgConnectionPipelineTest, DiscardKeepsNothingOfTheDeferredStatements) {

@@ -266,10 +266,10 @@ struct FillingRead {
   bool short_of_limit = false;
 };
 
-// The filling event of every limit read in batch (read_in_batch), in one statement, in the order of `limits`' batched
-// entries.
-std::vector<FillingRead> read_filling_events(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
-                                             LockModes modes) {
+// The statement that reads the filling event of every limit read in batch (read_in_batch), in the order of `limits`'
+// batched entries; nullopt when none is. It is sent with the reads beside it (exec_together), and its rows are read
+// back by filling_events_of.
+std::optional<PgQuery> filling_events_query(const std::vector<WindowLimit>& limits, TimePoint now, LockModes modes) {
   std::vector<std::string> buckets;
   std::vector<std::int64_t> starts;
   std::vector<std::int64_t> sizes;
@@ -284,25 +284,35 @@ std::vector<FillingRead> read_filling_events(PgConnection& c, const std::vector<
     sizes.push_back(limit.limit);
     shareable.push_back(modes == LockModes::shared_where_far_from_limits && may_share_lock(limit));
   }
-  std::vector<FillingRead> out(buckets.size());
-  if (buckets.empty()) return out;
-  const auto rows = c.exec(kFillingEvents, {text_array(buckets), array_literal(starts), array_literal(sizes),
-                                            array_literal(from_totals), array_literal(shareable)});
-  for (int row = 0; row < rows.size(); ++row) {
-    const auto index = static_cast<std::size_t>(rows.integer(row, 0) - 1);
+  if (buckets.empty()) return std::nullopt;
+  return PgQuery{kFillingEvents,
+                 {text_array(buckets), array_literal(starts), array_literal(sizes), array_literal(from_totals),
+                  array_literal(shareable)}};
+}
+
+std::size_t batched_count(const std::vector<WindowLimit>& limits) {
+  return static_cast<std::size_t>(std::count_if(limits.begin(), limits.end(), read_in_batch));
+}
+
+// kFillingEvents' rows for `count` batched limits (`rows` nullptr: none was read).
+std::vector<FillingRead> filling_events_of(const PgRows* rows, std::size_t count) {
+  std::vector<FillingRead> out(count);
+  if (!rows) return out;
+  for (int row = 0; row < rows->size(); ++row) {
+    const auto index = static_cast<std::size_t>(rows->integer(row, 0) - 1);
     if (index >= out.size()) continue;
-    if (!rows.is_null(row, 1)) out[index].filling_event = from_unix_ms(rows.integer(row, 1));
-    out[index].short_of_limit = rows.boolean(row, 2);
+    if (!rows->is_null(row, 1)) out[index].filling_event = from_unix_ms(rows->integer(row, 1));
+    out[index].short_of_limit = rows->boolean(row, 2);
   }
   return out;
 }
 
-// The first refusal of `limits`, read under the locks lock_buckets took with the same `modes`. Sets `near_limit` (and
+// The first refusal of `limits`, decided on `filling` (their batched entries' filling events, read under the locks
+// lock_buckets took with the same `modes`) and on what the windows that need more read here. Sets `near_limit` (and
 // stops reading) when a window read short of its limit is full at that threshold: its lock may be shared, so the
 // verdict is left to a run of the call with exclusive locks.
-std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
-                                          LockModes modes, bool& near_limit) {
-  const auto filling = read_filling_events(c, limits, now, modes);
+std::optional<LimitExceeded> first_refusal_read(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now,
+                                                const std::vector<FillingRead>& filling, bool& near_limit) {
   std::size_t next_batched = 0;
   return first_refusal(limits, now, [&](const WindowLimit& limit) {
     if (near_limit) return WindowReading{};
@@ -328,10 +338,19 @@ std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<Win
   });
 }
 
-// Under exclusive locks: a verdict is always reached.
-std::optional<LimitExceeded> check_limits(PgConnection& c, const std::vector<WindowLimit>& limits, TimePoint now) {
-  bool near_limit = false;
-  return check_limits(c, limits, now, LockModes::exclusive, near_limit);
+// The filling events of `limits` in one statement sent with `beside` (reads that do not depend on them), in one round
+// trip: returns the filling events and the rows of `beside`, in order.
+std::pair<std::vector<FillingRead>, std::vector<PgRows>> read_windows_with(PgConnection& c,
+                                                                           const std::vector<WindowLimit>& limits,
+                                                                           TimePoint now, LockModes modes,
+                                                                           std::vector<PgQuery> beside) {
+  const auto filling_query = filling_events_query(limits, now, modes);
+  if (filling_query) beside.insert(beside.begin(), *filling_query);
+  std::vector<PgRows> rows;
+  if (!beside.empty()) rows = c.exec_together(beside);
+  std::vector<FillingRead> filling = filling_events_of(filling_query ? &rows.front() : nullptr, batched_count(limits));
+  if (filling_query) rows.erase(rows.begin());
+  return {std::move(filling), std::move(rows)};
 }
 
 void count_buckets(PgConnection& c, const std::vector<std::string>& buckets, TimePoint now,
@@ -427,28 +446,32 @@ std::optional<result<IssuedCode, LimitExceeded>> PostgresRepository::issue_code_
                                                                                       LockModes modes) {
   return in_transaction([&](PgConnection& c) -> std::optional<result<IssuedCode, LimitExceeded>> {
     lock_buckets(c, request.limits, modes);
+    // The live code (locked, as the send may keep it) is read with the windows, in the round trip of the locks: after
+    // them, as before any decision. A refused send then just releases its row lock at the end of its transaction.
+    const bool may_reuse = request.reuse_if_remaining || request.reuse_uncertain_if_remaining;
+    std::vector<PgQuery> beside;
+    if (may_reuse) beside.push_back({kLiveCode, {request.phone_number, ms(request.now)}});
+    auto [filling, rows] = read_windows_with(c, request.limits, request.now, modes, std::move(beside));
     bool near_limit = false;
-    auto refused = check_limits(c, request.limits, request.now, modes, near_limit);
+    auto refused = first_refusal_read(c, request.limits, request.now, filling, near_limit);
     if (near_limit) {
       c.discard();
       return std::nullopt;
     }
     if (refused) return result<IssuedCode, LimitExceeded>(*refused);
 
-    if (request.reuse_if_remaining || request.reuse_uncertain_if_remaining) {
-      const auto live = c.exec(kLiveCode, {request.phone_number, ms(request.now)});
-      if (!live.empty()) {
-        const std::int64_t expires_at_ms = live.integer(0, 2);
-        const bool uncertain = live.boolean(0, 3);
-        const auto has_left = [&](const std::optional<std::chrono::milliseconds>& least) {
-          return least && expires_at_ms >= to_unix_ms(request.now) + least->count();
-        };
-        // A code whose SMS may still arrive is kept (with less life left) so that the SMS carries the working code.
-        if (has_left(request.reuse_if_remaining) || (uncertain && has_left(request.reuse_uncertain_if_remaining))) {
-          IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(expires_at_ms), true, uncertain};
-          write_issue(c, request, kept.challenge_id, false);
-          return result<IssuedCode, LimitExceeded>(std::move(kept));
-        }
+    if (may_reuse && !rows.front().empty()) {
+      const PgRows& live = rows.front();
+      const std::int64_t expires_at_ms = live.integer(0, 2);
+      const bool uncertain = live.boolean(0, 3);
+      const auto has_left = [&](const std::optional<std::chrono::milliseconds>& least) {
+        return least && expires_at_ms >= to_unix_ms(request.now) + least->count();
+      };
+      // A code whose SMS may still arrive is kept (with less life left) so that the SMS carries the working code.
+      if (has_left(request.reuse_if_remaining) || (uncertain && has_left(request.reuse_uncertain_if_remaining))) {
+        IssuedCode kept{live.text(0, 0), live.bytes(0, 1), from_unix_ms(expires_at_ms), true, uncertain};
+        write_issue(c, request, kept.challenge_id, false);
+        return result<IssuedCode, LimitExceeded>(std::move(kept));
       }
     }
 
@@ -482,16 +505,30 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     // Every bucket in one sorted call: two verifications never wait in a cycle. Exclusive: a verification's windows
     // are the number's and the client's, which are small and seldom shared.
     lock_buckets(c, checks.all(), LockModes::exclusive);
-    VerifyLimitReadings readings;
-    readings.in_order = check_limits(c, checks.in_order, request.now);
-    if (checks.number_lock) readings.number_lock = check_limits(c, {*checks.number_lock}, request.now);
-    if (checks.client_has_failed) {
-      readings.client_is_new = !check_limits(c, {*checks.client_has_failed}, request.now).has_value();
-    }
-    const auto refusal = verify_refusal(readings);
+    // Every window of the three checks in one statement, and the code row beside it: one round trip after the locks.
     // The code row stays locked until commit: parallel verifications of one number run one after the other.
+    std::vector<WindowLimit> windows = checks.in_order;
+    if (checks.number_lock) windows.push_back(*checks.number_lock);
+    if (checks.client_has_failed) windows.push_back(*checks.client_has_failed);
+    auto [filling, rows] =
+        read_windows_with(c, windows, request.now, LockModes::exclusive, {{kLockCode, {request.phone_number}}});
+    // Each check's share of the filling events, in the order of `windows`.
+    std::size_t taken = 0;
+    const auto decide = [&, &filling = filling](const std::vector<WindowLimit>& limits) {
+      const std::size_t count = batched_count(limits);
+      const std::vector<FillingRead> own(filling.begin() + static_cast<std::ptrdiff_t>(taken),
+                                         filling.begin() + static_cast<std::ptrdiff_t>(taken + count));
+      taken += count;
+      bool near_limit = false;  // never set: every lock is exclusive
+      return first_refusal_read(c, limits, request.now, own, near_limit);
+    };
+    VerifyLimitReadings readings;
+    readings.in_order = decide(checks.in_order);
+    if (checks.number_lock) readings.number_lock = decide({*checks.number_lock});
+    if (checks.client_has_failed) readings.client_is_new = !decide({*checks.client_has_failed}).has_value();
+    const auto refusal = verify_refusal(readings);
     std::optional<StoredCode> code;
-    const auto row = c.exec(kLockCode, {request.phone_number});
+    const PgRows& row = rows.front();
     if (!row.empty()) {
       code = StoredCode{row.text(0, 0), row.bytes(0, 1), from_unix_ms(row.integer(0, 2)),
                         static_cast<int>(row.integer(0, 3)), static_cast<int>(row.integer(0, 4)), row.boolean(0, 5)};
@@ -501,19 +538,26 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     count_limits(c, request.attempt_limits, request.now, {});
     if (!attempt.compare) return attempt.answer;
 
-    // Count first, compare second, in one conditional statement: a crash or a parallel request never gets a free try.
-    const auto counted = c.exec(kTakeAttempt, {request.phone_number, code->challenge_id});
-    if (counted.empty()) throw StorageUnavailable("PostgreSQL: the locked code row changed under its lock");
-    code->attempts = static_cast<int>(counted.integer(0, 0));
-
+    // Count first, compare second, in one transaction: a crash or a parallel request never gets a free try. The row
+    // is locked, so the attempt statement counts exactly one more than was read: the comparison is decided on that
+    // count before the statement answers, and the statement's answer is checked against it. Then the count, and for
+    // a right code its consumption and the user's row lock, go out in one round trip.
+    ++code->attempts;
     const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
+    std::vector<PgQuery> writes{{kTakeAttempt, {request.phone_number, code->challenge_id}}};
+    if (comparison.matched) {
+      writes.push_back({kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}});
+      writes.push_back({kLockUserByPhone, {request.phone_number}});
+    }
+    const auto answers = c.exec_together(writes);
+    if (answers[0].empty() || answers[0].integer(0, 0) != code->attempts) {
+      throw StorageUnavailable("PostgreSQL: the locked code row changed under its lock");
+    }
     if (!comparison.matched) {
       if (comparison.count_failure) count_limits(c, verify_failure_limits(request), request.now, request.failure_tag);
       return comparison.answer;
     }
-    if (c.exec(kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}).empty()) {
-      throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
-    }
+    if (answers[1].empty()) throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
     // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person). That updates
     // the budget's per-minute total, and a login counts the country's and range's tallies: rows every send and verify
     // of every instance shares, whose locks are held until the commit. So they are written last, and held for two
@@ -523,8 +567,7 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     };
 
     std::optional<UserRecord> existing;
-    const auto user = c.exec(kLockUserByPhone, {request.phone_number});
-    if (!user.empty()) existing = read_user(user, 0);
+    if (!answers[2].empty()) existing = read_user(answers[2], 0);
     const LoginDecision login = decide_login(existing);
     VerifyCodeResult out;
     out.status = login.status;
