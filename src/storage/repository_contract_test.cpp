@@ -188,6 +188,7 @@ TEST_P(RepositoryContract, TheRightCodeLogsInOnceAndCreatesTheUser) {
   EXPECT_EQ(session->user_id, first.user.id);
   EXPECT_TRUE(session->refreshable_at(kStart + seconds(6)));
   EXPECT_EQ(repository_->find_user_by_phone("+77000000001")->id, first.user.id);
+  EXPECT_EQ(repository_->find_user_by_phone("+77000000001")->last_login_at, kStart + seconds(5));  // stored too
   EXPECT_EQ(repository_->find_user_by_id(first.user.id)->phone_number, "+77000000001");
 
   // The next login of the number finds the same user.

@@ -66,13 +66,13 @@ constexpr PgStatement kForgetReservation{
     "FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
     "EXCLUDED.events"};
 // A decrement is a negative part in this connection's own shard (an upsert), not an update of the shard that counted
-// the events: the other shards' rows stay unlocked. $2 NULL: every event of the bucket.
-constexpr PgStatement kForgetBucket{
-    "forget_bucket",
-    "WITH gone AS (DELETE FROM rate_events WHERE bucket = $1 AND ($2::text IS NULL OR reservation = $2) RETURNING "
-    "bucket, at_ms), per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, 2) "
-    "INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, (pg_backend_pid() % 8)::smallint, -n "
-    "FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
+// the events: the other shards' rows stay unlocked. $1 the buckets, $2 NULL: every event of them.
+constexpr PgStatement kForgetBuckets{
+    "forget_buckets",
+    "WITH gone AS (DELETE FROM rate_events WHERE bucket = ANY($1::text[]) AND ($2::text IS NULL OR reservation = $2) "
+    "RETURNING bucket, at_ms), per_slot AS (SELECT bucket, at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1, "
+    "2) INSERT INTO rate_totals (bucket, slot, shard, events) SELECT bucket, slot, (pg_backend_pid() % 8)::smallint, "
+    "-n FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + "
     "EXCLUDED.events"};
 
 constexpr PgStatement kTotalEvents{
@@ -143,8 +143,9 @@ constexpr PgStatement kConsumeCode{
 constexpr PgStatement kLockUserByPhone{"lock_user_by_phone",
                                        "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
                                        "WHERE phone_number = $1 FOR UPDATE"};
-constexpr PgStatement kInsertUser{"insert_user",
-                                  "INSERT INTO users (id, phone_number, created_at) VALUES ($1, $2, $3)"};
+// A new user's row, with its first login ($4) when it opens a session: no UPDATE of the row just written.
+constexpr PgStatement kInsertUser{
+    "insert_user", "INSERT INTO users (id, phone_number, created_at, last_login_at) VALUES ($1, $2, $3, $4)"};
 constexpr PgStatement kRecordLogin{"record_login", "UPDATE users SET last_login_at = $2 WHERE id = $1"};
 constexpr PgStatement kInsertSession{
     "insert_session",
@@ -573,8 +574,10 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     out.status = login.status;
     if (login.create_user) {
       out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
+      if (login.open_session) out.user.last_login_at = request.now;
       out.user_created = true;
-      c.exec_deferred(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now)});
+      c.exec_deferred(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now),
+                                    login.open_session ? ms(request.now) : PgParam()});
     } else {
       out.user = *existing;
     }
@@ -583,15 +586,17 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
       return out;
     }
 
-    c.exec_deferred(kRecordLogin, {out.user.id, ms(request.now)});
+    if (!out.user_created) c.exec_deferred(kRecordLogin, {out.user.id, ms(request.now)});
     out.user.last_login_at = request.now;
     c.exec_deferred(kInsertSession,
                     {request.session.session_id, out.user.id, ms(request.now), ms(request.session.session_expires_at)});
     c.exec_deferred(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
                                    ms(request.now), ms(request.session.refresh_expires_at)});
-    for (const WindowLimit& failures : verify_failure_limits(request)) {
-      c.exec_deferred(kForgetBucket,
-                      {failures.bucket, request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
+    std::vector<std::string> failure_buckets;
+    for (const WindowLimit& failures : verify_failure_limits(request)) failure_buckets.push_back(failures.bucket);
+    if (!failure_buckets.empty()) {
+      c.exec_deferred(kForgetBuckets, {text_array(failure_buckets),
+                                       request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
     }
     mark_converted();
     count_buckets(c, request.success_tallies, request.now, {});
