@@ -44,10 +44,12 @@ mkdir -p build/load
 server_pid=
 perf_pid=
 better_auth_schema=  # this run's PostgreSQL schema of the better-auth baseline, while it exists
+sms_auth_schema=     # this run's PostgreSQL schema of sms-auth-pg, while it exists
 cleanup() {
   for pid in $perf_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [ -n "$server_pid" ]; then stop_server; fi
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; fi
+  if [ -n "$sms_auth_schema" ]; then sms_auth_schema_do drop || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -84,9 +86,25 @@ better_auth_schema_do() {
   }
 }
 
+# sms-auth-pg's schema of the run (create|drop), outside the timing: each run starts on empty tables, as the SQLite
+# runs and better-auth's do, instead of on the rows of the runs before it. sms-auth reaches it by search_path.
+sms_auth_schema_do() {
+  local sql="CREATE SCHEMA $sms_auth_schema"
+  [ "$1" = drop ] && sql="DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE"
+  psql -X -q -v ON_ERROR_STOP=1 "$pg_url" -c "$sql" >>"$work/sms-auth-schema.log" 2>&1 || {
+    echo "load: sms-auth-pg: $1 schema $sms_auth_schema failed; its log:" >&2
+    tail -5 "$work/sms-auth-schema.log" >&2
+    return 1
+  }
+}
+
 start_server() {  # name run → sets server_pid and startup_ms
   local name=$1 run=$2 started
   if [ "$name" = sms-auth ] && [ -n "$template_db" ]; then cp "$template_db" "$work/ours-$run.db"; fi
+  if [ "$name" = sms-auth-pg ]; then  # a fresh schema per run; sms-auth's own migrations fill it at start-up
+    sms_auth_schema=bench_sms_auth_$$_$run
+    sms_auth_schema_do create || exit 1
+  fi
   if [ "$name" = better-auth ]; then  # a fresh schema per run, created by better-auth's migrations before the timing
     better_auth_schema=bench_better_auth_$$_$run
     better_auth_schema_do create || exit 1
@@ -100,7 +118,10 @@ start_server() {  # name run → sets server_pid and startup_ms
       # Default limits, except the global caps (a load test sends more SMS than a real day) and the conversion watch
       # (sends nobody verifies are SMS pumping by definition); clients come through a trusted proxy (wrk).
       local database="sqlite:$work/ours-$run.db"
-      [ "$name" = sms-auth-pg ] && database=$pg_url
+      # The schema by search_path in the URL's options (a URL's own `options` would be replaced by this one).
+      local separator='?'
+      [[ $pg_url == *\?* ]] && separator='&'
+      [ "$name" = sms-auth-pg ] && database="$pg_url${separator}options=-csearch_path%3D$sms_auth_schema"
       env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" DATABASE_POOL_SIZE="$pool_size" SMS_TEST_MODE=true \
         SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS="$threads" \
         TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
@@ -148,6 +169,7 @@ stop_server() {
   done
   server_pid=
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; better_auth_schema=; fi
+  if [ -n "$sms_auth_schema" ]; then sms_auth_schema_do drop || true; sms_auth_schema=; fi
 }
 
 # scenario wrk-threads [api] → "requests duration_us status_errors socket_errors p50_us p99_us"; wrk's whole output
