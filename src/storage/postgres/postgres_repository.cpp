@@ -125,21 +125,17 @@ constexpr PgStatement kIssueWrites{
 constexpr PgStatement kRemoveCode{"remove_code",
                                   "DELETE FROM otp_codes WHERE phone_number = $1 AND challenge_id = $2"};
 // Counts the attempt on a live code and locks its row, in one statement: the compare comes after it.
-// Creates the user or, if the number has one, records the login unless blocked; either way returns the row. The
-// returned id is $1 only when this statement created the user.
 constexpr PgStatement kLockCode{
     "lock_code",
     "SELECT challenge_id, code_hash, expires_at, attempts, max_attempts, consumed_at IS NOT NULL FROM otp_codes "
     "WHERE phone_number = $1 FOR UPDATE"};
-// Counts the attempt on the live code (the row is locked): the comparison comes after it.
+// Counts the attempt on the live code (the row is locked) and, for a right code ($3), consumes it ($4 the instant):
+// one row version, not two. Returns the attempts counted.
 constexpr PgStatement kTakeAttempt{
     "take_attempt",
-    "UPDATE otp_codes SET attempts = attempts + 1 WHERE phone_number = $1 AND challenge_id = $2 AND "
-    "consumed_at IS NULL AND attempts < max_attempts RETURNING attempts"};
-constexpr PgStatement kConsumeCode{
-    "consume_code",
-    "UPDATE otp_codes SET consumed_at = $3 WHERE phone_number = $1 AND challenge_id = $2 AND consumed_at IS NULL "
-    "RETURNING 1"};
+    "UPDATE otp_codes SET attempts = attempts + 1, consumed_at = CASE WHEN $3::boolean THEN $4::bigint ELSE "
+    "consumed_at END WHERE phone_number = $1 AND challenge_id = $2 AND consumed_at IS NULL AND attempts < "
+    "max_attempts RETURNING attempts"};
 constexpr PgStatement kLockUserByPhone{"lock_user_by_phone",
                                        "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
                                        "WHERE phone_number = $1 FOR UPDATE"};
@@ -147,12 +143,13 @@ constexpr PgStatement kLockUserByPhone{"lock_user_by_phone",
 constexpr PgStatement kInsertUser{
     "insert_user", "INSERT INTO users (id, phone_number, created_at, last_login_at) VALUES ($1, $2, $3, $4)"};
 constexpr PgStatement kRecordLogin{"record_login", "UPDATE users SET last_login_at = $2 WHERE id = $1"};
+// A login's session and its first refresh token in one statement ($1 session id, $2 user, $3 now, $4 the session's
+// end, $5 the token's hash, $6 its end). The token's foreign key is checked at the end of the statement, when the
+// session row is there.
 constexpr PgStatement kInsertSession{
     "insert_session",
-    "INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $3)"};
-constexpr PgStatement kInsertToken{
-    "insert_token",
-    "INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($1, $2, $3, $4)"};
+    "WITH session AS (INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, "
+    "$3)) INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($5, $1, $3, $6)"};
 constexpr PgStatement kUserById{"user_by_id",
                                 "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
                                 "WHERE id = $1"};
@@ -541,15 +538,13 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
 
     // Count first, compare second, in one transaction: a crash or a parallel request never gets a free try. The row
     // is locked, so the attempt statement counts exactly one more than was read: the comparison is decided on that
-    // count before the statement answers, and the statement's answer is checked against it. Then the count, and for
-    // a right code its consumption and the user's row lock, go out in one round trip.
+    // count before the statement answers, and the statement's answer is checked against it. The count (which consumes
+    // a right code in the same row version) and, for a right code, the user's row lock go out in one round trip.
     ++code->attempts;
     const CodeComparison comparison = decide_comparison(*code, request.submitted_code_hash);
-    std::vector<PgQuery> writes{{kTakeAttempt, {request.phone_number, code->challenge_id}}};
-    if (comparison.matched) {
-      writes.push_back({kConsumeCode, {request.phone_number, code->challenge_id, ms(request.now)}});
-      writes.push_back({kLockUserByPhone, {request.phone_number}});
-    }
+    std::vector<PgQuery> writes{
+        {kTakeAttempt, {request.phone_number, code->challenge_id, comparison.matched, ms(request.now)}}};
+    if (comparison.matched) writes.push_back({kLockUserByPhone, {request.phone_number}});
     const auto answers = c.exec_together(writes);
     if (answers[0].empty() || answers[0].integer(0, 0) != code->attempts) {
       throw StorageUnavailable("PostgreSQL: the locked code row changed under its lock");
@@ -558,7 +553,6 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
       if (comparison.count_failure) count_limits(c, verify_failure_limits(request), request.now, request.failure_tag);
       return comparison.answer;
     }
-    if (answers[1].empty()) throw StorageUnavailable("PostgreSQL: the locked code row was consumed under its lock");
     // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person). That updates
     // the budget's per-minute total, and a login counts the country's and range's tallies: rows every send and verify
     // of every instance shares, whose locks are held until the commit. So they are written last, and held for two
@@ -568,7 +562,7 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     };
 
     std::optional<UserRecord> existing;
-    if (!answers[2].empty()) existing = read_user(answers[2], 0);
+    if (!answers[1].empty()) existing = read_user(answers[1], 0);
     const LoginDecision login = decide_login(existing);
     VerifyCodeResult out;
     out.status = login.status;
@@ -589,9 +583,8 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     if (!out.user_created) c.exec_deferred(kRecordLogin, {out.user.id, ms(request.now)});
     out.user.last_login_at = request.now;
     c.exec_deferred(kInsertSession,
-                    {request.session.session_id, out.user.id, ms(request.now), ms(request.session.session_expires_at)});
-    c.exec_deferred(kInsertToken, {PgParam::bytes(request.session.refresh_token_hash), request.session.session_id,
-                                   ms(request.now), ms(request.session.refresh_expires_at)});
+                    {request.session.session_id, out.user.id, ms(request.now), ms(request.session.session_expires_at),
+                     PgParam::bytes(request.session.refresh_token_hash), ms(request.session.refresh_expires_at)});
     std::vector<std::string> failure_buckets;
     for (const WindowLimit& failures : verify_failure_limits(request)) failure_buckets.push_back(failures.bucket);
     if (!failure_buckets.empty()) {
