@@ -197,6 +197,9 @@ TEST_P(RepositoryContract, TheRightCodeLogsInOnceAndCreatesTheUser) {
   ASSERT_EQ(again.status, VerifyStatus::verified);
   EXPECT_FALSE(again.user_created);
   EXPECT_EQ(again.user.id, first.user.id);
+  EXPECT_EQ(again.user.last_login_at, kStart + minutes(1));
+  EXPECT_EQ(repository_->find_user_by_phone("+77000000001")->last_login_at, kStart + minutes(1));  // stored too
+  EXPECT_EQ(repository_->find_user_by_phone("+77000000001")->created_at, kStart + seconds(5));
 }
 
 TEST_P(RepositoryContract, NoCodeWasSentIsNoCode) {

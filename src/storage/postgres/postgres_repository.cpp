@@ -88,12 +88,17 @@ constexpr PgStatement kForgetUnverified{
     "sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) INSERT INTO rate_totals (bucket, slot, shard, "
     "events) SELECT $2, slot, (pg_backend_pid() % 8)::smallint, -n FROM per_slot ORDER BY 1, 2 ON CONFLICT (bucket, "
     "slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+// A verified code's SMS converted, and the login's success tallies counted, in one statement: its unverified_sms rows
+// go and the budget's per-minute total goes down by as many; the tallies' events and totals go up. $1 phone, $2
+// challenge id, $3 the unverified-SMS bucket, $4 now, $5 the tallies (none for a blocked user).
 constexpr PgStatement kCodeConverted{
     "code_converted",
     "WITH gone AS (DELETE FROM unverified_sms WHERE phone_number = $1 AND challenge_id = $2 RETURNING sent_at_ms), "
-    "per_slot AS (SELECT sent_at_ms / 60000 AS slot, COUNT(*) AS n FROM gone GROUP BY 1) INSERT INTO rate_totals "
-    "(bucket, slot, shard, events) SELECT $3, slot, (pg_backend_pid() % 8)::smallint, -n FROM per_slot ORDER BY 1, 2 "
-    "ON CONFLICT (bucket, slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
+    "added AS (INSERT INTO rate_events (bucket, at_ms, reservation) SELECT b, $4, NULL FROM unnest($5::text[]) AS b), "
+    "counted AS (SELECT $3::text AS b, sent_at_ms / 60000 AS slot, -1 AS n FROM gone UNION ALL SELECT b, $4::bigint / "
+    "60000, 1 FROM unnest($5::text[]) AS b) INSERT INTO rate_totals (bucket, slot, shard, events) SELECT b, slot, "
+    "(pg_backend_pid() % 8)::smallint, SUM(n) FROM counted GROUP BY b, slot ORDER BY b, slot ON CONFLICT (bucket, "
+    "slot, shard) DO UPDATE SET events = rate_totals.events + EXCLUDED.events"};
 constexpr PgStatement kPruneUnverified{"prune_unverified", "DELETE FROM unverified_sms WHERE sent_at_ms <= $1"};
 
 constexpr PgStatement kLiveCode{
@@ -139,16 +144,21 @@ constexpr PgStatement kTakeAttempt{
 constexpr PgStatement kLockUserByPhone{"lock_user_by_phone",
                                        "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
                                        "WHERE phone_number = $1 FOR UPDATE"};
-// A new user's row, with its first login ($4) when it opens a session: no UPDATE of the row just written.
-constexpr PgStatement kInsertUser{
-    "insert_user", "INSERT INTO users (id, phone_number, created_at, last_login_at) VALUES ($1, $2, $3, $4)"};
-constexpr PgStatement kRecordLogin{"record_login", "UPDATE users SET last_login_at = $2 WHERE id = $1"};
-// A login's session and its first refresh token in one statement ($1 session id, $2 user, $3 now, $4 the session's
-// end, $5 the token's hash, $6 its end). The token's foreign key is checked at the end of the statement, when the
-// session row is there.
-constexpr PgStatement kInsertSession{
-    "insert_session",
-    "WITH session AS (INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, "
+constexpr PgStatement kInsertUser{"insert_user",
+                                  "INSERT INTO users (id, phone_number, created_at) VALUES ($1, $2, $3)"};
+// A login in one statement: the user's last login, the session and its first refresh token ($1 session id, $2 user,
+// $3 now, $4 the session's end, $5 the token's hash, $6 its end). Foreign keys are checked at the end of the
+// statement, when every row of it is there.
+constexpr PgStatement kOpenSession{
+    "open_session",
+    "WITH login AS (UPDATE users SET last_login_at = $3 WHERE id = $2), session AS (INSERT INTO sessions (id, "
+    "user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, $3)) INSERT INTO refresh_tokens "
+    "(token_hash, session_id, issued_at, expires_at) VALUES ($5, $1, $3, $6)"};
+// The same for a user this login creates ($7 its number), written with its first login.
+constexpr PgStatement kOpenSessionOfNewUser{
+    "open_session_of_new_user",
+    "WITH created AS (INSERT INTO users (id, phone_number, created_at, last_login_at) VALUES ($2, $7, $3, $3)), "
+    "session AS (INSERT INTO sessions (id, user_id, created_at, expires_at, last_used_at) VALUES ($1, $2, $3, $4, "
     "$3)) INSERT INTO refresh_tokens (token_hash, session_id, issued_at, expires_at) VALUES ($5, $1, $3, $6)"};
 constexpr PgStatement kUserById{"user_by_id",
                                 "SELECT id, phone_number, created_at, last_login_at, blocked_at FROM users "
@@ -555,10 +565,11 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     }
     // Every SMS that carried this code converted (a blocked user's too: the SMS reached a real person). That updates
     // the budget's per-minute total, and a login counts the country's and range's tallies: rows every send and verify
-    // of every instance shares, whose locks are held until the commit. So they are written last, and held for two
-    // statements and the commit rather than for the whole login.
-    const auto mark_converted = [&] {
-      c.exec_deferred(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket});
+    // of every instance shares, whose locks are held until the commit. So they are written last, in one statement,
+    // and held for it and the commit rather than for the whole login.
+    const auto mark_converted = [&](const std::vector<std::string>& tallies) {
+      c.exec_deferred(kCodeConverted, {request.phone_number, code->challenge_id, kUnverifiedSmsBucket, ms(request.now),
+                                       text_array(tallies)});
     };
 
     std::optional<UserRecord> existing;
@@ -568,31 +579,37 @@ VerifyCodeResult PostgresRepository::verify_code(const VerifyCodeRequest& reques
     out.status = login.status;
     if (login.create_user) {
       out.user = UserRecord{request.session.new_user_id, request.phone_number, request.now, std::nullopt, false};
-      if (login.open_session) out.user.last_login_at = request.now;
       out.user_created = true;
-      c.exec_deferred(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now),
-                                    login.open_session ? ms(request.now) : PgParam()});
+      // A new user who opens a session is written with it, below.
+      if (!login.open_session) c.exec_deferred(kInsertUser, {out.user.id, out.user.phone_number, ms(request.now)});
     } else {
       out.user = *existing;
     }
     if (!login.open_session) {  // blocked: the code stays consumed
-      mark_converted();
+      mark_converted({});
       return out;
     }
 
-    if (!out.user_created) c.exec_deferred(kRecordLogin, {out.user.id, ms(request.now)});
     out.user.last_login_at = request.now;
-    c.exec_deferred(kInsertSession,
-                    {request.session.session_id, out.user.id, ms(request.now), ms(request.session.session_expires_at),
-                     PgParam::bytes(request.session.refresh_token_hash), ms(request.session.refresh_expires_at)});
+    std::vector<PgParam> session{request.session.session_id,
+                                 out.user.id,
+                                 ms(request.now),
+                                 ms(request.session.session_expires_at),
+                                 PgParam::bytes(request.session.refresh_token_hash),
+                                 ms(request.session.refresh_expires_at)};
+    if (out.user_created) {
+      session.emplace_back(out.user.phone_number);
+      c.exec_deferred(kOpenSessionOfNewUser, std::move(session));
+    } else {
+      c.exec_deferred(kOpenSession, std::move(session));
+    }
     std::vector<std::string> failure_buckets;
     for (const WindowLimit& failures : verify_failure_limits(request)) failure_buckets.push_back(failures.bucket);
     if (!failure_buckets.empty()) {
       c.exec_deferred(kForgetBuckets, {text_array(failure_buckets),
                                        request.failure_tag.empty() ? PgParam() : PgParam(request.failure_tag)});
     }
-    mark_converted();
-    count_buckets(c, request.success_tallies, request.now, {});
+    mark_converted(request.success_tallies);
     return out;
   });
 }
