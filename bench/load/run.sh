@@ -13,6 +13,9 @@ connections=${LOAD_CONNECTIONS:-64}
 threads=${LOAD_SERVER_THREADS:-$(nproc)}
 servers=${LOAD_SERVERS:-"null sms-auth seed"}
 template_db=${LOAD_SQLITE_TEMPLATE:-}  # a prefilled database (bench/fill_database.py) copied before each run
+# sms-auth-pg: a prefilled database of the same cluster (bench/fill_database.py), copied by CREATE DATABASE … TEMPLATE
+# before each run instead of the empty schema.
+pg_template=${LOAD_POSTGRES_TEMPLATE:-}
 perf_scenario=${LOAD_PERF:-}           # "send" or "login": perf record -g sms-auth during that scenario
 port=${LOAD_PORT:-18700}
 binary=${LOAD_BINARY:-./build/release/sms-auth}  # another build of sms-auth, to compare two side by side
@@ -45,11 +48,13 @@ server_pid=
 perf_pid=
 better_auth_schema=  # this run's PostgreSQL schema of the better-auth baseline, while it exists
 sms_auth_schema=     # this run's PostgreSQL schema of sms-auth-pg, while it exists
+sms_auth_copy=       # this run's copy of LOAD_POSTGRES_TEMPLATE, while it exists
 cleanup() {
   for pid in $perf_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [ -n "$server_pid" ]; then stop_server; fi
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; fi
   if [ -n "$sms_auth_schema" ]; then sms_auth_schema_do drop || true; fi
+  if [ -n "$sms_auth_copy" ]; then sms_auth_copy_do drop || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -98,10 +103,30 @@ sms_auth_schema_do() {
   }
 }
 
+# The run's copy of LOAD_POSTGRES_TEMPLATE (create|drop), outside the timing, made through the URL's own database.
+sms_auth_copy_do() {
+  local sql="CREATE DATABASE $sms_auth_copy TEMPLATE $pg_template"
+  [ "$1" = drop ] && sql="DROP DATABASE IF EXISTS $sms_auth_copy"
+  psql -X -q -v ON_ERROR_STOP=1 "$pg_url" -c "$sql" >>"$work/sms-auth-schema.log" 2>&1 || {
+    echo "load: sms-auth-pg: $1 database $sms_auth_copy failed; its log:" >&2
+    tail -5 "$work/sms-auth-schema.log" >&2
+    return 1
+  }
+}
+
+# The URL of database $1 on LOAD_POSTGRES_URL's server (its path replaced, its query kept).
+url_of_database() {
+  local base=${pg_url%%\?*}
+  echo "${base%/*}/$1${pg_url:${#base}}"
+}
+
 start_server() {  # name run → sets server_pid and startup_ms
   local name=$1 run=$2 started
   if [ "$name" = sms-auth ] && [ -n "$template_db" ]; then cp "$template_db" "$work/ours-$run.db"; fi
-  if [ "$name" = sms-auth-pg ]; then  # a fresh schema per run; sms-auth's own migrations fill it at start-up
+  if [ "$name" = sms-auth-pg ] && [ -n "$pg_template" ]; then
+    sms_auth_copy=bench_sms_auth_$$_$run
+    sms_auth_copy_do create || exit 1
+  elif [ "$name" = sms-auth-pg ]; then  # a fresh schema per run; sms-auth's own migrations fill it at start-up
     sms_auth_schema=bench_sms_auth_$$_$run
     sms_auth_schema_do create || exit 1
   fi
@@ -121,7 +146,11 @@ start_server() {  # name run → sets server_pid and startup_ms
       # The schema by search_path in the URL's options (a URL's own `options` would be replaced by this one).
       local separator='?'
       [[ $pg_url == *\?* ]] && separator='&'
-      [ "$name" = sms-auth-pg ] && database="$pg_url${separator}options=-csearch_path%3D$sms_auth_schema"
+      if [ "$name" = sms-auth-pg ] && [ -n "$sms_auth_copy" ]; then
+        database=$(url_of_database "$sms_auth_copy")
+      elif [ "$name" = sms-auth-pg ]; then
+        database="$pg_url${separator}options=-csearch_path%3D$sms_auth_schema"
+      fi
       env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" DATABASE_POOL_SIZE="$pool_size" SMS_TEST_MODE=true \
         SMS_TEST_FIXED_CODE=123456 JWT_SECRET=bench-jwt-secret-bench-jwt-secret-4f2a9 WORKER_THREADS="$threads" \
         TRUSTED_PROXIES=127.0.0.1/32 SMS_GLOBAL_PER_HOUR=100000000 SMS_GLOBAL_PER_DAY=100000000 FRAUD_MIN_CONVERSION=0 \
@@ -170,6 +199,7 @@ stop_server() {
   server_pid=
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; better_auth_schema=; fi
   if [ -n "$sms_auth_schema" ]; then sms_auth_schema_do drop || true; sms_auth_schema=; fi
+  if [ -n "$sms_auth_copy" ]; then sms_auth_copy_do drop || true; sms_auth_copy=; fi
 }
 
 # scenario wrk-threads [api] → "requests duration_us status_errors socket_errors p50_us p99_us"; wrk's whole output
