@@ -53,8 +53,8 @@ cleanup() {
   for pid in $perf_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [ -n "$server_pid" ]; then stop_server; fi
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; fi
-  if [ -n "$sms_auth_schema" ]; then sms_auth_schema_do drop || true; fi
-  if [ -n "$sms_auth_copy" ]; then sms_auth_copy_do drop || true; fi
+  if [ -n "$sms_auth_schema" ]; then sms_auth_setup_sql "DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE" || true; fi
+  if [ -n "$sms_auth_copy" ]; then sms_auth_setup_sql "DROP DATABASE IF EXISTS $sms_auth_copy" || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -91,25 +91,13 @@ better_auth_schema_do() {
   }
 }
 
-# sms-auth-pg's schema of the run (create|drop), outside the timing: each run starts on empty tables, as the SQLite
-# runs and better-auth's do, instead of on the rows of the runs before it. sms-auth reaches it by search_path.
-sms_auth_schema_do() {
-  local sql="CREATE SCHEMA $sms_auth_schema"
-  [ "$1" = drop ] && sql="DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE"
-  psql -X -q -v ON_ERROR_STOP=1 "$pg_url" -c "$sql" >>"$work/sms-auth-schema.log" 2>&1 || {
-    echo "load: sms-auth-pg: $1 schema $sms_auth_schema failed; its log:" >&2
-    tail -5 "$work/sms-auth-schema.log" >&2
-    return 1
-  }
-}
-
-# The run's copy of LOAD_POSTGRES_TEMPLATE (create|drop), outside the timing, made through the URL's own database.
-sms_auth_copy_do() {
-  local sql="CREATE DATABASE $sms_auth_copy TEMPLATE $pg_template"
-  [ "$1" = drop ] && sql="DROP DATABASE IF EXISTS $sms_auth_copy"
-  psql -X -q -v ON_ERROR_STOP=1 "$pg_url" -c "$sql" >>"$work/sms-auth-schema.log" 2>&1 || {
-    echo "load: sms-auth-pg: $1 database $sms_auth_copy failed; its log:" >&2
-    tail -5 "$work/sms-auth-schema.log" >&2
+# One statement of sms-auth-pg's set-up, outside the timing, through LOAD_POSTGRES_URL's own database: each run starts
+# on a fresh schema (reached by search_path) as the SQLite runs and better-auth's do, or on a copy of
+# LOAD_POSTGRES_TEMPLATE, instead of on the rows of the runs before it.
+sms_auth_setup_sql() {
+  psql -X -q -v ON_ERROR_STOP=1 "$pg_url" -c "$1" >>"$work/sms-auth-setup.log" 2>&1 || {
+    echo "load: sms-auth-pg: '$1' failed; its log:" >&2
+    tail -5 "$work/sms-auth-setup.log" >&2
     return 1
   }
 }
@@ -125,10 +113,10 @@ start_server() {  # name run → sets server_pid and startup_ms
   if [ "$name" = sms-auth ] && [ -n "$template_db" ]; then cp "$template_db" "$work/ours-$run.db"; fi
   if [ "$name" = sms-auth-pg ] && [ -n "$pg_template" ]; then
     sms_auth_copy=bench_sms_auth_$$_$run
-    sms_auth_copy_do create || exit 1
+    sms_auth_setup_sql "CREATE DATABASE $sms_auth_copy TEMPLATE $pg_template" || exit 1
   elif [ "$name" = sms-auth-pg ]; then  # a fresh schema per run; sms-auth's own migrations fill it at start-up
     sms_auth_schema=bench_sms_auth_$$_$run
-    sms_auth_schema_do create || exit 1
+    sms_auth_setup_sql "CREATE SCHEMA $sms_auth_schema" || exit 1
   fi
   if [ "$name" = better-auth ]; then  # a fresh schema per run, created by better-auth's migrations before the timing
     better_auth_schema=bench_better_auth_$$_$run
@@ -198,8 +186,14 @@ stop_server() {
   done
   server_pid=
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; better_auth_schema=; fi
-  if [ -n "$sms_auth_schema" ]; then sms_auth_schema_do drop || true; sms_auth_schema=; fi
-  if [ -n "$sms_auth_copy" ]; then sms_auth_copy_do drop || true; sms_auth_copy=; fi
+  if [ -n "$sms_auth_schema" ]; then
+    sms_auth_setup_sql "DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE" || true
+    sms_auth_schema=
+  fi
+  if [ -n "$sms_auth_copy" ]; then
+    sms_auth_setup_sql "DROP DATABASE IF EXISTS $sms_auth_copy" || true
+    sms_auth_copy=
+  fi
 }
 
 # scenario wrk-threads [api] → "requests duration_us status_errors socket_errors p50_us p99_us"; wrk's whole output
