@@ -1,7 +1,7 @@
 // PostgreSQL implementation of the repository: each public call is one READ COMMITTED transaction. Limits are held
 // across instances by an advisory lock per checked bucket (taken in one fixed order; shared far from a large limit,
-// exclusive near it), codes by the row lock of one conditional UPDATE … RETURNING that counts the attempt before the
-// code is compared.
+// exclusive near it), codes by the row lock the verify takes when it reads the code (FOR UPDATE) and one conditional
+// UPDATE … RETURNING that counts the attempt (and consumes a right code) in the same transaction.
 #include "storage/postgres/postgres_repository.hpp"
 
 #include <algorithm>
