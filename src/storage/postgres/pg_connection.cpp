@@ -144,9 +144,12 @@ void PgConnection::fail(pg_result* result, const char* what) {
   throw PgError(sqlstate, std::string("PostgreSQL (") + what + "): " + message);
 }
 
-PgRows PgConnection::exec(const PgStatement& statement, const std::vector<PgParam>& params) {
+PgRows PgConnection::exec(const PgStatement& statement, std::vector<PgParam> params) {
   connect();
-  return std::move(run_pipeline({PgQuery{statement, params}}).front());
+  // Built by hand: a braced list would copy the parameters once more (its elements are const).
+  std::vector<PgQuery> one;
+  one.push_back(PgQuery{statement, std::move(params)});
+  return std::move(run_pipeline(one).front());
 }
 
 std::vector<PgRows> PgConnection::exec_together(const std::vector<PgQuery>& queries) {

@@ -140,7 +140,7 @@ class PgConnection {
 
   // Runs `statement` and returns its rows. What the transaction still holds back (its BEGIN, the deferred statements)
   // goes out first, in the same round trip.
-  PgRows exec(const PgStatement& statement, const std::vector<PgParam>& params = {});
+  PgRows exec(const PgStatement& statement, std::vector<PgParam> params = {});
   // A statement whose answer nothing reads (a write, a lock): held back and sent with the next exec() or with the
   // commit, in one round trip (libpq pipeline mode). The server still runs it in order, before what follows it, and
   // its failure fails the transaction there just the same; only the error surfaces one call later.
