@@ -53,8 +53,7 @@ cleanup() {
   for pid in $perf_pid; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [ -n "$server_pid" ]; then stop_server; fi
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; fi
-  if [ -n "$sms_auth_schema" ]; then sms_auth_setup_sql "DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE" || true; fi
-  if [ -n "$sms_auth_copy" ]; then sms_auth_setup_sql "DROP DATABASE IF EXISTS $sms_auth_copy" || true; fi
+  drop_sms_auth_setup
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -102,6 +101,14 @@ sms_auth_setup_sql() {
   }
 }
 
+# Drops the run's schema or template copy of sms-auth-pg, if it has one.
+drop_sms_auth_setup() {
+  if [ -n "$sms_auth_schema" ]; then sms_auth_setup_sql "DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE" || true; fi
+  if [ -n "$sms_auth_copy" ]; then sms_auth_setup_sql "DROP DATABASE IF EXISTS $sms_auth_copy" || true; fi
+  sms_auth_schema=
+  sms_auth_copy=
+}
+
 # The URL of database $1 on LOAD_POSTGRES_URL's server (its path replaced, its query kept).
 url_of_database() {
   local base=${pg_url%%\?*}
@@ -131,12 +138,12 @@ start_server() {  # name run → sets server_pid and startup_ms
       # Default limits, except the global caps (a load test sends more SMS than a real day) and the conversion watch
       # (sends nobody verifies are SMS pumping by definition); clients come through a trusted proxy (wrk).
       local database="sqlite:$work/ours-$run.db"
-      # The schema by search_path in the URL's options (a URL's own `options` would be replaced by this one).
-      local separator='?'
-      [[ $pg_url == *\?* ]] && separator='&'
       if [ "$name" = sms-auth-pg ] && [ -n "$sms_auth_copy" ]; then
         database=$(url_of_database "$sms_auth_copy")
       elif [ "$name" = sms-auth-pg ]; then
+        # The schema by search_path in the URL's options (a URL's own `options` would be replaced by this one).
+        local separator='?'
+        [[ $pg_url == *\?* ]] && separator='&'
         database="$pg_url${separator}options=-csearch_path%3D$sms_auth_schema"
       fi
       env -i PATH="$PATH" HOST=127.0.0.1 PORT="$port" DATABASE_URL="$database" DATABASE_POOL_SIZE="$pool_size" SMS_TEST_MODE=true \
@@ -186,14 +193,7 @@ stop_server() {
   done
   server_pid=
   if [ -n "$better_auth_schema" ]; then better_auth_schema_do drop || true; better_auth_schema=; fi
-  if [ -n "$sms_auth_schema" ]; then
-    sms_auth_setup_sql "DROP SCHEMA IF EXISTS $sms_auth_schema CASCADE" || true
-    sms_auth_schema=
-  fi
-  if [ -n "$sms_auth_copy" ]; then
-    sms_auth_setup_sql "DROP DATABASE IF EXISTS $sms_auth_copy" || true
-    sms_auth_copy=
-  fi
+  drop_sms_auth_setup
 }
 
 # scenario wrk-threads [api] → "requests duration_us status_errors socket_errors p50_us p99_us"; wrk's whole output
