@@ -109,6 +109,19 @@ class JsonFormatter final : public spdlog::formatter {
   std::unique_ptr<spdlog::formatter> clone() const override { return std::make_unique<JsonFormatter>(); }
 };
 
+// The process logger init_logging installs: it knows which rendering its formatter reads, so that log_event renders
+// only that one (a JSON rendering costs a tree of allocations that a text line would throw away, and the other way
+// round). Any other logger (one a test installs) gets both renderings.
+class EventLogger final : public spdlog::logger {
+ public:
+  EventLogger(std::string name, spdlog::sink_ptr sink, bool json)
+      : spdlog::logger(std::move(name), std::move(sink)), json_(json) {}
+  bool renders_json() const { return json_; }
+
+ private:
+  bool json_;
+};
+
 spdlog::level::level_enum spdlog_level(LogLevel level) {
   switch (level) {
     case LogLevel::debug: return spdlog::level::debug;
@@ -159,7 +172,7 @@ void init_logging(const LogOptions& options) {
     inner = std::make_unique<TextFormatter>();
   }
   sink->set_formatter(std::make_unique<RedactingFormatter>(std::move(inner)));
-  auto logger = std::make_shared<spdlog::logger>("sms-auth", sink);
+  auto logger = std::make_shared<EventLogger>("sms-auth", sink, options.json);
   logger->set_level(spdlog::level::from_str(options.level));
   logger->flush_on(spdlog::level::trace);  // a crash or kill -9 must not lose the lines before it
   spdlog::set_default_logger(std::move(logger));
@@ -194,10 +207,44 @@ std::string render_event_json(const LogContext& context, std::string_view event,
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+namespace {
+
+// Which renderings the process logger's formatter may read.
+struct Renderings {
+  bool text = true;
+  bool json = true;
+};
+
+Renderings renderings_of(spdlog::logger* logger) {
+  if (const auto* ours = dynamic_cast<const EventLogger*>(logger)) {
+    return {.text = !ours->renders_json(), .json = ours->renders_json()};
+  }
+  return {};
+}
+
+// A structured record's payload, "<text>\0<JSON object>"; the rendering the formatter will not read is left empty.
+void log_structured(spdlog::logger* logger, spdlog::level::level_enum level, std::string_view text,
+                    const std::string& json) {
+  std::string payload;
+  payload.reserve(text.size() + 1 + json.size());
+  payload.append(text);
+  payload += '\0';
+  payload += json;
+  logger->log(spdlog::source_loc{kStructuredMark, 1, kStructuredMark}, level,
+              spdlog::string_view_t(payload.data(), payload.size()));
+}
+
+}  // namespace
+
 void log_event(LogLevel level, const LogContext& context, std::string_view event,
                std::initializer_list<LogField> fields, std::string_view message) {
-  if (!spdlog::default_logger_raw()->should_log(spdlog_level(level))) return;
-  log_event_as(level, context, render_event_text(context, event, fields, message), event, fields, message);
+  spdlog::logger* logger = spdlog::default_logger_raw();
+  const auto spd_level = spdlog_level(level);
+  if (!logger->should_log(spd_level)) return;
+  const Renderings wanted = renderings_of(logger);
+  const std::string text = wanted.text ? render_event_text(context, event, fields, message) : std::string();
+  const std::string json = wanted.json ? render_event_json(context, event, fields, message) : std::string();
+  log_structured(logger, spd_level, text, json);
 }
 
 void log_event_as(LogLevel level, const LogContext& context, std::string_view text, std::string_view event,
@@ -205,12 +252,9 @@ void log_event_as(LogLevel level, const LogContext& context, std::string_view te
   spdlog::logger* logger = spdlog::default_logger_raw();
   const auto spd_level = spdlog_level(level);
   if (!logger->should_log(spd_level)) return;
-  // Both renderings travel in the payload: the formatter installed by init_logging picks its own.
-  std::string payload(text);
-  payload += '\0';
-  payload += render_event_json(context, event, fields, message);
-  logger->log(spdlog::source_loc{kStructuredMark, 1, kStructuredMark}, spd_level,
-              spdlog::string_view_t(payload.data(), payload.size()));
+  const Renderings wanted = renderings_of(logger);
+  const std::string json = wanted.json ? render_event_json(context, event, fields, message) : std::string();
+  log_structured(logger, spd_level, wanted.text ? text : std::string_view(), json);
 }
 
 std::string mask_phone(std::string_view e164) {

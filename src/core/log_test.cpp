@@ -1,9 +1,17 @@
-// Log helpers: masking, control characters, key redaction.
+// Log helpers (masking, control characters, key redaction) and the lines the installed logger writes in each format.
 #include "core/log.hpp"
 
 #include <gtest/gtest.h>
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
 
 namespace sms_auth {
 namespace {
@@ -60,6 +68,67 @@ TEST(LogEvent, JsonStaysOneLineAndValidWhateverTheValues) {
   const auto line = nlohmann::json::parse(text);
   EXPECT_EQ(line["msg"], "why");
   EXPECT_FALSE(line.contains("request_id"));  // outside a request
+}
+
+// What the process logger writes to stderr while `emit` runs, line by line; the logger in place before is put back.
+template <class Emit>
+std::vector<std::string> stderr_lines_of(const LogOptions& options, Emit emit) {
+  const auto previous = spdlog::default_logger();
+  char path[] = "/tmp/sms-auth-log-test-XXXXXX";
+  const int capture = mkstemp(path);
+  std::fflush(stderr);
+  const int saved = dup(STDERR_FILENO);
+  dup2(capture, STDERR_FILENO);
+  init_logging(options);
+  emit();
+  spdlog::default_logger()->flush();
+  std::fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  close(capture);
+  spdlog::set_default_logger(previous);
+  std::ifstream file(path, std::ios::binary);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  std::remove(path);
+  return lines;
+}
+
+void emit_three_events() {
+  log_event(LogLevel::info, LogContext{"req-9"}, "auth.send", {{"result", "ok"}, {"phone", "+7747***7503"}});
+  log_event_as(LogLevel::info, LogContext{"req-9"}, "[MOBIZON] TEST MODE - SMS not sent (to +7747***7503)",
+               "sms.test_mode", {{"phone", "+7747***7503"}});
+  log_event(LogLevel::debug, {}, "below.the.level", {{"n", 1}});
+}
+
+// log_event renders only the format the installed logger writes: each line must still be whole in either format.
+TEST(LogEvent, TextLoggerWritesEachEventAsOneTextLineWithoutTheJsonRendering) {
+  const auto lines = stderr_lines_of(LogOptions{"info", false}, emit_three_events);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find(" info auth.send ok phone=+7747***7503 request_id=req-9"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[1].find(" info [MOBIZON] TEST MODE - SMS not sent (to +7747***7503)"), std::string::npos) << lines[1];
+  for (const auto& line : lines) {
+    EXPECT_EQ(line.find('\0'), std::string::npos);
+    EXPECT_EQ(line.find('{'), std::string::npos) << line;
+  }
+}
+
+TEST(LogEvent, JsonLoggerWritesEachEventAsOneJsonObjectWithoutTheTextRendering) {
+  const auto lines = stderr_lines_of(LogOptions{"info", true}, emit_three_events);
+  ASSERT_EQ(lines.size(), 2u);
+  const auto send = nlohmann::json::parse(lines[0]);
+  EXPECT_EQ(send["level"], "info");
+  EXPECT_EQ(send["event"], "auth.send");
+  EXPECT_EQ(send["result"], "ok");
+  EXPECT_EQ(send["phone"], "+7747***7503");
+  EXPECT_EQ(send["request_id"], "req-9");
+  const auto test_mode = nlohmann::json::parse(lines[1]);
+  EXPECT_EQ(test_mode["event"], "sms.test_mode");
+  EXPECT_EQ(test_mode["phone"], "+7747***7503");
+  for (const auto& line : lines) {
+    EXPECT_EQ(line.find('\0'), std::string::npos);
+    EXPECT_EQ(line.find("[MOBIZON]"), std::string::npos) << line;
+  }
 }
 
 }  // namespace
