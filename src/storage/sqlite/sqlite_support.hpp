@@ -110,26 +110,44 @@ class Prepared {
 
 class ImmediateTransaction {
  public:
-  explicit ImmediateTransaction(SQLite::Database& db) : db_(db), nested_(sqlite3_get_autocommit(db.getHandle()) == 0) {
-    db_.exec(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
+  // Its statements prepared once on the connection: inside a group every call opens and releases a savepoint, and
+  // parsing those two statements anew each time was a few per cent of the writer thread's CPU.
+  explicit ImmediateTransaction(SqliteConnection& connection)
+      : db_(connection.database), connection_(&connection), nested_(open_on(connection.database)) {
+    run(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
+  }
+  explicit ImmediateTransaction(SQLite::Database& db) : db_(db), nested_(open_on(db)) {
+    run(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
   }
   ImmediateTransaction(const ImmediateTransaction&) = delete;
   ImmediateTransaction& operator=(const ImmediateTransaction&) = delete;
   ~ImmediateTransaction() {
     if (done_) return;
     try {
-      // ROLLBACK TO leaves the savepoint open; RELEASE then ends it without keeping anything of it.
+      // ROLLBACK TO leaves the savepoint open; RELEASE then ends it without keeping anything of it. Rare: not prepared.
       db_.exec(nested_ ? "ROLLBACK TO call; RELEASE call" : "ROLLBACK");
     } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
     }
   }
   void commit() {
-    db_.exec(nested_ ? "RELEASE call" : "COMMIT");
+    run(nested_ ? "RELEASE call" : "COMMIT");
     done_ = true;
   }
 
  private:
+  static bool open_on(SQLite::Database& db) { return sqlite3_get_autocommit(db.getHandle()) == 0; }
+
+  void run(std::string_view sql) {
+    if (connection_ == nullptr) {
+      db_.exec(std::string(sql));
+      return;
+    }
+    Prepared statement(*connection_, sql);
+    statement.exec();
+  }
+
   SQLite::Database& db_;
+  SqliteConnection* connection_ = nullptr;
   const bool nested_;
   bool done_ = false;
 };
