@@ -87,7 +87,9 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
   request.tallies = limits_.send_tallies(*phone);
   request.reservation_id = time_ordered_uuid(to_unix_ms(now));  // the code's id too: no secret, time-ordered rows
 
-  auto issuing = storage_.issue_code(request);  // named (core/async.hpp)
+  // The request moves to the storage thread (its limits are a few dozen strings); a failed SMS recomputes the limits.
+  const std::string reservation_id = request.reservation_id;
+  auto issuing = storage_.issue_code(std::move(request));  // named (core/async.hpp)
   auto issued = co_await std::move(issuing);
   if (!issued) co_return send_refused(*phone, command, action, issued.error(), now);
 
@@ -116,10 +118,10 @@ awaitable<result<CodeSent>> OtpService::send_code(SendCodeCommand command) {
     if (failure.surely_not_sent()) {
       const bool refused = failure.outcome == SendOutcome::refused;
       // A kept code stays as it was (its earlier SMS went out, or may have); a new one goes.
-      auto refunding = storage_.cancel_issue(phone->e164, issued->challenge_id, request.reservation_id,
-                                             !issued->reused,
-                                             refused ? buckets_counting_refusals(request.limits)
-                                                     : std::vector<std::string>{});
+      auto refunding = storage_.cancel_issue(
+          phone->e164, issued->challenge_id, reservation_id, !issued->reused,
+          refused ? buckets_counting_refusals(limits_.for_send(*phone, command.client_address))
+                  : std::vector<std::string>{});
       co_await std::move(refunding);  // named (core/async.hpp)
       metrics_.codes_sent.labels({refused ? "rejected" : "unavailable"}).inc();
       log_event(LogLevel::warn, command.log, event,
