@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # CPU per request of one scenario: the whole machine's, the database server's processes' and sms-auth's, from /proc,
 # for one build or two alternated, each run on a fresh database. Less noisy than throughput on a shared machine.
+# Also the CPU per request of the busiest storage thread (threads named db:*): on SQLite that is the one writer, whose
+# work is serial, so 1e6 / its µs per request is the most requests a second this build can commit on this machine.
 # Usage: bench/load/cpu_per_request.sh [binary [other-binary]]
 #   CPU_SCENARIO (login, or send), CPU_RUNS (3 per build), CPU_SECONDS (10, after 3 s of warm-up), CPU_PORT (18795),
 #   CPU_POOL (DATABASE_POOL_SIZE, 4), CPU_PERF=1 (perf record -a -g of the first run, to build/load/cpu-<scenario>.perf.data).
@@ -33,6 +35,16 @@ trap 'exit 130' INT TERM
 
 ticks_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # user + system, in clock ticks
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }  # every state but idle and iowait
+busiest_storage_thread() {  # pid → "tid ticks" of the busiest thread named db:* (none: "0 0")
+  local task best=0 best_tid=0 ticks
+  for task in /proc/"$1"/task/*; do
+    [[ $(cat "$task/comm" 2>/dev/null) == db:* ]] || continue
+    ticks=$(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0)
+    if [ "$ticks" -gt "$best" ]; then best=$ticks best_tid=${task##*/}; fi
+  done
+  echo "$best_tid $best"
+}
+thread_ticks() { awk '{print $14 + $15}' "/proc/$1/task/$2/stat" 2>/dev/null || echo 0; }  # pid tid
 database_ticks() {  # every postgres process of the machine (SQLite runs inside sms-auth: 0)
   local total=0 pid
   [ -n "$pg_url" ] || { echo 0; return; }
@@ -48,7 +60,7 @@ drive() {  # seconds → the wrk script's RESULT line
   awk '/^RESULT/ {print $2, $3, $4, $5}' "$work/wrk.out"
 }
 
-one_run() {  # binary run → prints "requests/s machine database sms-auth" (µs of CPU per request)
+one_run() {  # binary run → "requests/s machine database sms-auth storage-thread" (µs of CPU per request)
   local binary=$1 run=$2 database
   if [ -n "$pg_url" ]; then
     schema=bench_cpu_$$_$run
@@ -77,6 +89,8 @@ one_run() {  # binary run → prints "requests/s machine database sms-auth" (µs
   done
   drive 3 >/dev/null  # warm-up: caches, the statements prepared, the pool's connections open
   local server0 database0 machine0 server1 database1 machine1 requests duration status_errors socket_errors
+  local storage_tid storage0 storage1
+  read -r storage_tid storage0 <<<"$(busiest_storage_thread "$server_pid")"  # after the warm-up: the busy one
   server0=$(ticks_of "$server_pid") database0=$(database_ticks) machine0=$(machine_ticks)
   if [ "${CPU_PERF:-0}" = 1 ] && [ "$run" = 1 ]; then
     perf record -a -g -o "build/load/cpu-$scenario.perf.data" -- sleep $((seconds > 2 ? seconds - 2 : 1)) \
@@ -85,6 +99,8 @@ one_run() {  # binary run → prints "requests/s machine database sms-auth" (µs
   fi
   read -r requests duration status_errors socket_errors <<<"$(drive "$seconds")"
   server1=$(ticks_of "$server_pid") database1=$(database_ticks) machine1=$(machine_ticks)
+  storage1=$storage0
+  [ "$storage_tid" = 0 ] || storage1=$(thread_ticks "$server_pid" "$storage_tid")
   if [ -n "$perf_pid" ]; then wait "$perf_pid" || true; perf_pid=; fi
   kill "$server_pid"
   wait "$server_pid" || true
@@ -97,8 +113,8 @@ one_run() {  # binary run → prints "requests/s machine database sms-auth" (µs
   local hz
   hz=$(getconf CLK_TCK)
   awk -v r="$requests" -v d="$duration" -v hz="$hz" -v m=$((machine1 - machine0)) -v b=$((database1 - database0)) \
-    -v s=$((server1 - server0)) \
-    'BEGIN { us = 1e6 / hz / r; printf "%.0f %.0f %.0f %.0f\n", r / (d / 1e6), m * us, b * us, s * us }'
+    -v s=$((server1 - server0)) -v t=$((storage1 - storage0)) \
+    'BEGIN { us = 1e6 / hz / r; printf "%.0f %.0f %.0f %.0f %.0f\n", r / (d / 1e6), m * us, b * us, s * us, t * us }'
 }
 
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
@@ -107,21 +123,33 @@ engine=sqlite
 [ -n "$pg_url" ] && engine=postgresql
 echo "cpu_per_request: $scenario on $engine, $runs runs of ${seconds}s per build, $(nproc) cores," \
   "load average $(cut -d' ' -f1 /proc/loadavg)"
-printf '%-40s %4s %10s %18s %18s %18s\n' build run requests/s "machine µs/req" "database µs/req" "sms-auth µs/req"
+printf '%-40s %4s %10s %16s %16s %16s %16s\n' build run requests/s "machine µs/req" "database µs/req" \
+  "sms-auth µs/req" "db thread µs/req"
+# Two builds run in the order A B, then B A, and so on: whichever runs first after the other's run measured faster
+# (up to a fifth, on 2026-12-07), so a fixed order favours one build.
 for run in $(seq "$runs"); do
-  for index in "${!binaries[@]}"; do
+  order=("${!binaries[@]}")
+  if [ "${#binaries[@]}" = 2 ] && [ $((run % 2)) = 0 ]; then order=(1 0); fi
+  for index in "${order[@]}"; do
     line=$(one_run "${binaries[$index]}" "$run")
     echo "$index $line" >>"$work/results"
-    read -r rate machine database server <<<"$line"
-    printf '%-40s %4s %10s %18s %18s %18s\n' "${binaries[$index]}" "$run" "$rate" "$machine" "$database" "$server"
+    read -r rate machine database server storage <<<"$line"
+    printf '%-40s %4s %10s %16s %16s %16s %16s\n' "${binaries[$index]}" "$run" "$rate" "$machine" "$database" \
+      "$server" "$storage"
   done
 done
 for index in "${!binaries[@]}"; do
   printf '%-40s %4s' "${binaries[$index]}" median
-  for column in 2 3 4 5; do
-    width=18
+  for column in 2 3 4 5 6; do
+    width=16
     [ $column = 2 ] && width=10
     printf " %${width}s" "$(awk -v i="$index" -v c=$column '$1 == i {print $c}' "$work/results" | median)"
   done
   echo
+done
+for index in "${!binaries[@]}"; do
+  storage=$(awk -v i="$index" '$1 == i {print $6}' "$work/results" | median)
+  [ "$engine" = sqlite ] && [ "${storage:-0}" -gt 0 ] || continue
+  echo "${binaries[$index]}: its one writer thread bounds it at $((1000000 / storage)) requests/s on this machine" \
+    "(1e6 / ${storage} µs, were that thread alone on a core)"
 done

@@ -19,6 +19,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/thread_name.hpp"
+
 namespace sms_auth {
 
 namespace asio = boost::asio;
@@ -80,8 +82,16 @@ class ConnectionPool {
     // backend, tens of milliseconds each on a busy machine, which waited for one after the other were most of the
     // start-up time. One that fails there is opened again for its thread's first call, like any lost connection.
     auto first = open_connection_();
-    threads_.emplace_back([this, c = std::move(first)]() mutable { serve(std::move(c)); });
-    for (int i = 1; i < threads; ++i) threads_.emplace_back([this] { serve(open_on_this_thread()); });
+    threads_.emplace_back([this, c = std::move(first)]() mutable {
+      name_this_thread("db:" + name_);
+      serve(std::move(c));
+    });
+    for (int i = 1; i < threads; ++i) {
+      threads_.emplace_back([this] {
+        name_this_thread("db:" + name_);
+        serve(open_on_this_thread());
+      });
+    }
   }
 
   ~ConnectionPool() { stop(); }

@@ -12,6 +12,7 @@
 #include "app/background_tasks.hpp"
 #include "app/cli.hpp"
 #include "core/log.hpp"
+#include "core/thread_name.hpp"
 #include "http/server.hpp"
 
 namespace sms_auth {
@@ -79,7 +80,12 @@ int serve() {
   });
 
   std::vector<std::thread> workers;
-  for (int i = 1; i < config->worker_threads; ++i) workers.emplace_back([&io] { io.run(); });
+  for (int i = 1; i < config->worker_threads; ++i) {
+    workers.emplace_back([&io] {
+      name_this_thread("http-io");
+      io.run();
+    });
+  }
   io.run();
   for (auto& worker : workers) worker.join();
   {
