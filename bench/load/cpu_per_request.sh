@@ -69,6 +69,7 @@ one_run() {  # binary run → "requests/s machine database sms-auth storage-thre
     [[ $pg_url == *\?* ]] && separator='&'
     database="$pg_url${separator}options=-csearch_path%3D$schema"
   else
+    # Removed after the run: both builds of a run once shared this file, so the second started on the first's rows.
     database="sqlite:$work/cpu-$run.db"
   fi
   # The limits of bench/load/run.sh: defaults, except the global caps and the conversion watch.
@@ -106,6 +107,7 @@ one_run() {  # binary run → "requests/s machine database sms-auth storage-thre
   wait "$server_pid" || true
   server_pid=
   if [ -n "$schema" ]; then psql -X -q "$pg_url" -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1; schema=; fi
+  rm -f "$work/cpu-$run.db" "$work/cpu-$run.db-wal" "$work/cpu-$run.db-shm"
   if [ -z "${requests:-}" ] || [ "$requests" -eq 0 ]; then echo "cpu_per_request: wrk failed" >&2; exit 1; fi
   if [ "$status_errors" -ne 0 ] || [ "$socket_errors" -ne 0 ]; then
     echo "cpu_per_request: $status_errors non-2xx and $socket_errors socket errors in this run" >&2
