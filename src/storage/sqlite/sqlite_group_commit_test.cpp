@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <string>
 #include <thread>
 
 #include "storage/sqlite/sqlite_repository.hpp"
@@ -76,36 +77,51 @@ class SqliteGroupCommitTest : public ::testing::Test {
 TEST_F(SqliteGroupCommitTest, InsideAGroupEachCallIsASavepointAndAFailedOneUndoesOnlyItself) {
   SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   db.exec("CREATE TABLE t (v INTEGER)");
+  StatementCache statements;
+  SqliteConnection connection{db, statements};  // the transaction's statements prepared, as the repository runs them
   db.exec("BEGIN IMMEDIATE");  // the group
   {
-    ImmediateTransaction call(db);
+    ImmediateTransaction call(connection);
     db.exec("INSERT INTO t VALUES (1)");
     call.commit();
   }
   {
-    ImmediateTransaction call(db);  // fails before its commit: an exception left the call
+    ImmediateTransaction call(connection);  // fails before its commit: an exception left the call
     db.exec("INSERT INTO t VALUES (2)");
   }
   {
-    ImmediateTransaction call(db);
+    ImmediateTransaction call(connection);
     db.exec("INSERT INTO t VALUES (3)");
     call.commit();
   }
   EXPECT_EQ(sqlite3_get_autocommit(db.getHandle()), 0) << "a call ended the group's transaction";
   db.exec("COMMIT");
   EXPECT_EQ(db.execAndGet("SELECT group_concat(v) FROM t").getString(), "1,3");
+  // Three calls, one prepared statement each for opening and releasing a savepoint: none parsed again per call.
+  int savepoints = 0;
+  int releases = 0;
+  for (sqlite3_stmt* statement = sqlite3_next_stmt(db.getHandle(), nullptr); statement != nullptr;
+       statement = sqlite3_next_stmt(db.getHandle(), statement)) {
+    const std::string sql = sqlite3_sql(statement);
+    savepoints += sql == "SAVEPOINT call" ? 1 : 0;
+    releases += sql == "RELEASE call" ? 1 : 0;
+  }
+  EXPECT_EQ(savepoints, 1);
+  EXPECT_EQ(releases, 1);
 }
 
 TEST_F(SqliteGroupCommitTest, AloneACallIsItsOwnTransaction) {
   SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   db.exec("CREATE TABLE t (v INTEGER)");
+  StatementCache statements;
+  SqliteConnection connection{db, statements};  // the transaction's statements prepared, as the repository runs them
   {
-    ImmediateTransaction call(db);
+    ImmediateTransaction call(connection);
     db.exec("INSERT INTO t VALUES (1)");
     call.commit();
   }
   {
-    ImmediateTransaction call(db);
+    ImmediateTransaction call(connection);
     db.exec("INSERT INTO t VALUES (2)");
   }
   EXPECT_EQ(sqlite3_get_autocommit(db.getHandle()), 1);

@@ -110,13 +110,10 @@ class Prepared {
 
 class ImmediateTransaction {
  public:
-  // Its statements prepared once on the connection: inside a group every call opens and releases a savepoint, and
+  // Its statements come from the connection's cache: inside a group every call opens and releases a savepoint, and
   // parsing those two statements anew each time was a few per cent of the writer thread's CPU.
   explicit ImmediateTransaction(SqliteConnection& connection)
-      : db_(connection.database), connection_(&connection), nested_(open_on(connection.database)) {
-    run(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
-  }
-  explicit ImmediateTransaction(SQLite::Database& db) : db_(db), nested_(open_on(db)) {
+      : connection_(connection), nested_(sqlite3_get_autocommit(connection.database.getHandle()) == 0) {
     run(nested_ ? "SAVEPOINT call" : "BEGIN IMMEDIATE");
   }
   ImmediateTransaction(const ImmediateTransaction&) = delete;
@@ -125,7 +122,7 @@ class ImmediateTransaction {
     if (done_) return;
     try {
       // ROLLBACK TO leaves the savepoint open; RELEASE then ends it without keeping anything of it. Rare: not prepared.
-      db_.exec(nested_ ? "ROLLBACK TO call; RELEASE call" : "ROLLBACK");
+      connection_.exec(nested_ ? "ROLLBACK TO call; RELEASE call" : "ROLLBACK");
     } catch (...) {  // NOLINT(bugprone-empty-catch): the connection already rolled back on its own error
     }
   }
@@ -135,19 +132,12 @@ class ImmediateTransaction {
   }
 
  private:
-  static bool open_on(SQLite::Database& db) { return sqlite3_get_autocommit(db.getHandle()) == 0; }
-
   void run(std::string_view sql) {
-    if (connection_ == nullptr) {
-      db_.exec(std::string(sql));
-      return;
-    }
-    Prepared statement(*connection_, sql);
+    Prepared statement(connection_, sql);
     statement.exec();
   }
 
-  SQLite::Database& db_;
-  SqliteConnection* connection_ = nullptr;
+  SqliteConnection& connection_;
   const bool nested_;
   bool done_ = false;
 };
