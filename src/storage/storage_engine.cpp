@@ -82,16 +82,8 @@ class ConnectionPool {
     // backend, tens of milliseconds each on a busy machine, which waited for one after the other were most of the
     // start-up time. One that fails there is opened again for its thread's first call, like any lost connection.
     auto first = open_connection_();
-    threads_.emplace_back([this, c = std::move(first)]() mutable {
-      name_this_thread("db:" + name_);
-      serve(std::move(c));
-    });
-    for (int i = 1; i < threads; ++i) {
-      threads_.emplace_back([this] {
-        name_this_thread("db:" + name_);
-        serve(open_on_this_thread());
-      });
-    }
+    threads_.emplace_back([this, c = std::move(first)]() mutable { run_thread(std::move(c)); });
+    for (int i = 1; i < threads; ++i) threads_.emplace_back([this] { run_thread(nullptr); });
   }
 
   ~ConnectionPool() { stop(); }
@@ -140,6 +132,12 @@ class ConnectionPool {
       spdlog::warn("storage.connect_failed engine={}: {} (opened again for the next call)", name_, e.what());
       return nullptr;
     }
+  }
+
+  // A pool thread: named for top -H and perf (db:<engine>), then serving with `first`, or a connection of its own.
+  void run_thread(std::unique_ptr<Repository> first) {
+    name_this_thread("db:" + name_);
+    serve(first ? std::move(first) : open_on_this_thread());
   }
 
   void serve(std::unique_ptr<Repository> connection) {
