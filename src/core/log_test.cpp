@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -10,6 +12,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -70,9 +73,22 @@ TEST(LogEvent, JsonStaysOneLineAndValidWhateverTheValues) {
   EXPECT_FALSE(line.contains("request_id"));  // outside a request
 }
 
-// What the process logger writes to stderr while `emit` runs, line by line; the logger in place before is put back.
+// What the process logger writes to stderr while `emit` runs, line by line, and the payload of each record it logs
+// (both renderings, "<text>\0<JSON>", the one the formatter does not read left empty); the logger in place before is
+// put back.
+struct Written {
+  std::vector<std::string> lines;
+  std::vector<std::string> payloads;
+};
+
+std::vector<std::string> lines_of(std::istream& in) {
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
 template <class Emit>
-std::vector<std::string> stderr_lines_of(const LogOptions& options, Emit emit) {
+Written written_by(const LogOptions& options, Emit emit) {
   const auto previous = spdlog::default_logger();
   char path[] = "/tmp/sms-auth-log-test-XXXXXX";
   const int capture = mkstemp(path);
@@ -80,6 +96,10 @@ std::vector<std::string> stderr_lines_of(const LogOptions& options, Emit emit) {
   const int saved = dup(STDERR_FILENO);
   dup2(capture, STDERR_FILENO);
   init_logging(options);
+  std::ostringstream raw;
+  auto payload_sink = std::make_shared<spdlog::sinks::ostream_sink_st>(raw);
+  payload_sink->set_formatter(std::make_unique<spdlog::pattern_formatter>("%v"));
+  spdlog::default_logger()->sinks().push_back(payload_sink);
   emit();
   spdlog::default_logger()->flush();
   std::fflush(stderr);
@@ -88,10 +108,11 @@ std::vector<std::string> stderr_lines_of(const LogOptions& options, Emit emit) {
   close(capture);
   spdlog::set_default_logger(previous);
   std::ifstream file(path, std::ios::binary);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(file, line);) lines.push_back(line);
+  Written written{lines_of(file), {}};
+  std::istringstream payloads(raw.str());
+  written.payloads = lines_of(payloads);
   std::remove(path);
-  return lines;
+  return written;
 }
 
 void emit_three_events() {
@@ -101,33 +122,44 @@ void emit_three_events() {
   log_event(LogLevel::debug, {}, "below.the.level", {{"n", 1}});
 }
 
-// log_event renders only the format the installed logger writes: each line must still be whole in either format.
+// log_event renders only the format the installed logger writes (the payloads show what was rendered), and each
+// line is still whole in that format.
 TEST(LogEvent, TextLoggerWritesEachEventAsOneTextLineWithoutTheJsonRendering) {
-  const auto lines = stderr_lines_of(LogOptions{"info", false}, emit_three_events);
-  ASSERT_EQ(lines.size(), 2u);
-  EXPECT_NE(lines[0].find(" info auth.send ok phone=+7747***7503 request_id=req-9"), std::string::npos) << lines[0];
-  EXPECT_NE(lines[1].find(" info [MOBIZON] TEST MODE - SMS not sent (to +7747***7503)"), std::string::npos) << lines[1];
-  for (const auto& line : lines) {
+  const auto written = written_by(LogOptions{"info", false}, emit_three_events);
+  ASSERT_EQ(written.lines.size(), 2u);
+  EXPECT_NE(written.lines[0].find(" info auth.send ok phone=+7747***7503 request_id=req-9"), std::string::npos)
+      << written.lines[0];
+  EXPECT_NE(written.lines[1].find(" info [MOBIZON] TEST MODE - SMS not sent (to +7747***7503)"), std::string::npos)
+      << written.lines[1];
+  for (const auto& line : written.lines) {
     EXPECT_EQ(line.find('\0'), std::string::npos);
     EXPECT_EQ(line.find('{'), std::string::npos) << line;
+  }
+  ASSERT_EQ(written.payloads.size(), 2u);
+  for (const auto& payload : written.payloads) {
+    EXPECT_EQ(payload.find('\0'), payload.size() - 1) << "a JSON rendering was made for a text logger: " << payload;
   }
 }
 
 TEST(LogEvent, JsonLoggerWritesEachEventAsOneJsonObjectWithoutTheTextRendering) {
-  const auto lines = stderr_lines_of(LogOptions{"info", true}, emit_three_events);
-  ASSERT_EQ(lines.size(), 2u);
-  const auto send = nlohmann::json::parse(lines[0]);
+  const auto written = written_by(LogOptions{"info", true}, emit_three_events);
+  ASSERT_EQ(written.lines.size(), 2u);
+  const auto send = nlohmann::json::parse(written.lines[0]);
   EXPECT_EQ(send["level"], "info");
   EXPECT_EQ(send["event"], "auth.send");
   EXPECT_EQ(send["result"], "ok");
   EXPECT_EQ(send["phone"], "+7747***7503");
   EXPECT_EQ(send["request_id"], "req-9");
-  const auto test_mode = nlohmann::json::parse(lines[1]);
+  const auto test_mode = nlohmann::json::parse(written.lines[1]);
   EXPECT_EQ(test_mode["event"], "sms.test_mode");
   EXPECT_EQ(test_mode["phone"], "+7747***7503");
-  for (const auto& line : lines) {
+  for (const auto& line : written.lines) {
     EXPECT_EQ(line.find('\0'), std::string::npos);
     EXPECT_EQ(line.find("[MOBIZON]"), std::string::npos) << line;
+  }
+  ASSERT_EQ(written.payloads.size(), 2u);
+  for (const auto& payload : written.payloads) {
+    EXPECT_EQ(payload.find('\0'), 0u) << "a text rendering was made for a JSON logger: " << payload;
   }
 }
 
