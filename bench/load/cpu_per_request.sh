@@ -35,16 +35,17 @@ trap 'exit 130' INT TERM
 
 ticks_of() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }  # user + system, in clock ticks
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat; }  # every state but idle and iowait
+thread_ticks() { ticks_of "$1/task/$2"; }  # pid tid
 busiest_storage_thread() {  # pid → "tid ticks" of the busiest thread named db:* (none: "0 0")
-  local task best=0 best_tid=0 ticks
+  local task tid best=0 best_tid=0 ticks
   for task in /proc/"$1"/task/*; do
     [[ $(cat "$task/comm" 2>/dev/null) == db:* ]] || continue
-    ticks=$(awk '{print $14 + $15}' "$task/stat" 2>/dev/null || echo 0)
-    if [ "$ticks" -gt "$best" ]; then best=$ticks best_tid=${task##*/}; fi
+    tid=${task##*/}
+    ticks=$(thread_ticks "$1" "$tid")
+    if [ "$ticks" -gt "$best" ]; then best=$ticks best_tid=$tid; fi
   done
   echo "$best_tid $best"
 }
-thread_ticks() { awk '{print $14 + $15}' "/proc/$1/task/$2/stat" 2>/dev/null || echo 0; }  # pid tid
 database_ticks() {  # every postgres process of the machine (SQLite runs inside sms-auth: 0)
   local total=0 pid
   [ -n "$pg_url" ] || { echo 0; return; }
@@ -127,8 +128,7 @@ echo "cpu_per_request: $scenario on $engine, $runs runs of ${seconds}s per build
   "load average $(cut -d' ' -f1 /proc/loadavg)"
 printf '%-40s %4s %10s %16s %16s %16s %16s\n' build run requests/s "machine µs/req" "database µs/req" \
   "sms-auth µs/req" "db thread µs/req"
-# Two builds run in the order A B, then B A, and so on: whichever runs first after the other's run measured faster
-# (up to a fifth, on 2026-12-07), so a fixed order favours one build.
+# Two builds run in the order A B, then B A, and so on, so that neither always runs second (on the same machine state).
 for run in $(seq "$runs"); do
   order=("${!binaries[@]}")
   if [ "${#binaries[@]}" = 2 ] && [ $((run % 2)) = 0 ]; then order=(1 0); fi
